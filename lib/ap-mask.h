@@ -9,6 +9,13 @@
  * output on failure, and, when given a non-NULL ApParseError, fills it on
  * failure with a distinct code, the byte offset of the problem and a
  * message naming what is wrong and where.
+ *
+ * The kernel formats accept exactly what the kernel accepts (ap_bus.c
+ * hex2bitmap/modify_bitmap, vfio_ap ap_config_store, kstrtoul), with three
+ * deliberate exceptions where the kernel silently loses input: numbers past
+ * 64 bits (the relative parser wraps them; we refuse), ap_config text after
+ * the third mask or past the 201 bytes vfio_ap reads (dropped; we refuse),
+ * and an empty string (the kernel never sees an empty write; we refuse).
  */
 #pragma once
 
@@ -50,7 +57,7 @@ typedef enum ApParseCode {
         AP_PARSE_BAD_CHAR,              /* a character that is not allowed here */
         AP_PARSE_TOO_MANY_DIGITS,       /* more than 64 hex digits in a mask */
         AP_PARSE_MISSING_SIGN,          /* relative term without its own + or - */
-        AP_PARSE_EMPTY_TERM,            /* ",," or a trailing separator */
+        AP_PARSE_EMPTY_TERM,            /* ",," or a trailing ',' in a list; a leading separator */
         AP_PARSE_NO_NUMBER,             /* a sign or '-' with no number after it */
         AP_PARSE_BAD_NUMBER,            /* a number with invalid digits for its base */
         AP_PARSE_ID_TOO_BIG,            /* an id above the maximum (-ERANGE) */
@@ -62,6 +69,8 @@ typedef enum ApParseCode {
         AP_PARSE_WRONG_FIELD_COUNT,     /* ap_config without exactly three masks */
         AP_PARSE_DUPLICATE,             /* the same id or APQN twice where that is an error */
         AP_PARSE_TOO_LONG,              /* input longer than the format allows */
+        AP_PARSE_BAD_DOMAIN_LINE,       /* control_domains line not "yyyy" */
+        AP_PARSE_NOT_CROSS_PRODUCT,     /* matrix lines that are not adapters x domains */
         _AP_PARSE_CODE_MAX,
 } ApParseCode;
 
@@ -106,11 +115,13 @@ int ap_mask_parse_hex(const char *s, ApMask *ret, ApParseError *error);
 /*
  * The relative form: terms separated by ',' or '\n', each "+N", "-N",
  * "+N-M" or "-N-M", numbers in base 0 (so "010" is 8), ids <= 255, N <= M,
- * applied left to right on top of *base.
+ * applied left to right on top of *base. As in the kernel, runs of
+ * separators and a trailing one are fine, and a term may follow a number
+ * directly ("+1+2"; "+0-5-3" sets 0..5, then clears 3). At most 4096 bytes.
  */
 int ap_mask_apply_relative(const char *s, const ApMask *base, ApMask *ret, ApParseError *error);
 
-/* What apmask_store does: relative if s starts with '+' or '-', else absolute. */
+/* What apmask_store does: relative if s starts with '+' or '-', else absolute. "\n" clears. */
 int ap_mask_parse_write(const char *s, const ApMask *current, ApMask *ret, ApParseError *error);
 
 /*
@@ -123,17 +134,24 @@ int ap_id_parse_kernel(const char *s, unsigned max, unsigned *ret, ApParseError 
 /*
  * The text of an mdev's `matrix` or `guest_matrix` file: lines "XX.YYYY",
  * "XX." (adapters only) or ".YYYY" (domains only), lower-case hex, '\n'
- * terminated; an empty file is an empty matrix.
+ * terminated (the last '\n' may be missing); an empty file is an empty
+ * matrix. Lines must form the full cross product of their adapters and
+ * domains, each once, in one of the three forms.
  */
 int ap_matrix_parse(const char *text, ApMask *ret_apm, ApMask *ret_aqm, ApParseError *error);
 /* The kernel's rendering of the same; returns a malloc'd string or NULL on ENOMEM. */
 char *ap_matrix_format(const ApMask *apm, const ApMask *aqm);
 
-/* `control_domains`: one "%04x" line per domain. */
+/* `control_domains`: one "%04x" line per domain, each once; the last '\n' may be missing. */
 int ap_domain_lines_parse(const char *text, ApMask *ret, ApParseError *error);
 char *ap_domain_lines_format(const ApMask *m);
 
-/* `ap_config`: "0x<64>,0x<64>,0x<64>\n" (APM, AQM, ADM); each field parsed as ap_mask_parse_hex. */
+/*
+ * `ap_config`: "0x<64>,0x<64>,0x<64>\n" (APM, AQM, ADM), split on ',' and
+ * '\n' like vfio_ap; each field as ap_mask_parse_hex without the newline,
+ * an empty field is an empty mask (so "a,q\n" has an empty ADM, as in the
+ * kernel, while "a,q" is refused).
+ */
 int ap_config_parse(const char *s, ApConfig *ret, ApParseError *error);
 const char *ap_config_format(const ApConfig *c, char buf[static AP_CONFIG_BUFSZ]);
 
@@ -141,7 +159,8 @@ const char *ap_config_format(const ApConfig *c, char buf[static AP_CONFIG_BUFSZ]
  * Human id lists for the CLI and config files: "0-3,5,0x1a-0x1c".
  * Decimal or 0x hex; a number with a leading 0 (other than "0" itself) is
  * refused with AP_PARSE_OCTAL_AMBIGUOUS and a hint, never read as octal.
- * Ids above max give -ERANGE.
+ * Ids above max give -ERANGE. No spaces, no id twice; "" is the empty set
+ * (what ap_list_format() prints for it).
  */
 int ap_list_parse(const char *s, unsigned max, ApMask *ret, ApParseError *error);
 
