@@ -32,7 +32,7 @@ static int list_number(const char *s, size_t *pos, unsigned term, unsigned max, 
                 if (!is_xdigit(s[i]))
                         return parse_fail(error, AP_PARSE_BAD_NUMBER, i,
                                           "list term %u at offset %zu: '0%c' is not followed by a hex digit",
-                                          term, start, s[start + 1]);
+                                          term, i, s[start + 1]);
         } else if (s[i] == '0' && is_digit(s[i + 1])) {
                 size_t end = i, lead = i;
 
@@ -75,7 +75,7 @@ int ap_list_parse(const char *s, unsigned max, ApMask *ret, ApParseError *error)
         len = strnlen(s, AP_WRITE_MAX + 1);
         if (len > AP_WRITE_MAX)
                 return parse_fail(error, AP_PARSE_TOO_LONG, AP_WRITE_MAX,
-                                  "id list longer than %u bytes", AP_WRITE_MAX);
+                                  "id list at offset %u: longer than %u bytes", AP_WRITE_MAX, AP_WRITE_MAX);
 
         /* "" is the empty set, so that ap_list_format() output always parses back. */
         while (i < len) {
@@ -124,10 +124,18 @@ int ap_list_parse(const char *s, unsigned max, ApMask *ret, ApParseError *error)
         return 0;
 }
 
+/* Appends one id in the list's style at buf + *n. */
+static void list_id_append(char *buf, size_t size, size_t *n, unsigned id, ApListStyle style) {
+        int k = style == AP_LIST_HEX ? snprintf(buf + *n, size - *n, "0x%02x", id)
+                                     : snprintf(buf + *n, size - *n, "%u", id);
+
+        assert(k > 0 && (size_t) k < size - *n);
+        *n += (size_t) k;
+}
+
 char *ap_list_format(const ApMask *m, ApListStyle style) {
-        /* Worst case: every other id, each "0xff," (5 bytes) in hex. */
-        size_t size = AP_MASK_BITS / 2 * 5 + 1, n = 0;
-        const char *fmt = style == AP_LIST_HEX ? "0x%02x" : "%u";
+        /* At most 128 runs (a gap between each), each at most "0xfe-0xff," (10 bytes). */
+        size_t size = AP_MASK_BITS / 2 * 10 + 1, n = 0;
         char *buf = malloc(size);
         int id;
 
@@ -142,17 +150,13 @@ char *ap_list_format(const ApMask *m, ApListStyle style) {
                         last++;
                 if (n > 0)
                         buf[n++] = ',';
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-                n += (size_t) snprintf(buf + n, size - n, fmt, first);
+                list_id_append(buf, size, &n, first, style);
                 if (last > first) {
                         buf[n++] = '-';
-                        n += (size_t) snprintf(buf + n, size - n, fmt, last);
+                        list_id_append(buf, size, &n, last, style);
                 }
-#pragma GCC diagnostic pop
                 id = last < AP_ID_MAX ? ap_mask_next(m, last + 1) : -1;
         }
-        assert(n < size);
         return buf;
 }
 

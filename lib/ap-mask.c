@@ -223,7 +223,7 @@ static int number_bad_digit(ApParseError *error, const char *s, size_t start, si
         if (n->base == 8 && at == start + 1 && (s[at] == 'x' || s[at] == 'X'))
                 return parse_fail(error, AP_PARSE_BAD_NUMBER, at,
                                   "%s at offset %zu: '0%c' is not followed by a hex digit",
-                                  where, start, s[at]);
+                                  where, at, s[at]);
         return parse_fail(error, AP_PARSE_BAD_NUMBER, at,
                           "%s at offset %zu: %s is not a %s digit%s", where, at,
                           char_text(s[at]).s, base_name(n->base),
@@ -270,7 +270,8 @@ int ap_mask_apply_relative(const char *s, const ApMask *base, ApMask *ret, ApPar
                                   "empty relative mask: expected terms like +N, -N, +N-M or -N-M");
         if (len > AP_WRITE_MAX)
                 return parse_fail(error, AP_PARSE_TOO_LONG, AP_WRITE_MAX,
-                                  "relative mask longer than %u bytes", AP_WRITE_MAX);
+                                  "relative mask at offset %u: longer than the %u bytes the kernel reads",
+                                  AP_WRITE_MAX, AP_WRITE_MAX);
         if (s[0] == ',' || s[0] == '\n')
                 return parse_fail(error, AP_PARSE_EMPTY_TERM, 0,
                                   "relative mask starts with a separator at offset 0");

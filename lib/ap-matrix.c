@@ -86,7 +86,7 @@ int ap_matrix_parse(const char *text, ApMask *ret_apm, ApMask *ret_aqm, ApParseE
         len = strnlen(text, AP_MATRIX_TEXT_MAX + 1);
         if (len > AP_MATRIX_TEXT_MAX)
                 return parse_fail(error, AP_PARSE_TOO_LONG, AP_MATRIX_TEXT_MAX,
-                                  "matrix text longer than %u bytes (a full 256 x 256 matrix)",
+                                  "matrix text at offset %u: longer than a full 256 x 256 matrix",
                                   AP_MATRIX_TEXT_MAX);
         seen = calloc(AP_MASK_BITS, sizeof(*seen));
         if (!seen)
@@ -138,8 +138,8 @@ int ap_matrix_parse(const char *text, ApMask *ret_apm, ApMask *ret_aqm, ApParseE
         if (first_form == MATRIX_LINE_APQN &&
             apqns != (size_t) ap_mask_count(&apm) * ap_mask_count(&aqm))
                 return parse_fail(error, AP_PARSE_NOT_CROSS_PRODUCT, len,
-                                  "matrix lists %zu APQNs, but its %u adapters x %u domains make %zu",
-                                  apqns, ap_mask_count(&apm), ap_mask_count(&aqm),
+                                  "matrix at offset %zu (its end): %zu APQNs listed, but %u adapters x %u domains make %zu",
+                                  len, apqns, ap_mask_count(&apm), ap_mask_count(&aqm),
                                   (size_t) ap_mask_count(&apm) * ap_mask_count(&aqm));
         *ret_apm = apm;
         *ret_aqm = aqm;
@@ -187,7 +187,7 @@ int ap_domain_lines_parse(const char *text, ApMask *ret, ApParseError *error) {
         len = strnlen(text, AP_DOMAIN_LINES_TEXT_MAX + 1);
         if (len > AP_DOMAIN_LINES_TEXT_MAX)
                 return parse_fail(error, AP_PARSE_TOO_LONG, AP_DOMAIN_LINES_TEXT_MAX,
-                                  "control domain text longer than %u bytes (256 domains)",
+                                  "control domain text at offset %u: longer than 256 domain lines",
                                   AP_DOMAIN_LINES_TEXT_MAX);
         while (pos < len) {
                 const char *nl = memchr(text + pos, '\n', len - pos);
@@ -245,8 +245,8 @@ int ap_config_parse(const char *s, ApConfig *ret, ApParseError *error) {
         /* vfio_ap would silently drop the rest; refuse instead. */
         if (len > AP_CONFIG_INPUT_MAX)
                 return parse_fail(error, AP_PARSE_TOO_LONG, AP_CONFIG_INPUT_MAX,
-                                  "ap_config longer than %u bytes, which is all the kernel reads",
-                                  AP_CONFIG_INPUT_MAX);
+                                  "ap_config at offset %u: longer than the %u bytes vfio_ap reads",
+                                  AP_CONFIG_INPUT_MAX, AP_CONFIG_INPUT_MAX);
 
         /* Like vfio_ap's strsep(",\n"): "a,q\n" has an empty third field, "a,q" none. */
         for (unsigned k = 0; k < 3; k++) {
