@@ -137,13 +137,17 @@ struct ap_driver {
 };
 #define to_ap_drv(x) container_of((x), struct ap_driver, driver)
 
-/* Reservations for the default drivers: apmask/aqmask. */
-struct ap_perms {
+/*
+ * Reservations for the default drivers: apmask/aqmask. The tag is
+ * apsim_perms because the ap_perms macro below renames every later
+ * "struct ap_perms" to it; both spellings name this struct.
+ */
+struct apsim_perms {
 	DECLARE_BITMAP(apm, AP_DEVICES);
 	DECLARE_BITMAP(aqm, AP_DOMAINS);
 };
 
-extern struct ap_perms apsim_perms;             /* protected by apsim_perms_mutex */
+extern struct apsim_perms apsim_perms;          /* protected by apsim_perms_mutex */
 extern struct mutex apsim_perms_mutex;
 #define ap_perms apsim_perms
 #define ap_perms_mutex apsim_perms_mutex
