@@ -41,7 +41,7 @@ static int list_number(const char *s, size_t *pos, unsigned term, unsigned max, 
                 while (lead + 1 < end && s[lead] == '0')
                         lead++;
                 return parse_fail(error, AP_PARSE_OCTAL_AMBIGUOUS, start,
-                                  "list term %u at offset %zu: '%.*s' has a leading 0, which the kernel would read as octal; write %.*s for decimal or 0x%.*s for hex",
+                                  "list term %u at offset %zu: '%.*s' has a leading 0, octal to the kernel; write %.*s for decimal or 0x%.*s for hex",
                                   term, start, quote_len(end - start), s + start,
                                   quote_len(end - lead), s + lead, quote_len(end - lead), s + lead);
         }

@@ -73,7 +73,7 @@ static int matrix_line_parse(const char *s, size_t len, size_t off, unsigned lin
 }
 
 int ap_matrix_parse(const char *text, ApMask *ret_apm, ApMask *ret_aqm, ApParseError *error) {
-        _cleanup_free_ ApMask *seen = NULL;     /* seen[a]: domains listed for adapter a */
+        ApMask seen[AP_MASK_BITS] = {};         /* seen[a]: domains listed for adapter a (8 KiB) */
         ApMask apm = {}, aqm = {};
         size_t len, pos = 0, apqns = 0;
         MatrixLineForm first_form = MATRIX_LINE_APQN;
@@ -88,9 +88,6 @@ int ap_matrix_parse(const char *text, ApMask *ret_apm, ApMask *ret_aqm, ApParseE
                 return parse_fail(error, AP_PARSE_TOO_LONG, AP_MATRIX_TEXT_MAX,
                                   "matrix text at offset %u: longer than a full 256 x 256 matrix",
                                   AP_MATRIX_TEXT_MAX);
-        seen = calloc(AP_MASK_BITS, sizeof(*seen));
-        if (!seen)
-                return -ENOMEM;
 
         while (pos < len) {
                 const char *nl = memchr(text + pos, '\n', len - pos);
@@ -253,12 +250,11 @@ int ap_config_parse(const char *s, ApConfig *ret, ApParseError *error) {
                 size_t end = pos;
                 int r;
 
-                if (k > 0) {
-                        if (pos > len)
-                                return parse_fail(error, AP_PARSE_WRONG_FIELD_COUNT, len,
-                                                  "ap_config at offset %zu: only %u mask%s; expected APM,AQM,ADM",
-                                                  len, k, k == 1 ? "" : "s");
-                }
+                /* The previous field ended the text: nothing left to split. */
+                if (pos > len)
+                        return parse_fail(error, AP_PARSE_WRONG_FIELD_COUNT, len,
+                                          "ap_config at offset %zu: only %u mask%s; expected APM,AQM,ADM",
+                                          len, k, k == 1 ? "" : "s");
                 while (end < len && s[end] != ',' && s[end] != '\n')
                         end++;
                 r = ap_mask_hex_field_parse(s + pos, end - pos, pos, field_names[k], false, &masks[k], error);
