@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The desired state apctld persists under the state directory: the host
+ * reservation (apmask/aqmask apctld applies) and the guest definitions,
+ * in one versioned JSON file written atomically (state.json).
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "guest.h"
+
+#define DESIRED_STATE_FILE "state.json"
+#define DESIRED_STATE_FORMAT_VERSION 1
+#define DESIRED_STATE_GUESTS_MAX 1024
+
+typedef struct DesiredState {
+        uint64_t generation;    /* bumped on every committed change; ties the journal to it */
+        bool host_known;        /* false until taken over from the kernel's masks */
+        ApMask host_apm;        /* adapters reserved for the host (apmask) */
+        ApMask host_aqm;        /* domains reserved for the host (aqmask) */
+        GuestDef *guests;       /* owned, sorted by name */
+        size_t n_guests;
+} DesiredState;
+
+void desired_state_done(DesiredState *s);
+int desired_state_copy(const DesiredState *s, DesiredState *ret);
+/* -ENOENT when no state was saved yet; -EBADMSG (with e) for a corrupt or unknown-version file. */
+int desired_state_load(const char *dir, DesiredState *ret, JsonError *e);
+int desired_state_save(const char *dir, const DesiredState *s);
+
+GuestDef *desired_state_find_guest(const DesiredState *s, const char *name);
+GuestDef *desired_state_find_guest_by_uuid(const DesiredState *s, const char *uuid);
+/* Insert a copy, replacing a guest of the same name. */
+int desired_state_put_guest(DesiredState *s, const GuestDef *g);
+int desired_state_remove_guest(DesiredState *s, const char *name);

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Bounded reads, attribute writes and atomic replacement of state files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "macro.h"
+
+int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, allocated = 0;
+
+        if (fd < 0)
+                return negative_errno();
+        for (;;) {
+                if (allocated - len < 4096 + 1) {
+                        size_t n = allocated ? allocated * 2 : 4096 + 1;
+                        if (n > max + 1)
+                                n = max + 1;
+                        if (n <= len)
+                                return -EFBIG;
+                        char *p = realloc(buf, n);
+                        if (!p)
+                                return -ENOMEM;
+                        buf = p;
+                        allocated = n;
+                }
+                ssize_t k = read(fd, buf + len, allocated - len - 1);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (k == 0)
+                        break;
+                len += k;
+                if (len > max)
+                        return -EFBIG;
+        }
+        if (!buf && !(buf = malloc(1)))
+                return -ENOMEM;
+        buf[len] = 0;
+        *ret = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+int read_attr(const char *dir, const char *name, char *buf, size_t size) {
+        char path[PATH_MAX];
+        _cleanup_close_ int fd = -EBADF;
+        ssize_t n;
+
+        if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+                return -ENAMETOOLONG;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        n = read(fd, buf, size - 1);
+        if (n < 0)
+                return negative_errno();
+        while (n > 0 && strchr(" \t\n", buf[n - 1]))
+                n--;
+        buf[n] = 0;
+        return 0;
+}
+
+int read_attr_uint(const char *dir, const char *name, unsigned *ret) {
+        char buf[32], *end;
+        unsigned long v;
+        int r = read_attr(dir, name, buf, sizeof(buf));
+
+        if (r < 0)
+                return r;
+        errno = 0;
+        v = strtoul(buf, &end, 0);
+        if (errno || end == buf || *end || v > UINT_MAX)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int write_attr(const char *path, const char *value) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        size_t len = strlen(value);
+        ssize_t n;
+
+        if (fd < 0)
+                return negative_errno();
+        do
+                n = write(fd, value, len);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t) n != len)
+                return -EIO;
+        return 0;
+}
+
+static int fsync_dir(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0 || fsync(fd) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, unsigned mode) {
+        char tmp[PATH_MAX], final[PATH_MAX];
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if ((size_t) snprintf(final, sizeof(final), "%s/%s", dir, name) >= sizeof(final) ||
+            (size_t) snprintf(tmp, sizeof(tmp), "%s/.#%s.XXXXXX", dir, name) >= sizeof(tmp))
+                return -ENAMETOOLONG;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        for (size_t off = 0; off < len;) {
+                ssize_t n = write(fd, data + off, len - off);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = negative_errno();
+                        goto fail;
+                }
+                off += n;
+        }
+        if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        fd = safe_close(fd);
+        if (rename(tmp, final) < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        return fsync_dir(dir);
+fail:
+        (void) unlink(tmp);
+        return r;
+}
+
+int remove_file_durable(const char *dir, const char *name) {
+        char path[PATH_MAX];
+
+        if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+                return -ENAMETOOLONG;
+        if (unlink(path) < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return negative_errno();
+        }
+        return fsync_dir(dir);
+}
+
+int mkdir_p(const char *path, unsigned mode) {
+        char buf[PATH_MAX];
+
+        if ((size_t) snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
+                return -ENAMETOOLONG;
+        for (char *p = buf + 1; *p; p++)
+                if (*p == '/') {
+                        *p = 0;
+                        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                                return negative_errno();
+                        *p = '/';
+                }
+        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                return negative_errno();
+        return 0;
+}

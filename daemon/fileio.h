@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Small file helpers: bounded reads, sysfs attribute writes, atomic state writes. */
+#pragma once
+
+#include <stddef.h>
+
+/* Whole file into a NUL-terminated malloc'd buffer; -EFBIG past max bytes. */
+int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* One sysfs-style attribute, trailing whitespace stripped. */
+int read_attr(const char *dir, const char *name, char *buf, size_t size);
+int read_attr_uint(const char *dir, const char *name, unsigned *ret);
+/* One write() of the whole string, as sysfs expects; returns the kernel's errno. */
+int write_attr(const char *path, const char *value);
+/*
+ * Replace dir/name atomically: write a temp file in dir, fsync it, rename it
+ * over name, fsync dir. A crash leaves either the old or the new content.
+ */
+int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, unsigned mode);
+/* Remove dir/name and fsync dir; a missing file is not an error. */
+int remove_file_durable(const char *dir, const char *name);
+int mkdir_p(const char *path, unsigned mode);

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The intent journal file: one pending transaction, written before the kernel is touched. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "journal.h"
+#include "json-ap.h"
+#include "macro.h"
+
+#define JOURNAL_VERSION 1
+
+static json_object *mdev_target_to_json(const MdevTarget *t) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+
+        if (!o || json_add_bool(o, "exists", t->exists) < 0 ||
+            json_add(o, "config", json_from_ap_config(&t->config)) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+static json_object *host_target_to_json(const HostTarget *t) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+
+        if (!o || json_add(o, "apmask", json_from_mask(&t->apmask)) < 0 ||
+            json_add(o, "aqmask", json_from_mask(&t->aqmask)) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+int journal_write(const char *dir, const JournalEntry *j) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+        const char *text;
+        size_t len;
+
+        if (!o || json_add_int(o, "version", JOURNAL_VERSION) < 0 ||
+            json_add_int(o, "generation", (int64_t) j->generation) < 0 ||
+            json_add_string(o, "kind", j->kind == JOURNAL_MDEV ? "mdev" : "host") < 0 ||
+            json_add_string(o, "method", j->method) < 0)
+                return -ENOMEM;
+        if (j->kind == JOURNAL_MDEV) {
+                if (json_add_string(o, "guest", j->guest) < 0 || json_add_string(o, "uuid", j->uuid) < 0 ||
+                    json_add(o, "before", mdev_target_to_json(&j->mdev_before)) < 0 ||
+                    json_add(o, "after", mdev_target_to_json(&j->mdev_after)) < 0)
+                        return -ENOMEM;
+        } else if (json_add(o, "before", host_target_to_json(&j->host_before)) < 0 ||
+                   json_add(o, "after", host_target_to_json(&j->host_after)) < 0)
+                return -ENOMEM;
+        text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PRETTY, &len);
+        if (!text)
+                return -ENOMEM;
+        return write_file_atomic(dir, JOURNAL_FILE, text, len, 0600);
+}
+
+static const JsonField config_fields[] = {
+        { "adapters", json_type_array, json_parse_ap_mask, offsetof(ApConfig, apm), JSON_FIELD_REQUIRED },
+        { "domains", json_type_array, json_parse_ap_mask, offsetof(ApConfig, aqm), JSON_FIELD_REQUIRED },
+        { "control_domains", json_type_array, json_parse_ap_mask, offsetof(ApConfig, adm), JSON_FIELD_REQUIRED },
+        {}
+};
+
+static int parse_config(const char *name, json_object *v, void *dest, JsonError *e) {
+        return json_dispatch(v, config_fields, dest, e);
+}
+
+static const JsonField mdev_target_fields[] = {
+        { "exists", json_type_boolean, json_dispatch_bool, offsetof(MdevTarget, exists), JSON_FIELD_REQUIRED },
+        { "config", json_type_object, parse_config, offsetof(MdevTarget, config), JSON_FIELD_REQUIRED },
+        {}
+};
+
+static const JsonField host_target_fields[] = {
+        { "apmask", json_type_array, json_parse_ap_mask, offsetof(HostTarget, apmask), JSON_FIELD_REQUIRED },
+        { "aqmask", json_type_array, json_parse_ap_mask, offsetof(HostTarget, aqmask), JSON_FIELD_REQUIRED },
+        {}
+};
+
+typedef struct JournalJson {
+        int64_t version;
+        int64_t generation;
+        char *kind;
+        char *method;
+        char *guest;
+        char *uuid;
+        json_object *before;    /* ref held */
+        json_object *after;     /* ref held */
+} JournalJson;
+
+static const JsonField journal_fields[] = {
+        { "version", json_type_int, json_dispatch_int64, offsetof(JournalJson, version), JSON_FIELD_REQUIRED },
+        { "generation", json_type_int, json_dispatch_int64, offsetof(JournalJson, generation), JSON_FIELD_REQUIRED },
+        { "kind", json_type_string, json_dispatch_string, offsetof(JournalJson, kind), JSON_FIELD_REQUIRED },
+        { "method", json_type_string, json_dispatch_string, offsetof(JournalJson, method), JSON_FIELD_REQUIRED },
+        { "guest", json_type_string, json_dispatch_string, offsetof(JournalJson, guest), 0 },
+        { "uuid", json_type_string, json_dispatch_string, offsetof(JournalJson, uuid), 0 },
+        { "before", json_type_object, json_dispatch_object_ref, offsetof(JournalJson, before), JSON_FIELD_REQUIRED },
+        { "after", json_type_object, json_dispatch_object_ref, offsetof(JournalJson, after), JSON_FIELD_REQUIRED },
+        {}
+};
+
+static int journal_from_json(json_object *o, JournalEntry *ret, JsonError *e) {
+        JournalJson j = {};
+        JournalEntry entry = {};
+        int r;
+
+        r = json_dispatch(o, journal_fields, &j, e);
+        if (r < 0)
+                goto out;
+        r = -EBADMSG;
+        if (j.version != JOURNAL_VERSION || j.generation < 0) {
+                json_error_set(e, "version", "unsupported journal version or generation");
+                goto out;
+        }
+        entry.generation = j.generation;
+        snprintf(entry.method, sizeof(entry.method), "%s", j.method);
+        if (streq(j.kind, "mdev")) {
+                entry.kind = JOURNAL_MDEV;
+                if (!j.guest || !j.uuid || !uuid_is_valid(j.uuid) || strlen(j.guest) > GUEST_NAME_MAX) {
+                        json_error_set(e, "uuid", "mdev journal entry without a valid guest and UUID");
+                        goto out;
+                }
+                strcpy(entry.guest, j.guest);
+                strcpy(entry.uuid, j.uuid);
+                if (json_dispatch(j.before, mdev_target_fields, &entry.mdev_before, e) < 0 ||
+                    json_dispatch(j.after, mdev_target_fields, &entry.mdev_after, e) < 0)
+                        goto out;
+        } else if (streq(j.kind, "host")) {
+                entry.kind = JOURNAL_HOST;
+                if (json_dispatch(j.before, host_target_fields, &entry.host_before, e) < 0 ||
+                    json_dispatch(j.after, host_target_fields, &entry.host_after, e) < 0)
+                        goto out;
+        } else {
+                json_error_set(e, "kind", "unknown journal entry kind '%s'", j.kind);
+                goto out;
+        }
+        *ret = entry;
+        r = 0;
+out:
+        free(j.kind);
+        free(j.method);
+        free(j.guest);
+        free(j.uuid);
+        json_object_put(j.before);
+        json_object_put(j.after);
+        return r;
+}
+
+int journal_read(const char *dir, JournalEntry *ret, JsonError *e) {
+        _cleanup_free_ char *text = NULL;
+        _cleanup_json_ json_object *o = NULL;
+        char path[4096];
+        size_t len;
+        int r;
+
+        if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, JOURNAL_FILE) >= sizeof(path))
+                return -ENAMETOOLONG;
+        r = read_file(path, 1 << 16, &text, &len);
+        if (r < 0)
+                return r;
+        r = json_parse_limited(text, len, 8, &o, e);
+        if (r < 0)
+                return r;
+        return journal_from_json(o, ret, e);
+}
+
+int journal_remove(const char *dir) {
+        return remove_file_durable(dir, JOURNAL_FILE);
+}

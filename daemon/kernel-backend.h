@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The kernel backend: every read and write apctld makes to the AP bus and
+ * vfio_ap goes through this ops table. Two implementations: sysfs
+ * (kernel-sysfs.c, the real s390 kernel or apctl's simulator, under a
+ * configurable root) and an in-memory fake (kernel-fake.c) that enforces
+ * the kernel's rules for unit tests.
+ *
+ * Write ops may block (queue resets, mask edits, removing an mdev a guest
+ * holds); they are only called from the worker thread. load() and the
+ * read ops may be called from either thread; implementations must be safe
+ * for one reader and one writer at a time.
+ */
+#pragma once
+
+#include "ap-mask.h"
+#include "kernel-state.h"
+#include "macro.h"
+
+typedef enum KernelMaskKind {
+        KERNEL_APMASK,
+        KERNEL_AQMASK,
+} KernelMaskKind;
+
+typedef enum KernelAssignKind {
+        KERNEL_ASSIGN_ADAPTER,
+        KERNEL_ASSIGN_DOMAIN,
+        KERNEL_ASSIGN_CONTROL_DOMAIN,
+        _KERNEL_ASSIGN_MAX,
+} KernelAssignKind;
+
+typedef struct KernelBackend KernelBackend;
+
+typedef struct KernelBackendOps {
+        const char *name;
+        /* A complete snapshot, sorted. */
+        int (*load)(KernelBackend *b, KernelState *ret);
+        /* One mdev's assigned config; -ENOENT when it does not exist. */
+        int (*mdev_read)(KernelBackend *b, const char *uuid, MdevState *ret);
+        int (*masks_read)(KernelBackend *b, ApMask *ret_apmask, ApMask *ret_aqmask);
+        /* Absolute-form write of apmask or aqmask. */
+        int (*mask_write)(KernelBackend *b, KernelMaskKind which, const ApMask *m);
+        int (*mdev_create)(KernelBackend *b, const char *uuid);
+        int (*mdev_remove)(KernelBackend *b, const char *uuid);
+        int (*mdev_assign)(KernelBackend *b, const char *uuid, KernelAssignKind kind, unsigned id, bool assign);
+        /* The atomic ap_config write; -EOPNOTSUPP when the kernel lacks it. */
+        int (*mdev_set_config)(KernelBackend *b, const char *uuid, const ApConfig *c);
+        /* Force a synchronous bus rescan (write to `scans`). */
+        int (*rescan)(KernelBackend *b);
+        void (*free)(KernelBackend *b);
+} KernelBackendOps;
+
+struct KernelBackend {
+        const KernelBackendOps *ops;    /* borrowed: static table */
+        void *data;                     /* owned by the implementation */
+};
+
+const char *kernel_assign_kind_to_string(KernelAssignKind k);
+
+KernelBackend *kernel_backend_free(KernelBackend *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(KernelBackend *, kernel_backend_free);
+
+/* sysfs backend; root is "/sys" on a real system. */
+int kernel_sysfs_new(const char *root, KernelBackend **ret);

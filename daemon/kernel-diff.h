@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What changed between two kernel snapshots, as events: one per card,
+ * queue, mdev, mask or bindings change. Both snapshots are sorted, so this
+ * is a linear merge even for a z16-sized host.
+ */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "kernel-state.h"
+
+/* Calls emit(userdata, event) for each change (event consumed). Returns the number of changes. */
+size_t kernel_state_diff(const KernelState *old, const KernelState *new,
+                         void (*emit)(void *userdata, json_object *event), void *userdata);

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sysfs kernel backend: reads and writes the AP bus and vfio_ap
+ * attributes of shared/docs/kernel-abi.md under a configurable root, so it
+ * drives the real s390 kernel, apctl's simulator modules, or a directory
+ * tree built by a test.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "kernel-backend.h"
+#include "macro.h"
+
+#define MDEV_TYPE "vfio_ap-passthrough"
+/* Leaves room in PATH_MAX buffers for the longest attribute path below the root. */
+#define SYSFS_ROOT_MAX 3000
+
+typedef struct KernelSysfs {
+        char bus[SYSFS_ROOT_MAX + 16];          /* <root>/bus/ap */
+        char matrix[SYSFS_ROOT_MAX + 32];       /* <root>/devices/vfio_ap/matrix */
+} KernelSysfs;
+
+static KernelSysfs *sysfs_of(KernelBackend *b) {
+        return b->data;
+}
+
+static const char *const assign_names[_KERNEL_ASSIGN_MAX] = {
+        [KERNEL_ASSIGN_ADAPTER] = "adapter",
+        [KERNEL_ASSIGN_DOMAIN] = "domain",
+        [KERNEL_ASSIGN_CONTROL_DOMAIN] = "control_domain",
+};
+
+const char *kernel_assign_kind_to_string(KernelAssignKind k) {
+        return (unsigned) k < _KERNEL_ASSIGN_MAX ? assign_names[k] : "?";
+}
+
+KernelBackend *kernel_backend_free(KernelBackend *b) {
+        if (b) {
+                b->ops->free(b);
+                free(b);
+        }
+        return NULL;
+}
+
+static int read_mask_attr(const char *dir, const char *name, ApMask *ret) {
+        char buf[128];
+        int r = read_attr(dir, name, buf, sizeof(buf));
+
+        if (r < 0)
+                return r;
+        return ap_mask_parse_hex(buf, ret, NULL);
+}
+
+static int read_bool_attr(const char *dir, const char *name, bool *ret) {
+        unsigned v;
+        int r = read_attr_uint(dir, name, &v);
+
+        if (r < 0)
+                return r;
+        *ret = v != 0;
+        return 0;
+}
+
+static ApDriver driver_of(const char *devdir) {
+        char link[PATH_MAX + 16], target[PATH_MAX];
+        const char *base;
+        ssize_t n;
+
+        snprintf(link, sizeof(link), "%s/driver", devdir);
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n < 0)
+                return AP_DRIVER_NONE;
+        target[n] = 0;
+        base = strrchr(target, '/');
+        base = base ? base + 1 : target;
+        return streq(base, "vfio_ap") ? AP_DRIVER_VFIO_AP : AP_DRIVER_DEFAULT;
+}
+
+/* MODE= from the device's uevent file (cards and queues both carry it). */
+static ApMode mode_of(const char *devdir) {
+        char path[PATH_MAX + 16];
+        _cleanup_free_ char *text = NULL;
+
+        snprintf(path, sizeof(path), "%s/uevent", devdir);
+        if (read_file(path, 4096, &text, NULL) < 0)
+                return AP_MODE_UNKNOWN;
+        for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                if (strneq(line, "MODE=", 5))
+                        return ap_mode_from_string(line + 5);
+        return AP_MODE_UNKNOWN;
+}
+
+static int load_card(const char *devdir, unsigned id, KernelState *s) {
+        ApCard c = { .id = id };
+        unsigned hwtype = 0;
+        bool v;
+
+        if (read_attr_uint(devdir, "hwtype", &hwtype) >= 0)
+                c.hwtype = hwtype > 255 ? 255 : hwtype;
+        c.config = read_bool_attr(devdir, "config", &v) >= 0 ? v : true;
+        c.chkstop = read_bool_attr(devdir, "chkstop", &v) >= 0 && v;
+        c.online = read_bool_attr(devdir, "online", &v) >= 0 && v;
+        c.driver = driver_of(devdir);
+        c.mode = mode_of(devdir);
+        return kernel_state_add_card(s, &c);
+}
+
+static int load_queue(const char *devdir, unsigned a, unsigned d, KernelState *s) {
+        ApQueue q = { .adapter = a, .domain = d };
+        bool v;
+
+        q.config = read_bool_attr(devdir, "config", &v) >= 0 ? v : true;
+        q.chkstop = read_bool_attr(devdir, "chkstop", &v) >= 0 && v;
+        q.online = read_bool_attr(devdir, "online", &v) >= 0 && v;
+        q.driver = driver_of(devdir);
+        return kernel_state_add_queue(s, &q);
+}
+
+static int load_bus_attrs(KernelSysfs *k, KernelState *s) {
+        char buf[128];
+        unsigned bound, total;
+        int r;
+
+        r = read_mask_attr(k->bus, "apmask", &s->apmask);
+        if (r < 0)
+                return r;
+        r = read_mask_attr(k->bus, "aqmask", &s->aqmask);
+        if (r < 0)
+                return r;
+        s->qci_supported = read_mask_attr(k->bus, "ap_adapter_mask", &s->qci.apm) >= 0 &&
+                           read_mask_attr(k->bus, "ap_usage_domain_mask", &s->qci.aqm) >= 0 &&
+                           read_mask_attr(k->bus, "ap_control_domain_mask", &s->qci.adm) >= 0;
+        if (read_attr_uint(k->bus, "ap_max_adapter_id", &s->max_adapter) < 0)
+                s->max_adapter = 63;
+        if (read_attr_uint(k->bus, "ap_max_domain_id", &s->max_domain) < 0)
+                s->max_domain = 15;
+        if (s->max_adapter > AP_ID_MAX)
+                s->max_adapter = AP_ID_MAX;
+        if (s->max_domain > AP_ID_MAX)
+                s->max_domain = AP_ID_MAX;
+        if (read_attr(k->bus, "bindings", buf, sizeof(buf)) >= 0 &&
+            sscanf(buf, "%u/%u", &bound, &total) == 2) {
+                s->bindings_bound = bound;
+                s->bindings_total = total;
+                s->bindings_complete = strstr(buf, "(complete)") != NULL;
+        }
+        return 0;
+}
+
+static int load_devices(KernelSysfs *k, KernelState *s) {
+        char dir[SYSFS_ROOT_MAX + 32], devdir[PATH_MAX];
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        snprintf(dir, sizeof(dir), "%s/devices", k->bus);
+        d = opendir(dir);
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d))) {
+                unsigned a, q;
+                char tail;
+
+                snprintf(devdir, sizeof(devdir), "%s/%s", dir, de->d_name);
+                if (sscanf(de->d_name, "card%2x%c", &a, &tail) == 1 && strlen(de->d_name) == 6)
+                        r = load_card(devdir, a, s);
+                else if (sscanf(de->d_name, "%2x.%4x%c", &a, &q, &tail) == 2 && strlen(de->d_name) == 7 &&
+                         q <= AP_ID_MAX)
+                        r = load_queue(devdir, a, q, s);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+static int mdev_read_dir(KernelSysfs *k, const char *uuid, bool ap_config, MdevState *ret) {
+        char dir[SYSFS_ROOT_MAX + 80], buf[AP_CONFIG_BUFSZ + 16];
+        _cleanup_free_ char *matrix = NULL, *guest = NULL, *cdoms = NULL;
+        MdevState m = {};
+        char path[PATH_MAX];
+        int r;
+
+        snprintf(dir, sizeof(dir), "%s/%s", k->matrix, uuid);
+        if (access(dir, F_OK) < 0)
+                return negative_errno();
+        snprintf(m.uuid, sizeof(m.uuid), "%s", uuid);
+        if (ap_config && read_attr(dir, "ap_config", buf, sizeof(buf)) >= 0) {
+                r = ap_config_parse(buf, &m.assigned, NULL);
+                if (r < 0)
+                        return r;
+        } else {
+                snprintf(path, sizeof(path), "%s/matrix", dir);
+                r = read_file(path, 1 << 20, &matrix, NULL);
+                if (r < 0)
+                        return r;
+                r = ap_matrix_parse(matrix, &m.assigned.apm, &m.assigned.aqm, NULL);
+                if (r < 0)
+                        return r;
+                snprintf(path, sizeof(path), "%s/control_domains", dir);
+                r = read_file(path, 1 << 16, &cdoms, NULL);
+                if (r < 0)
+                        return r;
+                r = ap_domain_lines_parse(cdoms, &m.assigned.adm, NULL);
+                if (r < 0)
+                        return r;
+        }
+        snprintf(path, sizeof(path), "%s/guest_matrix", dir);
+        if (read_file(path, 1 << 20, &guest, NULL) >= 0)
+                (void) ap_matrix_parse(guest, &m.guest_apm, &m.guest_aqm, NULL);
+        *ret = m;
+        return 0;
+}
+
+static int load_matrix(KernelSysfs *k, KernelState *s) {
+        char buf[256];
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        d = opendir(k->matrix);
+        if (!d) {
+                if (errno == ENOENT)
+                        return 0;       /* vfio_ap not loaded */
+                return negative_errno();
+        }
+        s->matrix_present = true;
+        s->ap_config_supported = read_attr(k->matrix, "features", buf, sizeof(buf)) >= 0 &&
+                                 strstr(buf, "ap_config") != NULL;
+        while ((de = readdir(d))) {
+                MdevState m;
+
+                if (!uuid_is_valid(de->d_name))
+                        continue;
+                r = mdev_read_dir(k, de->d_name, s->ap_config_supported, &m);
+                if (r == -ENOENT)
+                        continue;       /* removed while we read */
+                if (r < 0)
+                        break;
+                r = kernel_state_add_mdev(s, &m);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+static int sysfs_load(KernelBackend *b, KernelState *ret) {
+        KernelSysfs *k = sysfs_of(b);
+        KernelState s = {};
+        int r;
+
+        r = load_bus_attrs(k, &s);
+        if (r >= 0)
+                r = load_devices(k, &s);
+        if (r >= 0)
+                r = load_matrix(k, &s);
+        if (r < 0) {
+                kernel_state_done(&s);
+                return r;
+        }
+        kernel_state_sort(&s);
+        *ret = s;
+        return 0;
+}
+
+static int sysfs_mdev_read(KernelBackend *b, const char *uuid, MdevState *ret) {
+        KernelSysfs *k = sysfs_of(b);
+        char buf[256];
+        bool ap_config = read_attr(k->matrix, "features", buf, sizeof(buf)) >= 0 && strstr(buf, "ap_config");
+
+        return mdev_read_dir(k, uuid, ap_config, ret);
+}
+
+static int sysfs_masks_read(KernelBackend *b, ApMask *ret_apmask, ApMask *ret_aqmask) {
+        KernelSysfs *k = sysfs_of(b);
+        ApMask apm, aqm;
+        int r;
+
+        r = read_mask_attr(k->bus, "apmask", &apm);
+        if (r >= 0)
+                r = read_mask_attr(k->bus, "aqmask", &aqm);
+        if (r < 0)
+                return r;
+        *ret_apmask = apm;
+        *ret_aqmask = aqm;
+        return 0;
+}
+
+static int sysfs_mask_write(KernelBackend *b, KernelMaskKind which, const ApMask *m) {
+        KernelSysfs *k = sysfs_of(b);
+        char path[PATH_MAX], hex[AP_MASK_HEX_BUFSZ], value[AP_MASK_HEX_BUFSZ + 1];
+
+        snprintf(path, sizeof(path), "%s/%s", k->bus, which == KERNEL_APMASK ? "apmask" : "aqmask");
+        /* The absolute form: immune to the pre-6.10 relative-parser crash (CVE-2024-38661). */
+        snprintf(value, sizeof(value), "%s\n", ap_mask_format_hex(m, hex));
+        return write_attr(path, value);
+}
+
+static int sysfs_mdev_create(KernelBackend *b, const char *uuid) {
+        KernelSysfs *k = sysfs_of(b);
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/mdev_supported_types/" MDEV_TYPE "/create", k->matrix);
+        return write_attr(path, uuid);
+}
+
+static int sysfs_mdev_remove(KernelBackend *b, const char *uuid) {
+        KernelSysfs *k = sysfs_of(b);
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/%s/remove", k->matrix, uuid);
+        return write_attr(path, "1");
+}
+
+static int sysfs_mdev_assign(KernelBackend *b, const char *uuid, KernelAssignKind kind, unsigned id, bool assign) {
+        KernelSysfs *k = sysfs_of(b);
+        char path[PATH_MAX], value[16];
+
+        snprintf(path, sizeof(path), "%s/%s/%sassign_%s", k->matrix, uuid, assign ? "" : "un",
+                 kernel_assign_kind_to_string(kind));
+        /* Decimal without leading zeros: kstrtoul base 0 reads "010" as octal 8. */
+        snprintf(value, sizeof(value), "%u", id);
+        return write_attr(path, value);
+}
+
+static int sysfs_mdev_set_config(KernelBackend *b, const char *uuid, const ApConfig *c) {
+        KernelSysfs *k = sysfs_of(b);
+        char path[PATH_MAX], value[AP_CONFIG_BUFSZ];
+
+        snprintf(path, sizeof(path), "%s/%s/ap_config", k->matrix, uuid);
+        if (access(path, F_OK) < 0)
+                return -EOPNOTSUPP;
+        return write_attr(path, ap_config_format(c, value));
+}
+
+static int sysfs_rescan(KernelBackend *b) {
+        KernelSysfs *k = sysfs_of(b);
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/scans", k->bus);
+        return write_attr(path, "1");
+}
+
+static void sysfs_free(KernelBackend *b) {
+        free(b->data);
+}
+
+static const KernelBackendOps sysfs_ops = {
+        .name = "sysfs",
+        .load = sysfs_load,
+        .mdev_read = sysfs_mdev_read,
+        .masks_read = sysfs_masks_read,
+        .mask_write = sysfs_mask_write,
+        .mdev_create = sysfs_mdev_create,
+        .mdev_remove = sysfs_mdev_remove,
+        .mdev_assign = sysfs_mdev_assign,
+        .mdev_set_config = sysfs_mdev_set_config,
+        .rescan = sysfs_rescan,
+        .free = sysfs_free,
+};
+
+int kernel_sysfs_new(const char *root, KernelBackend **ret) {
+        KernelBackend *b;
+        KernelSysfs *k;
+
+        if (strlen(root) > SYSFS_ROOT_MAX)
+                return -ENAMETOOLONG;
+        b = calloc(1, sizeof(*b));
+        k = calloc(1, sizeof(*k));
+        if (!b || !k) {
+                free(b);
+                free(k);
+                return -ENOMEM;
+        }
+        snprintf(k->bus, sizeof(k->bus), "%s/bus/ap", root);
+        snprintf(k->matrix, sizeof(k->matrix), "%s/devices/vfio_ap/matrix", root);
+        b->ops = &sysfs_ops;
+        b->data = k;
+        *ret = b;
+        return 0;
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* apctld: command line, signals, sd_notify, socket activation. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "kernel-backend.h"
+#include "log.h"
+#include "manager.h"
+#ifdef APCTLD_FAKE_KERNEL
+#include "kernel-fake.h"
+#endif
+
+
+static void help(void) {
+        printf("Usage: apctld [OPTIONS]\n\n"
+               "Own AP crypto passthrough on this host: the kernel's AP bus and vfio_ap state,\n"
+               "the persisted guest definitions, and the JSON API on a Unix socket.\n\n"
+               "  -h --help                  Show this help\n"
+               "     --version               Show the version\n"
+               "     --socket=PATH           Listen here when not socket-activated (default %s/apctld.sock)\n"
+               "     --state-dir=DIR         Desired state and journal (default %s)\n"
+               "     --sysfs-root=DIR        Root of sysfs (default /sys)\n"
+               "     --admin-uid=UID         Also allow this uid to change the configuration\n"
+               "     --kernel-timeout=MSEC   Report a kernel write as timed out after this (default 30000)\n"
+               "     --idle-timeout=MSEC     Disconnect silent clients after this; 0 never (default 60000)\n"
+               "     --max-clients=N         Concurrent connections (default 256)\n"
+               "     --no-udev               Do not watch uevents (tests)\n"
+               "     --log-target=TARGET     journal, stderr, or auto (default)\n"
+               "     --debug                 Log debug messages\n"
+#ifdef APCTLD_FAKE_KERNEL
+               "     --fake-kernel=SPEC      Test build only: an in-memory kernel, SPEC = \"A:TYPE:D1-D2[,...]\"\n"
+#endif
+               , APCTL_RUNDIR, APCTL_STATEDIR);
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *ret) {
+        char *end;
+        unsigned long long v;
+
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno || end == s || *end || v > max)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+#ifdef APCTLD_FAKE_KERNEL
+/* "5:13:0-15,6:12:0-3": adapter 5 of type 13 with domains 0..15, ... */
+static int fake_kernel_from_spec(const char *spec, KernelBackend **ret) {
+        _cleanup_(kernel_backend_freep) KernelBackend *b = NULL;
+        _cleanup_free_ char *copy = strdup(spec);
+        char *save = NULL;
+        int r;
+
+        if (!copy)
+                return -ENOMEM;
+        r = kernel_fake_new(&b);
+        if (r < 0)
+                return r;
+        for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+                unsigned a, type, d1, d2;
+                ApMask doms = {};
+                if (sscanf(item, "%u:%u:%u-%u", &a, &type, &d1, &d2) != 4 || a > 255 || d1 > d2 || d2 > 255)
+                        return -EINVAL;
+                ap_mask_set_range(&doms, d1, d2);
+                r = kernel_fake_add_card(b, a, type, AP_MODE_CCA, &doms);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+#endif
+
+int main(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_SOCKET, ARG_STATE_DIR, ARG_SYSFS_ROOT, ARG_ADMIN_UID, ARG_KERNEL_TIMEOUT,
+               ARG_IDLE_TIMEOUT, ARG_MAX_CLIENTS, ARG_NO_UDEV, ARG_LOG_TARGET, ARG_DEBUG, ARG_FAKE_KERNEL };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "socket", required_argument, NULL, ARG_SOCKET },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
+                { "admin-uid", required_argument, NULL, ARG_ADMIN_UID },
+                { "kernel-timeout", required_argument, NULL, ARG_KERNEL_TIMEOUT },
+                { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
+                { "max-clients", required_argument, NULL, ARG_MAX_CLIENTS },
+                { "no-udev", no_argument, NULL, ARG_NO_UDEV },
+                { "log-target", required_argument, NULL, ARG_LOG_TARGET },
+                { "debug", no_argument, NULL, ARG_DEBUG },
+#ifdef APCTLD_FAKE_KERNEL
+                { "fake-kernel", required_argument, NULL, ARG_FAKE_KERNEL },
+#endif
+                {}
+        };
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(kernel_backend_freep) KernelBackend *backend = NULL;
+        const char *sysfs_root = "/sys", *fake_spec = NULL;
+        ManagerConfig config;
+        unsigned long long v;
+        int c, r, listen_fd = -1, n_fds;
+
+        manager_config_init(&config);
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("apctld %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_SOCKET:
+                        free(config.socket_path);
+                        config.socket_path = strdup(optarg);
+                        break;
+                case ARG_STATE_DIR:
+                        free(config.state_dir);
+                        config.state_dir = strdup(optarg);
+                        break;
+                case ARG_SYSFS_ROOT:
+                        sysfs_root = optarg;
+                        break;
+                case ARG_ADMIN_UID:
+                        if (parse_uint(optarg, (uid_t) -2, &v) < 0) {
+                                fprintf(stderr, "apctld: --admin-uid: '%s' is not a uid\n", optarg);
+                                return 2;
+                        }
+                        config.admin_uid = v;
+                        break;
+                case ARG_KERNEL_TIMEOUT:
+                case ARG_IDLE_TIMEOUT:
+                        if (parse_uint(optarg, 24ULL * 3600 * 1000, &v) < 0) {
+                                fprintf(stderr, "apctld: %s: '%s' is not a number of milliseconds up to one day\n",
+                                        c == ARG_KERNEL_TIMEOUT ? "--kernel-timeout" : "--idle-timeout", optarg);
+                                return 2;
+                        }
+                        if (c == ARG_KERNEL_TIMEOUT)
+                                config.kernel_timeout_usec = v * 1000;
+                        else
+                                config.idle_timeout_usec = v * 1000;
+                        break;
+                case ARG_MAX_CLIENTS:
+                        if (parse_uint(optarg, 65536, &v) < 0 || v == 0) {
+                                fprintf(stderr, "apctld: --max-clients: '%s' is not 1..65536\n", optarg);
+                                return 2;
+                        }
+                        config.max_clients = v;
+                        break;
+                case ARG_NO_UDEV:
+                        config.use_udev = false;
+                        break;
+                case ARG_LOG_TARGET:
+                        if (streq(optarg, "journal"))
+                                log_set_target(LOG_TARGET_JOURNAL);
+                        else if (streq(optarg, "stderr"))
+                                log_set_target(LOG_TARGET_STDERR);
+                        else if (streq(optarg, "auto"))
+                                log_set_target(LOG_TARGET_AUTO);
+                        else {
+                                fprintf(stderr, "apctld: --log-target: '%s' is not journal, stderr or auto\n", optarg);
+                                return 2;
+                        }
+                        break;
+                case ARG_DEBUG:
+                        log_set_max_level(LOG_DEBUG);
+                        break;
+                case ARG_FAKE_KERNEL:
+                        fake_spec = optarg;
+                        break;
+                default:
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "apctld: unexpected argument '%s'\n", argv[optind]);
+                return 2;
+        }
+        if (!config.state_dir)
+                config.state_dir = strdup(APCTL_STATEDIR);
+        if (!config.socket_path)
+                config.socket_path = strdup(APCTL_RUNDIR "/apctld.sock");
+        if (!config.state_dir || !config.socket_path)
+                return log_error_errno(ENOMEM, "Out of memory"), 1;
+        {
+                /* Test hook for the VM crash scenarios: SIGKILL ourselves after step N of a transaction. */
+                const char *kill_at = getenv("APCTLD_TEST_KILL_AFTER_STEP");
+                if (kill_at && parse_uint(kill_at, 100000, &v) >= 0)
+                        config.test_kill_after_step = v;
+        }
+
+#ifdef APCTLD_FAKE_KERNEL
+        if (fake_spec) {
+                r = fake_kernel_from_spec(fake_spec, &backend);
+                if (r < 0) {
+                        fprintf(stderr, "apctld: --fake-kernel: bad spec '%s' (want A:TYPE:D1-D2[,...])\n", fake_spec);
+                        return 2;
+                }
+                config.use_udev = false;
+        }
+#else
+        (void) fake_spec;
+#endif
+        if (!backend) {
+                r = kernel_sysfs_new(sysfs_root, &backend);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot use sysfs root %s", sysfs_root), 1;
+        }
+
+        r = sd_event_default(&event);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create the event loop"), 1;
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        (void) sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
+        (void) sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
+        (void) sd_event_set_watchdog(event, true);
+
+        r = manager_new(event, TAKE_PTR(backend), &config, &m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create the manager"), 1;
+
+        n_fds = sd_listen_fds(true);
+        if (n_fds > 1)
+                return log_error_errno(EINVAL, "Expected at most one socket from systemd, got %d", n_fds), 1;
+        if (n_fds == 1)
+                listen_fd = SD_LISTEN_FDS_START;
+
+        r = manager_start(m, listen_fd);
+        if (r < 0)
+                return 1;
+        log_full(LOG_INFO, 0, APCTLD_MESSAGE_STARTED, NULL, NULL, NULL, "apctld %s ready (%s backend, %zu queues, %zu guests)",
+                 PACKAGE_VERSION, m->backend->ops->name, m->kernel.n_queues, m->desired.n_guests);
+        (void) sd_notifyf(false, "READY=1\nSTATUS=%s", m->status_text);
+
+        r = sd_event_loop(event);
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down");
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed"), 1;
+        return 0;
+}

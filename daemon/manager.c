@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The Manager: start-up, kernel resync, event fan-out, APQN ownership, status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fileio.h"
+#include "json-util.h"
+#include "kernel-diff.h"
+#include "log.h"
+#include "manager.h"
+#include "reconcile.h"
+#include "server.h"
+#include "transaction.h"
+#include "udev-watch.h"
+
+void manager_config_init(ManagerConfig *c) {
+        *c = (ManagerConfig) {
+                .admin_uid = (uid_t) -1,
+                .kernel_timeout_usec = 30ULL * 1000 * 1000,
+                .idle_timeout_usec = 60ULL * 1000 * 1000,
+                .max_clients = 256,
+                .max_subscriptions = 16,
+                .max_queued_calls = 64,
+                .max_output_bytes = 4u << 20,
+                .use_udev = true,
+        };
+}
+
+void manager_config_done(ManagerConfig *c) {
+        free(c->state_dir);
+        free(c->socket_path);
+        c->state_dir = c->socket_path = NULL;
+}
+
+int manager_new(sd_event *event, KernelBackend *backend, ManagerConfig *config, Manager **ret) {
+        Manager *m = calloc(1, sizeof(*m));
+        int r;
+
+        if (!m) {
+                kernel_backend_free(backend);
+                manager_config_done(config);
+                return -ENOMEM;
+        }
+        m->event = sd_event_ref(event);
+        m->backend = backend;
+        m->config = *config;
+        *config = (ManagerConfig) {};
+        m->worker_pipe[0] = m->worker_pipe[1] = -EBADF;
+        m->host_failed_generation = UINT64_MAX;
+        m->drift = json_object_new_array();
+        r = server_new(m, &m->server);
+        if (r < 0 || !m->drift || !m->config.state_dir) {
+                manager_free(m);
+                return r < 0 ? r : -ENOMEM;
+        }
+        *ret = m;
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        transaction_abort_all(m);
+        reconcile_done(m);
+        m->server = server_free(m->server);
+        m->udev = udev_watch_free(m->udev);
+        sd_event_source_disable_unref(m->worker_source);
+        sd_event_source_disable_unref(m->resync_source);
+        sd_event_source_disable_unref(m->reconcile_source);
+        /* With a job still stuck in the kernel its thread keeps the write end; it then writes to nobody. */
+        safe_close(m->worker_pipe[0]);
+        if (m->worker_jobs_running == 0)
+                safe_close(m->worker_pipe[1]);
+        kernel_state_done(&m->kernel);
+        desired_state_done(&m->desired);
+        json_object_put(m->drift);
+        kernel_backend_free(m->backend);
+        manager_config_done(&m->config);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
+
+json_object *manager_event_new(const char *type) {
+        json_object *e = json_object_new_object();
+        uint64_t now = 0;
+
+        (void) sd_event_now(NULL, CLOCK_REALTIME, &now);
+        if (!now) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                now = (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        }
+        if (e && (json_add_string(e, "type", type) < 0 || json_add_int(e, "time_usec", (int64_t) now) < 0)) {
+                json_object_put(e);
+                return NULL;
+        }
+        return e;
+}
+
+void manager_emit(Manager *m, json_object *event) {
+        _cleanup_json_ json_object *params = NULL;
+
+        if (!event)
+                return;
+        params = json_object_new_object();
+        if (!params || json_add(params, "event", event) < 0)
+                return;
+        m->events_sent++;
+        server_broadcast(m->server, params);
+}
+
+static void diff_emit(void *userdata, json_object *event) {
+        manager_emit(userdata, event);
+}
+
+int manager_resync(Manager *m) {
+        KernelState fresh;
+        size_t changes;
+        int r;
+
+        r = m->backend->ops->load(m->backend, &fresh);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the kernel's AP state");
+        changes = kernel_state_diff(&m->kernel, &fresh, diff_emit, m);
+        kernel_state_done(&m->kernel);
+        m->kernel = fresh;
+        m->resyncs++;
+        if (changes > 0)
+                manager_schedule_reconcile(m);
+        return 0;
+}
+
+static int resync_handler(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        (void) manager_resync(m);
+        manager_update_status(m);
+        return 0;
+}
+
+void manager_schedule_resync(Manager *m) {
+        if (m->resync_source)
+                (void) sd_event_source_set_enabled(m->resync_source, SD_EVENT_ONESHOT);
+}
+
+static int reconcile_handler(sd_event_source *s, void *userdata) {
+        reconcile_run(userdata, false);
+        return 0;
+}
+
+void manager_schedule_reconcile(Manager *m) {
+        if (m->reconcile_source)
+                (void) sd_event_source_set_enabled(m->reconcile_source, SD_EVENT_ONESHOT);
+}
+
+bool manager_guest_running(const Manager *m, const GuestDef *g) {
+        return kernel_state_find_mdev(&m->kernel, g->uuid) != NULL;
+}
+
+static const char *const owner_names[] = {
+        [APQN_OWNER_FREE] = "free",
+        [APQN_OWNER_HOST] = "host",
+        [APQN_OWNER_GUEST_DEFINED] = "guest-defined",
+        [APQN_OWNER_GUEST_RUNNING] = "guest-running",
+};
+
+const char *apqn_owner_to_string(ApqnOwnerKind k) {
+        return owner_names[k];
+}
+
+ApqnOwnerKind manager_apqn_owner(const Manager *m, unsigned adapter, unsigned domain, const char **ret_guest) {
+        const MdevState *md = kernel_state_mdev_with_apqn(&m->kernel, adapter, domain);
+
+        *ret_guest = NULL;
+        if (md) {
+                const GuestDef *g = desired_state_find_guest_by_uuid(&m->desired, md->uuid);
+                /* An mdev we do not manage still owns the APQN; report its UUID as the "guest". */
+                *ret_guest = g ? g->name : md->uuid;
+                return APQN_OWNER_GUEST_RUNNING;
+        }
+        for (size_t i = 0; i < m->desired.n_guests; i++) {
+                const GuestDef *g = &m->desired.guests[i];
+                if (ap_mask_test(&g->config.apm, adapter) && ap_mask_test(&g->config.aqm, domain)) {
+                        *ret_guest = g->name;
+                        return APQN_OWNER_GUEST_DEFINED;
+                }
+        }
+        if (ap_mask_test(&m->kernel.apmask, adapter) && ap_mask_test(&m->kernel.aqmask, domain))
+                return APQN_OWNER_HOST;
+        return APQN_OWNER_FREE;
+}
+
+void manager_update_status(Manager *m) {
+        size_t running = 0;
+
+        for (size_t i = 0; i < m->desired.n_guests; i++)
+                running += manager_guest_running(m, &m->desired.guests[i]);
+        snprintf(m->status_text, sizeof(m->status_text), "%zu guests (%zu running), %zu queues, %zu drift%s%s",
+                 m->desired.n_guests, running, m->kernel.n_queues, json_object_array_length(m->drift),
+                 m->txn ? ", transaction in flight" : "",
+                 m->recovery_failed ? ", RECOVERY NEEDED" : "");
+        (void) sd_notifyf(false, "STATUS=%s", m->status_text);
+}
+
+static int load_desired(Manager *m) {
+        JsonError e = {};
+        int r;
+
+        r = desired_state_load(m->config.state_dir, &m->desired, &e);
+        if (r == -ENOENT) {
+                m->desired = (DesiredState) {};
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Refusing to start: %s/%s is unusable (%s%s%s)", m->config.state_dir,
+                                       DESIRED_STATE_FILE, e.field, e.field[0] ? ": " : "", e.message);
+        return 0;
+}
+
+int manager_start(Manager *m, int listen_fd) {
+        int r;
+
+        m->started_usec = 0;
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &m->started_usec);
+        r = mkdir_p(m->config.state_dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the state directory %s", m->config.state_dir);
+        r = load_desired(m);
+        if (r < 0)
+                return r;
+        r = m->backend->ops->load(m->backend, &m->kernel);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the kernel's AP state (%s backend)", m->backend->ops->name);
+        if (!m->desired.host_known) {
+                /* First start: the host keeps what the kernel gives it today; nothing moves. */
+                m->desired.host_known = true;
+                m->desired.host_apm = m->kernel.apmask;
+                m->desired.host_aqm = m->kernel.aqmask;
+                r = desired_state_save(m->config.state_dir, &m->desired);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to write the initial state to %s", m->config.state_dir);
+        }
+        if (transaction_recover(m) > 0)
+                (void) manager_resync(m);
+
+        if (pipe2(m->worker_pipe, O_CLOEXEC) < 0)
+                return log_error_errno(errno, "Failed to create the worker pipe");
+        r = sd_event_add_io(m->event, &m->worker_source, m->worker_pipe[0], EPOLLIN, transaction_worker_event, m);
+        if (r >= 0)
+                r = sd_event_add_defer(m->event, &m->resync_source, resync_handler, m);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->resync_source, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_defer(m->event, &m->reconcile_source, reconcile_handler, m);
+        if (r >= 0)
+                /* After resyncs in the same iteration, so reconcile sees the fresh model. */
+                r = sd_event_source_set_priority(m->reconcile_source, SD_EVENT_PRIORITY_IDLE);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up event sources");
+
+        r = server_listen(m->server, m->config.socket_path, listen_fd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to listen on %s", listen_fd >= 0 ? "the inherited socket" :
+                                       m->config.socket_path);
+        if (m->config.use_udev) {
+                r = udev_watch_new(m, &m->udev);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch uevents");
+        }
+        reconcile_run(m, false);
+        manager_update_status(m);
+        return 0;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The Manager: apctld's one top-level object. It owns the event loop, the
+ * kernel backend and model, the desired state, the server, the transaction
+ * in flight and the queue of mutating calls waiting for it, drift, and the
+ * event fan-out to subscribers.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "desired-state.h"
+#include "kernel-backend.h"
+#include "kernel-state.h"
+#include "policy-hook.h"
+
+typedef struct Server Server;
+typedef struct Call Call;
+typedef struct Transaction Transaction;
+typedef struct UdevWatch UdevWatch;
+
+typedef struct ManagerConfig {
+        char *state_dir;                /* owned */
+        char *socket_path;              /* owned; used when not socket-activated */
+        uid_t admin_uid;                /* besides root; (uid_t) -1 for none */
+        uint64_t kernel_timeout_usec;   /* a kernel write slower than this is reported as timed out */
+        uint64_t idle_timeout_usec;     /* a client silent this long is disconnected */
+        unsigned max_clients;
+        unsigned max_subscriptions;     /* per client */
+        unsigned max_queued_calls;      /* mutating calls waiting behind a transaction */
+        size_t max_output_bytes;        /* per client; a slower reader is disconnected */
+        bool use_udev;
+        unsigned test_abandon_after_step; /* test hook, see WorkerJob */
+        unsigned test_kill_after_step;    /* test hook, see WorkerJob */
+} ManagerConfig;
+
+#define DRIFT_MAX 256
+
+typedef struct Manager {
+        sd_event *event;                /* ref held */
+        ManagerConfig config;
+        KernelBackend *backend;         /* owned */
+        KernelState kernel;             /* last snapshot */
+        DesiredState desired;
+        PolicyHook policy;
+        Server *server;                 /* owned */
+        UdevWatch *udev;                /* owned */
+
+        Transaction *txn;               /* owned: the transaction in flight, or NULL */
+        Call **queued;                  /* owned array of owned calls waiting for txn */
+        size_t n_queued;
+        int worker_pipe[2];             /* worker threads -> loop */
+        sd_event_source *worker_source; /* ref held */
+        sd_event_source *resync_source; /* ref held: deferred resync after kernel events */
+        sd_event_source *reconcile_source; /* ref held: deferred reconcile */
+        unsigned worker_jobs_running;   /* jobs whose threads have not reported yet */
+
+        json_object *drift;             /* ref held: array of drift reports from the last reconcile */
+        bool rescan_requested;          /* a scan was forced to get bindings complete */
+        json_object *autostart_tried;   /* ref held: guests autostart was attempted for in this run */
+        uint64_t host_failed_generation; /* generation at which applying the masks last failed */
+        bool abandoned;                 /* a test hook stopped a transaction dead: behave as crashed */
+        bool recovery_failed;           /* a journal entry could not be resolved */
+        char status_text[256];
+        uint64_t resyncs;
+        uint64_t events_sent;
+        uint64_t started_usec;
+} Manager;
+
+void manager_config_init(ManagerConfig *c);
+void manager_config_done(ManagerConfig *c);
+
+/* Takes ownership of backend and of config's strings (also on failure). */
+int manager_new(sd_event *event, KernelBackend *backend, ManagerConfig *config, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/*
+ * Start-up: load the desired state, read the kernel, resolve a journal
+ * entry left by a crash, start listening (listen_fd >= 0: socket activation),
+ * watch uevents, and schedule the first reconcile.
+ */
+int manager_start(Manager *m, int listen_fd);
+
+/* Re-read the kernel now; diffs against the previous snapshot become events. */
+int manager_resync(Manager *m);
+/* Coalesce kernel change notifications into one resync on the next loop iteration. */
+void manager_schedule_resync(Manager *m);
+void manager_schedule_reconcile(Manager *m);
+
+/* Publish an event (consumed) to every subscriber. */
+void manager_emit(Manager *m, json_object *event);
+/* Build an event object: {"type": type, "time": usec, ...}. */
+json_object *manager_event_new(const char *type);
+
+/* Who owns each APQN: "host", "free", or a guest; for host list and events. */
+typedef enum ApqnOwnerKind {
+        APQN_OWNER_FREE,
+        APQN_OWNER_HOST,
+        APQN_OWNER_GUEST_DEFINED,
+        APQN_OWNER_GUEST_RUNNING,
+} ApqnOwnerKind;
+ApqnOwnerKind manager_apqn_owner(const Manager *m, unsigned adapter, unsigned domain, const char **ret_guest);
+const char *apqn_owner_to_string(ApqnOwnerKind k);
+
+/* Is the guest's mdev present in the kernel? */
+bool manager_guest_running(const Manager *m, const GuestDef *g);
+
+void manager_update_status(Manager *m);

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* io.apctl.Events.Subscribe, io.apctl.Status and io.apctl.Reconcile. */
+#include <errno.h>
+#include <string.h>
+
+#include "config.h"
+
+#include "json-ap.h"
+#include "methods.h"
+#include "reconcile.h"
+#include "varlink-protocol.h"
+
+int method_events_subscribe(Manager *m, Call *c) {
+        static const JsonField fields[] = { {} };
+        _cleanup_json_ json_object *p = NULL;
+        int r;
+
+        if (call_dispatch_parameters(c, fields, NULL) < 0)
+                return -EINVAL;
+        r = call_subscribe(c);
+        if (r == -ENOBUFS)
+                return call_error(c, APCTL_ERROR_LIMIT, ENOBUFS, "uid %u already has %u subscriptions", c->peer.uid,
+                                  m->config.max_subscriptions);
+        if (r < 0)
+                return call_error(c, APCTL_ERROR_INTERNAL, -r, "cannot subscribe");
+        /* The first reply says the stream is live, so a client knows no event before it is lost. */
+        p = json_object_new_object();
+        if (!p || json_add_bool(p, "subscribed", true) < 0)
+                return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+        return call_notify(c, TAKE_PTR(p));
+}
+
+int method_status(Manager *m, Call *c) {
+        static const JsonField fields[] = { {} };
+        _cleanup_json_ json_object *p = json_object_new_object(), *txn = NULL, *bindings = json_object_new_object();
+        size_t running = 0;
+
+        if (call_dispatch_parameters(c, fields, NULL) < 0)
+                return -EINVAL;
+        if (!p || !bindings)
+                goto oom;
+        for (size_t i = 0; i < m->desired.n_guests; i++)
+                running += manager_guest_running(m, &m->desired.guests[i]);
+        if (json_add_string(p, "version", PACKAGE_VERSION) < 0 ||
+            json_add_string(p, "backend", m->backend->ops->name) < 0 ||
+            json_add_string(p, "status", m->status_text) < 0 ||
+            json_add_int(p, "generation", (int64_t) m->desired.generation) < 0 ||
+            json_add_int(p, "guests", m->desired.n_guests) < 0 || json_add_int(p, "running", running) < 0 ||
+            json_add_int(p, "cards", m->kernel.n_cards) < 0 || json_add_int(p, "queues", m->kernel.n_queues) < 0 ||
+            json_add_int(p, "mdevs", m->kernel.n_mdevs) < 0 ||
+            json_add_int(p, "clients", server_n_clients(m->server)) < 0 ||
+            json_add_int(p, "subscriptions", server_n_subscriptions(m->server)) < 0 ||
+            json_add_int(p, "queued_calls", m->n_queued) < 0 ||
+            json_add_int(p, "resyncs", (int64_t) m->resyncs) < 0 ||
+            json_add_int(p, "events_sent", (int64_t) m->events_sent) < 0 ||
+            json_add_bool(p, "recovery_needed", m->recovery_failed || m->abandoned) < 0 ||
+            json_add_bool(bindings, "complete", m->kernel.bindings_complete) < 0 ||
+            json_add_int(bindings, "bound", m->kernel.bindings_bound) < 0 ||
+            json_add_int(bindings, "total", m->kernel.bindings_total) < 0 ||
+            json_add(p, "bindings", TAKE_PTR(bindings)) < 0 ||
+            json_add(p, "drift", json_object_get(m->drift)) < 0)
+                goto oom;
+        if (m->txn) {
+                /* Only what a client may need: which change is in flight. */
+                txn = json_object_new_object();
+                if (!txn || json_add_bool(txn, "in_flight", true) < 0 || json_add(p, "transaction", TAKE_PTR(txn)) < 0)
+                        goto oom;
+        }
+        return call_reply(c, TAKE_PTR(p));
+oom:
+        return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+}
+
+int method_reconcile(Manager *m, Call *c) {
+        static const JsonField fields[] = { {} };
+        _cleanup_json_ json_object *p = NULL;
+        int r;
+
+        if (call_dispatch_parameters(c, fields, NULL) < 0)
+                return -EINVAL;
+        r = manager_resync(m);
+        if (r < 0)
+                return call_error(c, APCTL_ERROR_KERNEL, -r, "cannot read the kernel state: %s", strerror(-r));
+        reconcile_run(m, true);
+        p = json_object_new_object();
+        if (!p || json_add(p, "drift", json_object_get(m->drift)) < 0 ||
+            json_add_bool(p, "transaction_started", m->txn != NULL) < 0)
+                return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+        return call_reply(c, TAKE_PTR(p));
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one seam between apctld and a policy engine (policy/): the method
+ * dispatcher asks may_call() before running a handler, and transaction
+ * validation asks may_assign() before any kernel write. Both return 0 to
+ * allow, -EACCES to deny (with a reason the client sees), or another
+ * negative errno on failure. Without a hook, apctld allows reads to
+ * everyone and changes to root and the configured admin uid.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "ap-mask.h"
+
+typedef struct PolicyPeer {
+        uid_t uid;
+        gid_t gid;
+        pid_t pid;
+} PolicyPeer;
+
+typedef struct PolicyHook {
+        int (*may_call)(void *userdata, const PolicyPeer *peer, const char *method, bool mutating,
+                        char *reason, size_t reason_size);
+        int (*may_assign)(void *userdata, const PolicyPeer *peer, const char *guest, const ApConfig *config,
+                          char *reason, size_t reason_size);
+        void *userdata;         /* borrowed: the policy engine's state */
+} PolicyHook;

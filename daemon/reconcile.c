@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Drift detection, host reservation and autostart. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json-ap.h"
+#include "log.h"
+#include "reconcile.h"
+#include "server.h"
+#include "transaction-spec.h"
+#include "validate.h"
+
+/* Forget earlier attempts (explicit Reconcile, teardown). */
+void reconcile_done(Manager *m) {
+        m->autostart_tried = (json_object_put(m->autostart_tried), NULL);
+        m->host_failed_generation = UINT64_MAX;
+}
+
+static int drift_add(json_object *list, const char *kind, const char *guest, const char *message, json_object *detail) {
+        _cleanup_json_ json_object *d = json_object_new_object();
+
+        if (!d || json_add_string(d, "kind", kind) < 0 || (guest && json_add_string(d, "guest", guest) < 0) ||
+            json_add_string(d, "message", message) < 0) {
+                json_object_put(detail);
+                return -ENOMEM;
+        }
+        if (detail && json_add(d, "detail", detail) < 0)
+                return -ENOMEM;
+        return json_append(list, TAKE_PTR(d));
+}
+
+static void guest_drift(Manager *m, const GuestDef *g, json_object *list) {
+        const MdevState *md = kernel_state_find_mdev(&m->kernel, g->uuid);
+        ApMask missing = {}, filtered;
+        char msg[256];
+
+        AP_MASK_FOREACH(a, &g->config.apm) {
+                if (!kernel_state_find_card(&m->kernel, a)) {
+                        ap_mask_set(&missing, a);
+                        continue;
+                }
+                AP_MASK_FOREACH(d, &g->config.aqm)
+                        if (!kernel_state_find_queue(&m->kernel, a, d)) {
+                                ap_mask_set(&missing, a);
+                                break;
+                        }
+        }
+        if (!g->overprovision && !ap_mask_is_empty(&missing)) {
+                snprintf(msg, sizeof(msg), "adapters of guest '%s' have vanished from the host", g->name);
+                (void) drift_add(list, "apqn-missing", g->name, msg, json_from_mask(&missing));
+        }
+        if (!md)
+                return;
+        if (!ap_mask_equal(&md->assigned.apm, &g->config.apm) || !ap_mask_equal(&md->assigned.aqm, &g->config.aqm) ||
+            !ap_mask_equal(&md->assigned.adm, &g->config.adm)) {
+                snprintf(msg, sizeof(msg), "mdev %s of guest '%s' was changed behind apctl's back", md->uuid, g->name);
+                (void) drift_add(list, "mdev-changed", g->name, msg, json_from_ap_config(&md->assigned));
+        }
+        ap_mask_andnot(&filtered, &md->assigned.apm, &md->guest_apm);
+        if (!ap_mask_is_empty(&filtered)) {
+                snprintf(msg, sizeof(msg), "adapters assigned to guest '%s' are not in its guest matrix "
+                         "(removed from the host configuration or not bound to vfio_ap)", g->name);
+                (void) drift_add(list, "adapter-filtered", g->name, msg, json_from_mask(&filtered));
+        }
+}
+
+static json_object *compute_drift(Manager *m) {
+        json_object *list = json_object_new_array();
+        char msg[256];
+
+        if (!list)
+                return NULL;
+        for (size_t i = 0; i < m->desired.n_guests; i++)
+                guest_drift(m, &m->desired.guests[i], list);
+        if (!ap_mask_equal(&m->kernel.apmask, &m->desired.host_apm) ||
+            !ap_mask_equal(&m->kernel.aqmask, &m->desired.host_aqm))
+                (void) drift_add(list, "host-masks", NULL, "apmask/aqmask differ from the host reservation", NULL);
+        for (size_t i = 0; i < m->kernel.n_mdevs; i++)
+                if (!desired_state_find_guest_by_uuid(&m->desired, m->kernel.mdevs[i].uuid)) {
+                        snprintf(msg, sizeof(msg), "mdev %s is not managed by apctl", m->kernel.mdevs[i].uuid);
+                        (void) drift_add(list, "unmanaged-mdev", NULL, msg, NULL);
+                }
+        return list;
+}
+
+static bool drift_contains(json_object *list, json_object *item) {
+        for (size_t i = 0; i < json_object_array_length(list); i++)
+                if (json_object_equal(json_object_array_get_idx(list, i), item))
+                        return true;
+        return false;
+}
+
+static void update_drift(Manager *m) {
+        json_object *fresh = compute_drift(m);
+
+        if (!fresh)
+                return;
+        for (size_t i = 0; i < json_object_array_length(fresh); i++) {
+                json_object *d = json_object_array_get_idx(fresh, i);
+                json_object *guest = json_object_object_get(d, "guest");
+                json_object *ev;
+
+                if (drift_contains(m->drift, d))
+                        continue;
+                log_full(LOG_WARNING, 0, APCTLD_MESSAGE_DRIFT, guest ? json_object_get_string(guest) : NULL, NULL, NULL,
+                         "Drift: %s", json_object_get_string(json_object_object_get(d, "message")));
+                ev = manager_event_new("drift");
+                if (ev && json_add(ev, "drift", json_object_get(d)) < 0)
+                        ev = NULL;
+                manager_emit(m, ev);
+        }
+        json_object_put(m->drift);
+        m->drift = fresh;
+}
+
+static int start_internal(Manager *m, const char *method, TransactionSpec *spec) {
+        Call *c;
+        int r = call_new_internal(method, NULL, &c);
+
+        if (r < 0) {
+                transaction_spec_done(spec);
+                return r;
+        }
+        return transaction_commit(m, c, spec);
+}
+
+static bool try_host(Manager *m) {
+        TransactionSpec spec;
+        ValidationError ve = {};
+
+        if (ap_mask_equal(&m->kernel.apmask, &m->desired.host_apm) &&
+            ap_mask_equal(&m->kernel.aqmask, &m->desired.host_aqm))
+                return false;
+        if (m->host_failed_generation == m->desired.generation)
+                return false;
+        m->host_failed_generation = m->desired.generation;
+        if (validate_host(&m->kernel, &m->desired, &m->desired.host_apm, &m->desired.host_aqm, &ve) < 0) {
+                log_warning("Not applying the host reservation: %s", ve.message);
+                return false;
+        }
+        if (spec_init(m, "reconcile: host reservation", &spec) < 0)
+                return false;
+        spec_set_host(m, &spec, &m->desired.host_apm, &m->desired.host_aqm);
+        return start_internal(m, "io.apctl.Reconcile", &spec) >= 0;
+}
+
+static bool try_autostart(Manager *m) {
+        bool waiting = false;
+
+        for (size_t i = 0; i < m->desired.n_guests; i++) {
+                const GuestDef *g = &m->desired.guests[i];
+                TransactionSpec spec;
+                ValidationError ve = {};
+                char method[96];
+
+                if (!g->autostart || manager_guest_running(m, g))
+                        continue;
+                /* Once per run: a guest stopped on purpose is not started again behind the admin's back. */
+                if (json_object_object_get_ex(m->autostart_tried, g->name, NULL))
+                        continue;
+                if (!m->kernel.bindings_complete) {
+                        waiting = true;
+                        continue;
+                }
+                if (!m->autostart_tried)
+                        m->autostart_tried = json_object_new_object();
+                if (m->autostart_tried)
+                        json_object_object_add(m->autostart_tried, g->name, json_object_new_boolean(true));
+                if (validate_guest(&m->kernel, &m->desired, g, &m->policy, &(PolicyPeer) {}, &ve) < 0) {
+                        log_full(LOG_WARNING, 0, NULL, g->name, NULL, g->uuid, "Not autostarting guest '%s': %s",
+                                 g->name, ve.message);
+                        continue;
+                }
+                snprintf(method, sizeof(method), "autostart %s", g->name);
+                if (spec_init(m, method, &spec) < 0)
+                        return false;
+                spec_set_mdev(m, &spec, g, true, &g->config);
+                return start_internal(m, "io.apctl.Guest.Start", &spec) >= 0;
+        }
+        if (waiting && !m->rescan_requested) {
+                /* Bindings are only re-evaluated at the end of a scan: force one (kernel-abi.md §2). */
+                WorkerJob *job = calloc(1, sizeof(WorkerJob));
+                if (job) {
+                        job->kind = WORKER_JOB_RESCAN;
+                        job->backend = m->backend;
+                        if (worker_start(job, m->worker_pipe[1]) >= 0) {
+                                m->rescan_requested = true;
+                                m->worker_jobs_running++;
+                        } else
+                                free(job);
+                }
+        }
+        return false;
+}
+
+void reconcile_run(Manager *m, bool explicit) {
+        if (explicit) {
+                reconcile_done(m);
+                m->rescan_requested = false;
+        }
+        update_drift(m);
+        manager_update_status(m);
+        if (m->txn || m->abandoned || m->recovery_failed || m->worker_pipe[1] < 0)
+                return;
+        /*
+         * One transaction at a time; each commit schedules another reconcile.
+         * The masks first: a failed host write keeps its generation mark, so this never loops.
+         */
+        if (try_host(m))
+                return;
+        (void) try_autostart(m);
+}

@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The Unix socket server, its clients, and calls with their replies. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-journal.h>
+
+#include "fileio.h"
+#include "json-util.h"
+#include "methods.h"
+#include "server.h"
+#include "varlink-protocol.h"
+
+struct Client {
+        unsigned n_ref;
+        Server *server;                 /* borrowed; NULL once the server is gone */
+        Client *next, *prev;            /* the server's client list */
+        int fd;
+        sd_event_source *io;            /* ref held */
+        sd_event_source *idle;          /* ref held */
+        sd_event_source *process;       /* ref held: deferred processing of buffered input */
+        VarlinkReader reader;
+        VarlinkWriter writer;
+        PolicyPeer peer;
+        Call *current;                  /* borrowed: the call in flight (owned by whoever runs it) */
+        bool dead;
+};
+
+struct Server {
+        Manager *manager;               /* borrowed: owns the server */
+        int listen_fd;
+        bool bound_path;                /* we created the socket file and remove it on exit */
+        char *path;                     /* owned */
+        sd_event_source *listen_source; /* ref held */
+        Client *clients;                /* owned list (one reference each) */
+        unsigned n_clients;
+        Call **subscriptions;           /* borrowed: streaming calls (owned by their clients' current) */
+        size_t n_subscriptions;
+};
+
+static void client_disconnect(Client *c, const char *why);
+static int client_process(sd_event_source *s, void *userdata);
+
+static Client *client_ref(Client *c) {
+        c->n_ref++;
+        return c;
+}
+
+static Client *client_unref(Client *c) {
+        if (!c || --c->n_ref > 0)
+                return NULL;
+        sd_event_source_disable_unref(c->io);
+        sd_event_source_disable_unref(c->idle);
+        sd_event_source_disable_unref(c->process);
+        safe_close(c->fd);
+        varlink_reader_done(&c->reader);
+        varlink_writer_done(&c->writer);
+        free(c);
+        return NULL;
+}
+
+Call *call_free(Call *c) {
+        if (!c)
+                return NULL;
+        if (c->client) {
+                Client *cl = c->client;
+                Server *s = cl->server;
+
+                if (c->subscribed && s) {
+                        for (size_t i = 0; i < s->n_subscriptions; i++)
+                                if (s->subscriptions[i] == c) {
+                                        s->subscriptions[i] = s->subscriptions[--s->n_subscriptions];
+                                        break;
+                                }
+                }
+                if (cl->current == c) {
+                        cl->current = NULL;
+                        /* The next pipelined call may run now. */
+                        if (!cl->dead && cl->process)
+                                sd_event_source_set_enabled(cl->process, SD_EVENT_ONESHOT);
+                }
+                client_unref(cl);
+        }
+        free(c->method);
+        json_object_put(c->parameters);
+        free(c);
+        return NULL;
+}
+
+bool call_is_orphaned(const Call *c) {
+        return !c->client || c->client->dead;
+}
+
+int call_new_internal(const char *method, json_object *parameters, Call **ret) {
+        Call *c = calloc(1, sizeof(*c));
+
+        if (!c) {
+                json_object_put(parameters);
+                return -ENOMEM;
+        }
+        c->method = strdup(method);
+        c->parameters = parameters ?: json_object_new_object();
+        c->peer = (PolicyPeer) { .uid = 0, .gid = 0, .pid = getpid() };
+        c->oneway = true;
+        if (!c->method || !c->parameters) {
+                call_free(c);
+                return -ENOMEM;
+        }
+        *ret = c;
+        return 0;
+}
+
+static int client_send(Client *c, json_object *msg) {
+        int r;
+
+        if (!msg)
+                return -ENOMEM;
+        if (c->dead)
+                return 0;
+        r = varlink_writer_queue(&c->writer, msg);
+        if (r == -ENOBUFS) {
+                client_disconnect(c, "client does not read its replies (output limit reached)");
+                return r;
+        }
+        if (r < 0)
+                return r;
+        r = varlink_writer_flush(&c->writer, c->fd);
+        if (r < 0) {
+                client_disconnect(c, "write failed");
+                return r;
+        }
+        if (r == 0)
+                sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLOUT);
+        return 0;
+}
+
+int call_reply(Call *c, json_object *parameters) {
+        _cleanup_json_ json_object *msg = NULL;
+        int r = 0;
+
+        if (!c->oneway && !call_is_orphaned(c)) {
+                msg = varlink_reply_new(parameters, false);
+                parameters = NULL;
+                r = client_send(c->client, msg);
+        }
+        json_object_put(parameters);
+        call_free(c);
+        return r;
+}
+
+int call_notify(Call *c, json_object *parameters) {
+        _cleanup_json_ json_object *msg = NULL;
+
+        if (call_is_orphaned(c)) {
+                json_object_put(parameters);
+                return 0;
+        }
+        msg = varlink_reply_new(parameters, true);
+        return client_send(c->client, msg);
+}
+
+static int call_verror(Call *c, const char *name, int err, json_object *parameters, const char *fmt, va_list ap) {
+        _cleanup_json_ json_object *msg = NULL;
+        char text[512];
+        int r = 0;
+
+        vsnprintf(text, sizeof(text), fmt, ap);
+        if (!call_is_orphaned(c) && !c->oneway) {
+                msg = varlink_error_new(name, err, text, parameters);
+                parameters = NULL;
+                r = client_send(c->client, msg);
+        }
+        json_object_put(parameters);
+        call_free(c);
+        return r;
+}
+
+int call_error(Call *c, const char *name, int err, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = call_verror(c, name, err, NULL, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int call_error_with(Call *c, const char *name, int err, json_object *parameters, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = call_verror(c, name, err, parameters, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int call_subscribe(Call *c) {
+        Server *s = c->client && c->client->server ? c->client->server : NULL;
+        unsigned same_uid = 0;
+        Call **p;
+
+        if (!s)
+                return -ENOTCONN;
+        for (size_t i = 0; i < s->n_subscriptions; i++)
+                if (s->subscriptions[i]->peer.uid == c->peer.uid)
+                        same_uid++;
+        if (same_uid >= s->manager->config.max_subscriptions)
+                return -ENOBUFS;
+        p = realloc(s->subscriptions, (s->n_subscriptions + 1) * sizeof(Call *));
+        if (!p)
+                return -ENOMEM;
+        s->subscriptions = p;
+        s->subscriptions[s->n_subscriptions++] = c;
+        c->subscribed = true;
+        return 0;
+}
+
+void server_broadcast(Server *s, json_object *event) {
+        /* Copy first: a failed send disconnects and edits the list. */
+        size_t n = s->n_subscriptions;
+        _cleanup_free_ Client **targets = n ? calloc(n, sizeof(Client *)) : NULL;
+
+        if (n && !targets)
+                return;
+        for (size_t i = 0; i < n; i++)
+                targets[i] = client_ref(s->subscriptions[i]->client);
+        for (size_t i = 0; i < n; i++) {
+                Client *c = targets[i];
+                if (!c->dead && c->current && c->current->subscribed)
+                        (void) call_notify(c->current, json_object_get(event));
+                client_unref(c);
+        }
+}
+
+static void client_disconnect(Client *c, const char *why) {
+        Server *s = c->server;
+
+        if (c->dead)
+                return;
+        c->dead = true;
+        if (why)
+                sd_journal_send("MESSAGE=Disconnecting client (uid %u, pid %d): %s", c->peer.uid, (int) c->peer.pid, why,
+                                "PRIORITY=%d", LOG_INFO, NULL);
+        sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+        sd_event_source_set_enabled(c->idle, SD_EVENT_OFF);
+        sd_event_source_set_enabled(c->process, SD_EVENT_OFF);
+        (void) shutdown(c->fd, SHUT_RDWR);
+        /* A subscription ends with its connection; a call queued or in a transaction finishes orphaned. */
+        if (c->current && c->current->subscribed)
+                call_free(c->current);
+        if (s) {
+                if (c->prev)
+                        c->prev->next = c->next;
+                else
+                        s->clients = c->next;
+                if (c->next)
+                        c->next->prev = c->prev;
+                s->n_clients--;
+                c->server = NULL;
+                c->next = c->prev = NULL;
+        }
+        client_unref(c);
+}
+
+static void client_arm_idle(Client *c) {
+        uint64_t usec = c->server->manager->config.idle_timeout_usec;
+
+        if (usec == 0 || !c->idle)
+                return;
+        (void) sd_event_source_set_time_relative(c->idle, usec);
+        (void) sd_event_source_set_enabled(c->idle, SD_EVENT_ONESHOT);
+}
+
+static int client_idle_expired(sd_event_source *s, uint64_t usec, void *userdata) {
+        Client *c = userdata;
+
+        /* A client waiting for its own call or holding a subscription is not idle. */
+        if (c->current) {
+                client_arm_idle(c);
+                return 0;
+        }
+        client_disconnect(c, "idle timeout");
+        return 0;
+}
+
+/* Parse and dispatch one message; <0 means the connection must close. */
+static int client_handle_message(Client *c, const char *text, size_t len) {
+        _cleanup_json_ json_object *msg = NULL, *err_reply = NULL;
+        JsonError e = {};
+        json_object *method, *params = NULL;
+        Call *call;
+        int r;
+
+        r = json_parse_limited(text, len, VARLINK_DEPTH_MAX, &msg, &e);
+        if (r < 0) {
+                err_reply = varlink_error_new(VARLINK_ERROR_INVALID_PARAMETER, EBADMSG, e.message, NULL);
+                (void) client_send(c, err_reply);
+                return -EBADMSG;        /* framing can no longer be trusted */
+        }
+        if (!json_object_is_type(msg, json_type_object) || !json_object_object_get_ex(msg, "method", &method) ||
+            !json_object_is_type(method, json_type_string)) {
+                err_reply = varlink_error_new(VARLINK_ERROR_INVALID_PARAMETER, EINVAL,
+                                              "a call must be an object with a string 'method'", NULL);
+                return client_send(c, err_reply);
+        }
+        call = calloc(1, sizeof(*call));
+        if (!call)
+                return -ENOMEM;
+        call->client = client_ref(c);
+        call->peer = c->peer;
+        call->method = strdup(json_object_get_string(method));
+        json_object_object_foreach(msg, key, val) {
+                if (streq(key, "method"))
+                        continue;
+                if (streq(key, "parameters"))
+                        params = val;
+                else if (streq(key, "more") && json_object_is_type(val, json_type_boolean))
+                        call->more = json_object_get_boolean(val);
+                else if (streq(key, "oneway") && json_object_is_type(val, json_type_boolean))
+                        call->oneway = json_object_get_boolean(val);
+                else {
+                        c->current = call;
+                        return call_error(call, VARLINK_ERROR_INVALID_PARAMETER, EINVAL,
+                                          "unknown or mistyped call field '%s'", key);
+                }
+        }
+        if (params && !json_object_is_type(params, json_type_object)) {
+                c->current = call;
+                return call_error(call, VARLINK_ERROR_INVALID_PARAMETER, EINVAL, "'parameters' must be an object");
+        }
+        call->parameters = params ? json_object_get(params) : json_object_new_object();
+        if (!call->method || !call->parameters) {
+                call_free(call);
+                return -ENOMEM;
+        }
+        c->current = call;
+        method_dispatch(c->server->manager, call);
+        return 0;
+}
+
+static int client_process(sd_event_source *s, void *userdata) {
+        Client *c = userdata;
+        const char *text;
+        size_t len;
+        int r;
+
+        client_ref(c);
+        /* Bounded per wake-up so one client cannot starve the others. */
+        for (int n = 0; n < 32 && !c->dead && !c->current; n++) {
+                r = varlink_reader_next(&c->reader, &text, &len);
+                if (r == -EMSGSIZE) {
+                        _cleanup_json_ json_object *e = varlink_error_new(APCTL_ERROR_LIMIT, EMSGSIZE,
+                                                                          "message exceeds the size limit", NULL);
+                        (void) client_send(c, e);
+                        client_disconnect(c, "message too large");
+                        break;
+                }
+                if (r <= 0)
+                        break;
+                r = client_handle_message(c, text, len);
+                if (r < 0) {
+                        client_disconnect(c, "malformed message");
+                        break;
+                }
+                if (n == 31 && !c->current)
+                        sd_event_source_set_enabled(c->process, SD_EVENT_ONESHOT);
+        }
+        client_unref(c);
+        return 0;
+}
+
+static int client_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Client *c = client_ref(userdata);
+
+        if (revents & EPOLLOUT) {
+                int r = varlink_writer_flush(&c->writer, c->fd);
+                if (r < 0)
+                        client_disconnect(c, "write failed");
+                else if (r > 0)
+                        sd_event_source_set_io_events(c->io, EPOLLIN);
+        }
+        if (!c->dead && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+                char *buf;
+                size_t avail;
+                ssize_t n;
+
+                if (varlink_reader_reserve(&c->reader, 4096, &buf, &avail) < 0) {
+                        client_disconnect(c, "out of memory");
+                        goto out;
+                }
+                /* Never hold more than one maximum message while a call is in flight. */
+                if (c->reader.size >= c->reader.max + 4096) {
+                        client_disconnect(c, "sent too much data while a call was in flight");
+                        goto out;
+                }
+                n = recv(c->fd, buf, avail, MSG_DONTWAIT);
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        goto out;
+                if (n <= 0) {
+                        client_disconnect(c, NULL);
+                        goto out;
+                }
+                varlink_reader_commit(&c->reader, n);
+                client_arm_idle(c);
+                client_process(NULL, c);
+        }
+out:
+        client_unref(c);
+        return 0;
+}
+
+int server_add_client(Server *s, int fd, const PolicyPeer *peer) {
+        Manager *m = s->manager;
+        Client *c;
+        int r;
+
+        if (s->n_clients >= m->config.max_clients) {
+                safe_close(fd);
+                return -EMFILE;
+        }
+        c = calloc(1, sizeof(*c));
+        if (!c) {
+                safe_close(fd);
+                return -ENOMEM;
+        }
+        c->n_ref = 1;
+        c->fd = fd;
+        c->server = s;
+        c->peer = *peer;
+        varlink_reader_init(&c->reader, VARLINK_MESSAGE_MAX);
+        varlink_writer_init(&c->writer, m->config.max_output_bytes);
+        r = sd_event_add_io(m->event, &c->io, fd, EPOLLIN, client_io, c);
+        if (r >= 0)
+                r = sd_event_add_defer(m->event, &c->process, client_process, c);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(c->process, SD_EVENT_OFF);
+        if (r >= 0 && m->config.idle_timeout_usec > 0) {
+                r = sd_event_add_time_relative(m->event, &c->idle, CLOCK_MONOTONIC, m->config.idle_timeout_usec, 0,
+                                               client_idle_expired, c);
+        }
+        if (r < 0) {
+                client_unref(c);
+                return r;
+        }
+        c->next = s->clients;
+        if (s->clients)
+                s->clients->prev = c;
+        s->clients = c;
+        s->n_clients++;
+        return 0;
+}
+
+static int server_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        Server *s = userdata;
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        PolicyPeer peer;
+        int cfd;
+
+        cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0)
+                return 0;
+        if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                safe_close(cfd);
+                return 0;
+        }
+        peer = (PolicyPeer) { .uid = cred.uid, .gid = cred.gid, .pid = cred.pid };
+        if (s->n_clients >= s->manager->config.max_clients) {
+                /* Tell the client why before closing, so it can report it. */
+                _cleanup_json_ json_object *e = varlink_error_new(APCTL_ERROR_LIMIT, EMFILE,
+                                                                  "too many clients connected", NULL);
+                const char *t = e ? json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN) : NULL;
+                if (t)
+                        (void) send(cfd, t, strlen(t) + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+                safe_close(cfd);
+                return 0;
+        }
+        (void) server_add_client(s, cfd, &peer);
+        return 0;
+}
+
+int server_new(Manager *m, Server **ret) {
+        Server *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return -ENOMEM;
+        s->manager = m;
+        s->listen_fd = -EBADF;
+        *ret = s;
+        return 0;
+}
+
+Server *server_free(Server *s) {
+        if (!s)
+                return NULL;
+        while (s->clients)
+                client_disconnect(s->clients, NULL);
+        free(s->subscriptions);
+        sd_event_source_disable_unref(s->listen_source);
+        safe_close(s->listen_fd);
+        if (s->bound_path && s->path)
+                (void) unlink(s->path);
+        free(s->path);
+        free(s);
+        return NULL;
+}
+
+int server_listen(Server *s, const char *path, int fd) {
+        int r;
+
+        if (fd < 0) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                _cleanup_free_ char *dir = NULL;
+                char *slash;
+
+                if (strlen(path) >= sizeof(sa.sun_path))
+                        return -ENAMETOOLONG;
+                strcpy(sa.sun_path, path);
+                dir = strdup(path);
+                if (!dir)
+                        return -ENOMEM;
+                slash = strrchr(dir, '/');
+                if (slash && slash != dir) {
+                        *slash = 0;
+                        r = mkdir_p(dir, 0755);
+                        if (r < 0)
+                                return r;
+                }
+                fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        return negative_errno();
+                (void) unlink(path);
+                /* Everyone may connect; the method table decides what each peer may do. */
+                if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
+                    listen(fd, SOMAXCONN) < 0) {
+                        r = negative_errno();
+                        safe_close(fd);
+                        return r;
+                }
+                s->bound_path = true;
+        } else
+                (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        s->listen_fd = fd;
+        s->path = path ? strdup(path) : NULL;
+        return sd_event_add_io(s->manager->event, &s->listen_source, fd, EPOLLIN, server_accept, s);
+}
+
+unsigned server_n_clients(const Server *s) {
+        return s->n_clients;
+}
+
+unsigned server_n_subscriptions(const Server *s) {
+        return s->n_subscriptions;
+}

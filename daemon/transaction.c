@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Transactions: journal, off-loop kernel writes, rollback, persistence, recovery. */
+#include <assert.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "methods.h"
+#include "transaction.h"
+#include "varlink-protocol.h"
+
+struct Transaction {
+        Manager *manager;               /* borrowed */
+        Call *call;                     /* owned; NULL once answered (timeout) */
+        TransactionSpec spec;           /* owned contents */
+        WorkerJob *job;                 /* owned; shared with its thread while running */
+        bool job_running;
+        bool undoing;                   /* persisting failed: the job now restores "before" */
+        int undo_cause;                 /* why we are undoing */
+        sd_event_source *timeout;       /* ref held */
+        bool timed_out;
+};
+
+void transaction_spec_done(TransactionSpec *s) {
+        desired_state_done(&s->next);
+        json_object_put(s->reply);
+        json_object_put(s->event);
+        *s = (TransactionSpec) {};
+}
+
+static Transaction *transaction_free(Transaction *t) {
+        if (!t)
+                return NULL;
+        sd_event_source_disable_unref(t->timeout);
+        if (t->call)
+                call_free(t->call);
+        transaction_spec_done(&t->spec);
+        /* A job still running belongs to its thread until it reports; the manager drains it. */
+        if (!t->job_running)
+                free(t->job);
+        free(t);
+        return NULL;
+}
+
+bool transaction_busy(const Manager *m) {
+        return m->txn != NULL;
+}
+
+static const char *txn_subject(const Transaction *t) {
+        return t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : "host";
+}
+
+void transaction_enqueue(Manager *m, Call *c) {
+        Transaction *t = m->txn;
+        Call **p;
+
+        if (t && t->timed_out) {
+                call_error(c, APCTL_ERROR_BUSY, EBUSY,
+                           "a kernel write for %s (%s) has not returned; its resources stay locked until the kernel "
+                           "answers", txn_subject(t), t->spec.intent.method);
+                return;
+        }
+        if (m->n_queued >= m->config.max_queued_calls) {
+                call_error(c, APCTL_ERROR_LIMIT, ENOBUFS, "too many changes waiting (%zu); try again later",
+                           m->n_queued);
+                return;
+        }
+        p = realloc(m->queued, (m->n_queued + 1) * sizeof(Call *));
+        if (!p) {
+                call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+                return;
+        }
+        m->queued = p;
+        m->queued[m->n_queued++] = c;
+}
+
+static void fail_queued_busy(Manager *m, const Transaction *t) {
+        while (m->n_queued > 0) {
+                Call *c = m->queued[--m->n_queued];
+                call_error(c, APCTL_ERROR_BUSY, EBUSY,
+                           "a kernel write for %s (%s) has not returned; its resources stay locked until the kernel "
+                           "answers", txn_subject(t), t->spec.intent.method);
+        }
+}
+
+/* The desired state becomes next; saved with the generation the journal promised. */
+static int txn_persist(Manager *m, Transaction *t) {
+        int r;
+
+        t->spec.next.generation = t->spec.kernel ? t->spec.intent.generation : m->desired.generation + 1;
+        r = desired_state_save(m->config.state_dir, &t->spec.next);
+        if (r < 0)
+                return r;
+        desired_state_done(&m->desired);
+        m->desired = t->spec.next;
+        t->spec.next = (DesiredState) {};
+        return 0;
+}
+
+static void txn_finish(Manager *m) {
+        m->txn = transaction_free(m->txn);
+        manager_update_status(m);
+        method_run_queued(m);
+}
+
+static void txn_succeed(Manager *m, Transaction *t) {
+        if (t->spec.kernel)
+                (void) manager_resync(m);
+        log_full(LOG_INFO, 0, APCTLD_MESSAGE_TXN_COMMITTED, t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL,
+                 NULL, t->spec.intent.kind == JOURNAL_MDEV && t->spec.kernel ? t->spec.intent.uuid : NULL,
+                 "%s committed (generation %llu)", t->spec.intent.method, (unsigned long long) m->desired.generation);
+        if (t->spec.event)
+                manager_emit(m, TAKE_PTR(t->spec.event));
+        if (t->call)
+                call_reply(TAKE_PTR(t->call), TAKE_PTR(t->spec.reply));
+        manager_schedule_reconcile(m);
+        txn_finish(m);
+}
+
+static int txn_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        Transaction *t = m->txn;
+
+        if (!t || !t->job_running)
+                return 0;
+        t->timed_out = true;
+        log_full(LOG_ERR, 0, APCTLD_MESSAGE_TXN_TIMEOUT, t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL,
+                 NULL, t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.uuid : NULL,
+                 "%s: kernel write did not return within %llu ms; resources stay locked until it does",
+                 t->spec.intent.method, (unsigned long long) (m->config.kernel_timeout_usec / 1000));
+        if (t->call)
+                call_error(TAKE_PTR(t->call), APCTL_ERROR_KERNEL_TIMEOUT, ETIMEDOUT,
+                           "the kernel did not answer within %llu ms while applying %s to %s; the change completes "
+                           "or rolls back when it does, watch the events",
+                           (unsigned long long) (m->config.kernel_timeout_usec / 1000), t->spec.intent.method,
+                           txn_subject(t));
+        fail_queued_busy(m, t);
+        manager_update_status(m);
+        return 0;
+}
+
+static int txn_start_job(Manager *m, Transaction *t, bool undo) {
+        WorkerJob *job = t->job;
+        const JournalEntry *j = &t->spec.intent;
+        int r;
+
+        *job = (WorkerJob) {
+                .kind = j->kind == JOURNAL_MDEV ? WORKER_JOB_MDEV : WORKER_JOB_HOST,
+                .backend = m->backend,
+                .use_ap_config = m->kernel.ap_config_supported,
+                .mdev_target = undo ? j->mdev_before : j->mdev_after,
+                .mdev_rollback = j->mdev_before,
+                .host_target = undo ? j->host_before : j->host_after,
+                .host_rollback = j->host_before,
+                .abandon_after_step = undo ? 0 : m->config.test_abandon_after_step,
+                .kill_after_step = undo ? 0 : m->config.test_kill_after_step,
+                .userdata = t,
+        };
+        snprintf(job->uuid, sizeof(job->uuid), "%s", j->uuid);
+        r = worker_start(job, m->worker_pipe[1]);
+        if (r < 0)
+                return r;
+        t->job_running = true;
+        m->worker_jobs_running++;
+        if (m->config.kernel_timeout_usec > 0) {
+                sd_event_source_disable_unref(t->timeout);
+                t->timeout = NULL;
+                r = sd_event_add_time_relative(m->event, &t->timeout, CLOCK_MONOTONIC, m->config.kernel_timeout_usec, 0,
+                                               txn_timeout, m);
+                if (r < 0)
+                        log_error_errno(r, "Failed to arm the kernel write timeout");
+        }
+        return 0;
+}
+
+static void txn_report_failure(Manager *m, Transaction *t, const WorkerJob *job) {
+        const char *name = varlink_error_from_errno(job->result);
+        bool rolled_back = job->rolled_back && job->rollback_result >= 0;
+
+        log_full(LOG_WARNING, job->result, APCTLD_MESSAGE_TXN_ROLLED_BACK,
+                 t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL, NULL,
+                 t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.uuid : NULL, "%s failed at '%s'%s",
+                 t->spec.intent.method, job->failed_op, rolled_back ? ", rolled back" : ", ROLLBACK FAILED");
+        if (!t->call)
+                return;
+        if (rolled_back)
+                call_error(TAKE_PTR(t->call), name, job->result,
+                           "the kernel refused '%s': %s; nothing was changed (rolled back)", job->failed_op,
+                           strerror(-job->result));
+        else
+                call_error(TAKE_PTR(t->call), name, job->result,
+                           "the kernel refused '%s': %s; rolling back also failed at '%s': %s; apctld retries at "
+                           "the next start, see Status", job->failed_op, strerror(-job->result),
+                           job->rollback_failed_op[0] ? job->rollback_failed_op : "reading the kernel state",
+                           strerror(-job->rollback_result));
+}
+
+static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
+        int r;
+
+        t->job_running = false;
+        t->timeout = sd_event_source_disable_unref(t->timeout);
+
+        if (job->abandoned) {
+                /* Test hook: act as if the daemon died here; the journal stays for the next start. */
+                m->abandoned = true;
+                if (t->call)
+                        call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, ECANCELED,
+                                   "transaction abandoned after step %zu by the test hook", job->steps);
+                txn_finish(m);
+                return;
+        }
+        if (t->undoing) {
+                if (job->result >= 0)
+                        (void) journal_remove(m->config.state_dir);
+                else
+                        m->recovery_failed = true;
+                (void) manager_resync(m);
+                if (t->call)
+                        call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, t->undo_cause,
+                                   "could not save the state (%s); the kernel change was %s", strerror(-t->undo_cause),
+                                   job->result >= 0 ? "rolled back" : "NOT rolled back, see Status");
+                txn_finish(m);
+                return;
+        }
+        if (job->result < 0) {
+                if (!job->rolled_back || job->rollback_result >= 0)
+                        (void) journal_remove(m->config.state_dir);
+                else
+                        m->recovery_failed = true;
+                (void) manager_resync(m);
+                txn_report_failure(m, t, job);
+                manager_emit(m, ({
+                        json_object *e = manager_event_new("transaction-failed");
+                        if (e) {
+                                (void) json_add_string(e, "method", t->spec.intent.method);
+                                (void) json_add_string(e, "subject", txn_subject(t));
+                                (void) json_add_string(e, "failed", job->failed_op);
+                                (void) json_add_int(e, "errno", -job->result);
+                                (void) json_add_bool(e, "rolled_back", job->rollback_result >= 0);
+                        }
+                        e;
+                }));
+                txn_finish(m);
+                return;
+        }
+        r = txn_persist(m, t);
+        if (r < 0) {
+                log_error_errno(r, "Failed to save the desired state after %s; undoing the kernel change",
+                                t->spec.intent.method);
+                t->undoing = true;
+                t->undo_cause = r;
+                r = txn_start_job(m, t, true);
+                if (r < 0) {
+                        m->recovery_failed = true;
+                        if (t->call)
+                                call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, -r, "could not save the state");
+                        txn_finish(m);
+                }
+                return;
+        }
+        (void) journal_remove(m->config.state_dir);
+        txn_succeed(m, t);
+}
+
+int transaction_worker_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        WorkerJob *job;
+        ssize_t n = read(fd, &job, sizeof(job));
+
+        if (n != sizeof(job))
+                return 0;
+        m->worker_jobs_running--;
+        if (m->txn && m->txn->job == job) {
+                txn_job_done(m, m->txn, job);
+                return 0;
+        }
+        /* A rescan job, or one whose transaction is gone. */
+        if (job->kind == WORKER_JOB_RESCAN)
+                manager_schedule_resync(m);
+        free(job);
+        return 0;
+}
+
+int transaction_commit(Manager *m, Call *c, TransactionSpec *spec) {
+        _cleanup_free_ Transaction *t = calloc(1, sizeof(Transaction));
+        int r;
+
+        if (!t) {
+                transaction_spec_done(spec);
+                return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+        }
+        assert(!m->txn);
+        if (m->abandoned || m->recovery_failed) {
+                transaction_spec_done(spec);
+                return call_error(c, APCTL_ERROR_BUSY, EBUSY,
+                                  "an earlier transaction could not be completed or rolled back; restart apctld "
+                                  "to recover (see Status)");
+        }
+        t->manager = m;
+        t->call = c;
+        t->spec = *spec;
+        *spec = (TransactionSpec) {};
+        m->txn = TAKE_PTR(t);
+
+        if (!m->txn->spec.kernel) {
+                r = txn_persist(m, m->txn);
+                if (r < 0) {
+                        call_error(TAKE_PTR(m->txn->call), APCTL_ERROR_INTERNAL, -r, "could not save the state: %s",
+                                   strerror(-r));
+                        txn_finish(m);
+                        return r;
+                }
+                txn_succeed(m, m->txn);
+                return 0;
+        }
+
+        m->txn->spec.intent.generation = m->desired.generation + 1;
+        r = journal_write(m->config.state_dir, &m->txn->spec.intent);
+        if (r >= 0) {
+                m->txn->job = calloc(1, sizeof(WorkerJob));
+                r = m->txn->job ? txn_start_job(m, m->txn, false) : -ENOMEM;
+                if (r < 0)
+                        (void) journal_remove(m->config.state_dir);
+        }
+        if (r < 0) {
+                call_error(TAKE_PTR(m->txn->call), APCTL_ERROR_INTERNAL, -r, "could not start the transaction: %s",
+                           strerror(-r));
+                txn_finish(m);
+                return r;
+        }
+        manager_update_status(m);
+        return 0;
+}
+
+int transaction_recover(Manager *m) {
+        JournalEntry j;
+        JsonError e = {};
+        WorkerJob job = {};
+        bool forward;
+        int r;
+
+        r = journal_read(m->config.state_dir, &j, &e);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0) {
+                m->recovery_failed = true;
+                return log_error_errno(r, "Cannot read the transaction journal in %s (%s); refusing changes until "
+                                       "it is resolved", m->config.state_dir, e.message);
+        }
+        forward = m->desired.generation >= j.generation;
+        job = (WorkerJob) {
+                .kind = j.kind == JOURNAL_MDEV ? WORKER_JOB_MDEV : WORKER_JOB_HOST,
+                .backend = m->backend,
+                .use_ap_config = m->kernel.ap_config_supported,
+                .mdev_target = forward ? j.mdev_after : j.mdev_before,
+                .mdev_rollback = forward ? j.mdev_after : j.mdev_before,
+                .host_target = forward ? j.host_after : j.host_before,
+                .host_rollback = forward ? j.host_after : j.host_before,
+        };
+        snprintf(job.uuid, sizeof(job.uuid), "%s", j.uuid);
+        worker_run(&job);
+        if (job.result < 0 && (!job.rolled_back || job.rollback_result < 0)) {
+                m->recovery_failed = true;
+                return log_full(LOG_ERR, job.result, APCTLD_MESSAGE_RECOVERED, j.kind == JOURNAL_MDEV ? j.guest : NULL,
+                                NULL, j.kind == JOURNAL_MDEV ? j.uuid : NULL,
+                                "Could not roll %s the unfinished %s at '%s'", forward ? "forward" : "back", j.method,
+                                job.failed_op);
+        }
+        r = journal_remove(m->config.state_dir);
+        if (r < 0)
+                return log_error_errno(r, "Failed to remove the resolved journal");
+        log_full(LOG_NOTICE, 0, APCTLD_MESSAGE_RECOVERED, j.kind == JOURNAL_MDEV ? j.guest : NULL, NULL,
+                 j.kind == JOURNAL_MDEV ? j.uuid : NULL, "Rolled the unfinished %s %s", j.method,
+                 forward ? "forward" : "back");
+        manager_emit(m, ({
+                json_object *ev = manager_event_new("transaction-recovered");
+                if (ev) {
+                        (void) json_add_string(ev, "method", j.method);
+                        (void) json_add_string(ev, "direction", forward ? "forward" : "back");
+                }
+                ev;
+        }));
+        return 1;
+}
+
+void transaction_abort_all(Manager *m) {
+        while (m->n_queued > 0)
+                call_free(m->queued[--m->n_queued]);
+        free(m->queued);
+        m->queued = NULL;
+        if (m->txn && m->txn->job_running) {
+                /* Wait briefly for the thread; if it is stuck in the kernel, leave it its job. */
+                struct pollfd p = { .fd = m->worker_pipe[0], .events = POLLIN };
+                WorkerJob *job;
+                if (poll(&p, 1, 2000) == 1 && read(m->worker_pipe[0], &job, sizeof(job)) == sizeof(job)) {
+                        m->worker_jobs_running--;
+                        if (job == m->txn->job)
+                                m->txn->job_running = false;
+                        else
+                                free(job);
+                }
+        }
+        m->txn = transaction_free(m->txn);
+}

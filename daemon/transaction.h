@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Transactions: every mutating method ends here after validating. A change
+ * of the desired state alone is persisted and replied at once. A change
+ * that needs kernel writes journals its intent, runs the writes on a worker
+ * thread with a timeout, rolls back on failure, persists, resyncs the
+ * model, emits its event and replies. One transaction at a time; mutating
+ * calls that arrive meanwhile wait in a bounded queue.
+ */
+#pragma once
+
+#include "journal.h"
+#include "manager.h"
+#include "server.h"
+#include "worker.h"
+
+typedef struct TransactionSpec {
+        DesiredState next;              /* owned: the desired state once committed */
+        bool kernel;                    /* the kernel must change: intent is valid */
+        JournalEntry intent;            /* kind, method, guest, uuid, before and after */
+        json_object *reply;             /* owned: reply parameters on success */
+        json_object *event;             /* owned: event to emit on success (may be NULL) */
+} TransactionSpec;
+
+void transaction_spec_done(TransactionSpec *s);
+
+bool transaction_busy(const Manager *m);
+/* Queue a mutating call behind the transaction in flight (or refuse it). Takes c. */
+void transaction_enqueue(Manager *m, Call *c);
+/* Takes c and the contents of spec; always ends the call eventually. */
+int transaction_commit(Manager *m, Call *c, TransactionSpec *spec);
+/* The loop's side of the worker pipe. */
+int transaction_worker_event(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+/* Start-up: roll an unfinished journal entry back or forward, synchronously. */
+int transaction_recover(Manager *m);
+/* Manager teardown: drop the transaction (a still-running job is left to its thread). */
+void transaction_abort_all(Manager *m);

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libudev monitor feeding resyncs. */
+#include <errno.h>
+#include <libudev.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "udev-watch.h"
+
+struct UdevWatch {
+        Manager *manager;               /* borrowed */
+        struct udev *udev;              /* ref held */
+        struct udev_monitor *monitor;   /* ref held */
+        sd_event_source *source;        /* ref held */
+};
+
+static int udev_watch_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        UdevWatch *w = userdata;
+
+        /* Drain everything queued; any AP event (or a lost one) means: re-read. */
+        for (int i = 0; i < 1024; i++) {
+                struct udev_device *d;
+
+                errno = 0;
+                d = udev_monitor_receive_device(w->monitor);
+                if (!d) {
+                        if (errno == ENOBUFS) {
+                                log_warning("uevent queue overflowed; doing a full resync");
+                                manager_schedule_resync(w->manager);
+                        }
+                        break;
+                }
+                log_debug("uevent %s %s", udev_device_get_action(d) ?: "?", udev_device_get_syspath(d) ?: "?");
+                manager_schedule_resync(w->manager);
+                udev_device_unref(d);
+        }
+        return 0;
+}
+
+int udev_watch_new(Manager *m, UdevWatch **ret) {
+        UdevWatch *w = calloc(1, sizeof(*w));
+        static const char *const subsystems[] = { "ap", "mdev", "vfio_ap", "matrix" };
+        /* Without udevd (containers, early boot) listen to the kernel's own uevents. */
+        const char *source = access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel";
+        int r;
+
+        if (!w)
+                return -ENOMEM;
+        w->manager = m;
+        w->udev = udev_new();
+        if (!w->udev) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        w->monitor = udev_monitor_new_from_netlink(w->udev, source);
+        if (!w->monitor) {
+                r = -EPERM;
+                goto fail;
+        }
+        for (size_t i = 0; i < sizeof(subsystems) / sizeof(subsystems[0]); i++) {
+                r = udev_monitor_filter_add_match_subsystem_devtype(w->monitor, subsystems[i], NULL);
+                if (r < 0)
+                        goto fail;
+        }
+        (void) udev_monitor_set_receive_buffer_size(w->monitor, 4 * 1024 * 1024);
+        r = udev_monitor_enable_receiving(w->monitor);
+        if (r < 0)
+                goto fail;
+        r = sd_event_add_io(m->event, &w->source, udev_monitor_get_fd(w->monitor), EPOLLIN, udev_watch_event, w);
+        if (r < 0)
+                goto fail;
+        *ret = w;
+        return 0;
+fail:
+        udev_watch_free(w);
+        return r;
+}
+
+UdevWatch *udev_watch_free(UdevWatch *w) {
+        if (!w)
+                return NULL;
+        sd_event_source_disable_unref(w->source);
+        udev_monitor_unref(w->monitor);
+        udev_unref(w->udev);
+        free(w);
+        return NULL;
+}

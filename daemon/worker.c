@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Worker threads that run kernel plans with rollback. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernel-plan.h"
+#include "macro.h"
+#include "worker.h"
+
+static int after_step(void *userdata, size_t done) {
+        WorkerJob *job = userdata;
+
+        if (job->kill_after_step && done == job->kill_after_step)
+                raise(SIGKILL);
+        if (job->abandon_after_step && done == job->abandon_after_step) {
+                job->abandoned = true;
+                return -ECANCELED;
+        }
+        return 0;
+}
+
+/* Read where the kernel is now and plan from there to the target. */
+static int plan_to(WorkerJob *job, bool rollback, KernelPlan *plan) {
+        KernelBackend *b = job->backend;
+
+        if (job->kind == WORKER_JOB_MDEV) {
+                MdevState cur;
+                int r = b->ops->mdev_read(b, job->uuid, &cur);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+                kernel_plan_mdev(job->uuid, r >= 0 ? &cur : NULL,
+                                 rollback ? &job->mdev_rollback : &job->mdev_target, job->use_ap_config, plan);
+        } else {
+                HostTarget cur;
+                int r = b->ops->masks_read(b, &cur.apmask, &cur.aqmask);
+                if (r < 0)
+                        return r;
+                kernel_plan_masks(&cur, rollback ? &job->host_rollback : &job->host_target, plan);
+        }
+        return 0;
+}
+
+void worker_run(WorkerJob *job) {
+        _cleanup_free_ KernelPlan *plan = malloc(sizeof(KernelPlan));
+        size_t failed = 0;
+        int r;
+
+        job->steps = 0;
+        if (!plan) {
+                job->result = -ENOMEM;
+                return;
+        }
+        if (job->kind == WORKER_JOB_RESCAN) {
+                job->result = job->backend->ops->rescan(job->backend);
+                return;
+        }
+        r = plan_to(job, false, plan);
+        if (r < 0) {
+                job->result = r;
+                snprintf(job->failed_op, sizeof(job->failed_op), "read the current kernel state");
+                return;
+        }
+        r = kernel_plan_execute(job->backend, plan, &failed, after_step, job);
+        job->steps = r < 0 ? failed : plan->n_ops;
+        job->result = r;
+        if (r >= 0 || job->abandoned)
+                return;
+        kernel_op_describe(plan, failed, job->failed_op, sizeof(job->failed_op));
+
+        /* Roll back from wherever the failure left the kernel. */
+        job->rolled_back = true;
+        failed = 0;
+        r = plan_to(job, true, plan);
+        if (r >= 0)
+                r = kernel_plan_execute(job->backend, plan, &failed, NULL, NULL);
+        if (r < 0 && plan->n_ops > failed && !job->rollback_failed_op[0])
+                kernel_op_describe(plan, failed, job->rollback_failed_op, sizeof(job->rollback_failed_op));
+        job->rollback_result = r;
+}
+
+static void *worker_thread(void *userdata) {
+        WorkerJob *job = userdata;
+        int fd = job->result;   /* smuggled notify fd, see worker_start() */
+        ssize_t n;
+
+        job->result = 0;
+        worker_run(job);
+        /* The pointer write is atomic (< PIPE_BUF); after it the loop owns job again. */
+        do
+                n = write(fd, &job, sizeof(job));
+        while (n < 0 && errno == EINTR);
+        return NULL;
+}
+
+int worker_start(WorkerJob *job, int notify_fd) {
+        pthread_attr_t attr;
+        pthread_t t;
+        sigset_t all, old;
+        int r;
+
+        job->result = notify_fd;
+        if (pthread_attr_init(&attr) != 0)
+                return -ENOMEM;
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        /* Signals stay with the loop thread (sd-event signalfd). */
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        r = -pthread_create(&t, &attr, worker_thread, job);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&attr);
+        return r;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Kernel writes off the event loop. A job (bring one mdev or the host masks
+ * to a target, rolling back to another target on failure) runs on its own
+ * thread; when it is done the thread writes the job pointer to a pipe the
+ * event loop watches. The loop never blocks on the kernel, and a job that
+ * outlives its timeout simply reports later.
+ */
+#pragma once
+
+#include "journal.h"
+#include "kernel-backend.h"
+
+typedef enum WorkerJobKind {
+        WORKER_JOB_MDEV,
+        WORKER_JOB_HOST,
+        WORKER_JOB_RESCAN,
+} WorkerJobKind;
+
+typedef struct WorkerJob {
+        /* Input, set by the loop before worker_start(); read-only afterwards. */
+        WorkerJobKind kind;
+        KernelBackend *backend;         /* borrowed; outlives the job */
+        char uuid[UUID_STRING_LEN + 1];
+        bool use_ap_config;
+        MdevTarget mdev_target, mdev_rollback;
+        HostTarget host_target, host_rollback;
+        /* Test hook: stop dead after this many successful writes, as if killed (0: off). */
+        unsigned abandon_after_step;
+        /* Test hook: raise SIGKILL after this many successful writes (0: off). */
+        unsigned kill_after_step;
+        void *userdata;                 /* borrowed: the loop's transaction */
+
+        /* Output, written by the thread before it signals; read by the loop after. */
+        int result;                     /* 0 or the first failing write's errno */
+        char failed_op[160];            /* which write failed */
+        size_t steps;                   /* successful writes of the forward plan */
+        bool rolled_back;               /* a rollback ran */
+        int rollback_result;
+        char rollback_failed_op[160];
+        bool abandoned;                 /* test hook fired: nothing after it ran */
+} WorkerJob;
+
+/* Start a detached thread for job; it writes the job pointer to notify_fd when done. */
+int worker_start(WorkerJob *job, int notify_fd);
+/* The same, synchronously on the calling thread (start-up recovery). */
+void worker_run(WorkerJob *job);
