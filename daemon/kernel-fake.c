@@ -9,6 +9,7 @@
 #include "macro.h"
 
 typedef struct KernelFake {
+        unsigned n_ref;                 /* backends sharing this fake kernel (atomic) */
         pthread_mutex_t lock;
         pthread_cond_t released_cond;   /* signalled by kernel_fake_release() */
         /* Everything below is protected by lock. */
@@ -350,6 +351,8 @@ static int fake_rescan(KernelBackend *b) {
 static void fake_free(KernelBackend *b) {
         KernelFake *f = fake_of(b);
 
+        if (__atomic_sub_fetch(&f->n_ref, 1, __ATOMIC_SEQ_CST) > 0)
+                return;
         kernel_state_done(&f->st);
         pthread_mutex_destroy(&f->lock);
         pthread_cond_destroy(&f->released_cond);
@@ -379,6 +382,7 @@ int kernel_fake_new(KernelBackend **ret) {
                 free(f);
                 return -ENOMEM;
         }
+        f->n_ref = 1;
         pthread_mutex_init(&f->lock, NULL);
         pthread_cond_init(&f->released_cond, NULL);
         /* A z15-like host with APXA: all ids usable, everything with the host at boot. */
@@ -393,6 +397,18 @@ int kernel_fake_new(KernelBackend **ret) {
         b->ops = &fake_ops;
         b->data = f;
         *ret = b;
+        return 0;
+}
+
+int kernel_fake_share(KernelBackend *b, KernelBackend **ret) {
+        KernelBackend *copy = calloc(1, sizeof(*copy));
+        KernelFake *f = fake_of(b);
+
+        if (!copy)
+                return -ENOMEM;
+        __atomic_add_fetch(&f->n_ref, 1, __ATOMIC_SEQ_CST);
+        *copy = *b;
+        *ret = copy;
         return 0;
 }
 

@@ -12,6 +12,8 @@
 #include "kernel-backend.h"
 
 int kernel_fake_new(KernelBackend **ret);
+/* A second backend on the same fake kernel: a "restarted daemon" sees what the first one left. */
+int kernel_fake_share(KernelBackend *b, KernelBackend **ret);
 
 /* Test controls; all take the fake's lock. */
 int kernel_fake_add_card(KernelBackend *b, unsigned id, unsigned hwtype, ApMode mode, const ApMask *domains);

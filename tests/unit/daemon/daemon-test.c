@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The apctld unit test harness: environments, socketpair clients, calls with deadlines. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon-test.h"
+#include "fileio.h"
+#include "journal.h"
+#include "log.h"
+#include "server.h"
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void test_fake_populate(KernelBackend *fake) {
+        ApMask d16 = {}, d4 = {};
+
+        ap_mask_set_range(&d16, 0, 15);
+        ap_mask_set_range(&d4, 0, 3);
+        (void) kernel_fake_add_card(fake, 5, 13, AP_MODE_CCA, &d16);
+        (void) kernel_fake_add_card(fake, 6, 12, AP_MODE_EP11, &d16);
+        (void) kernel_fake_add_card(fake, 7, 9, AP_MODE_ACCEL, &d4);
+}
+
+static int env_start_manager(TestEnv *env, void (*tweak)(ManagerConfig *c)) {
+        ManagerConfig config;
+        KernelBackend *b;
+        char sock[128];
+        int r;
+
+        r = kernel_fake_share(env->fake, &b);
+        if (r < 0)
+                return r;
+        manager_config_init(&config);
+        snprintf(sock, sizeof(sock), "%s/apctld.sock", env->dir);
+        config.state_dir = strdup(env->state_dir);
+        config.socket_path = strdup(sock);
+        config.admin_uid = 4242;        /* the "admin" test clients use */
+        config.use_udev = false;
+        config.kernel_timeout_usec = 2 * 1000 * 1000;
+        config.idle_timeout_usec = 0;
+        if (tweak)
+                tweak(&config);
+        r = manager_new(env->event, b, &config, &env->m);
+        if (r < 0)
+                return r;
+        return manager_start(env->m, -1);
+}
+
+int test_env_start(TestEnv *env, KernelBackend *shared_fake, void (*tweak)(ManagerConfig *c)) {
+        int r;
+
+        *env = (TestEnv) {};
+        log_set_target(getenv("APCTLD_TEST_LOG") ? LOG_TARGET_STDERR : LOG_TARGET_NULL);
+        snprintf(env->dir, sizeof(env->dir), "/tmp/apctld-test.XXXXXX");
+        if (!mkdtemp(env->dir))
+                return -errno;
+        snprintf(env->state_dir, sizeof(env->state_dir), "%s/state", env->dir);
+        if (shared_fake)
+                r = kernel_fake_share(shared_fake, &env->fake);
+        else {
+                r = kernel_fake_new(&env->fake);
+                if (r >= 0)
+                        test_fake_populate(env->fake);
+        }
+        if (r < 0)
+                return r;
+        r = sd_event_new(&env->event);
+        if (r < 0)
+                return r;
+        return env_start_manager(env, tweak);
+}
+
+void test_env_stop_manager(TestEnv *env) {
+        env->m = manager_free(env->m);
+}
+
+int test_env_restart(TestEnv *env, void (*tweak)(ManagerConfig *c)) {
+        test_env_stop_manager(env);
+        return env_start_manager(env, tweak);
+}
+
+void test_env_done(TestEnv *env) {
+        char cmd[128];
+
+        env->m = manager_free(env->m);
+        env->fake = kernel_backend_free(env->fake);
+        env->event = sd_event_unref(env->event);
+        if (env->dir[0]) {
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", env->dir);
+                (void) system(cmd);
+        }
+}
+
+int test_client_connect(TestEnv *env, uid_t uid, TestClient *ret) {
+        int fds[2], r;
+        PolicyPeer peer = { .uid = uid, .gid = uid, .pid = getpid() };
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)
+                return -errno;
+        r = server_add_client(env->m->server, fds[0], &peer);
+        if (r < 0) {
+                close(fds[1]);
+                return r;
+        }
+        *ret = (TestClient) { .fd = fds[1] };
+        return 0;
+}
+
+void test_client_close(TestClient *c) {
+        if (c->fd >= 0)
+                close(c->fd);
+        free(c->buf);
+        *c = (TestClient) { .fd = -1 };
+}
+
+int test_client_send_raw(TestClient *c, const void *data, size_t len) {
+        size_t off = 0;
+
+        while (off < len) {
+                ssize_t n = send(c->fd, (const char *) data + off, len - off, MSG_NOSIGNAL);
+                if (n < 0) {
+                        if (errno == EAGAIN) {
+                                struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+                                (void) poll(&p, 1, 100);
+                                continue;
+                        }
+                        return -errno;
+                }
+                off += n;
+        }
+        return 0;
+}
+
+/* Returns 1 with a message, 0 for none yet, -EPIPE on EOF. */
+static int client_try_message(TestClient *c, json_object **ret) {
+        char tmp[65536];
+        char *nul;
+        ssize_t n;
+
+        for (;;) {
+                nul = c->buf ? memchr(c->buf, 0, c->len) : NULL;
+                if (nul) {
+                        size_t mlen = nul - c->buf;
+                        *ret = json_tokener_parse(c->buf);
+                        memmove(c->buf, nul + 1, c->len - mlen - 1);
+                        c->len -= mlen + 1;
+                        return 1;
+                }
+                n = recv(c->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+                if (n == 0)
+                        return -EPIPE;
+                if (n < 0)
+                        return errno == EAGAIN ? 0 : -errno;
+                c->buf = realloc(c->buf, c->len + n);
+                memcpy(c->buf + c->len, tmp, n);
+                c->len += n;
+        }
+}
+
+json_object *test_client_receive(TestEnv *env, TestClient *c) {
+        uint64_t deadline = now_usec() + TEST_DEADLINE_USEC;
+        json_object *msg = NULL;
+
+        while (now_usec() < deadline) {
+                int r = client_try_message(c, &msg);
+                if (r > 0)
+                        return msg;
+                if (r < 0)
+                        return NULL;
+                (void) sd_event_run(env->event, 20 * 1000);
+        }
+        tap_diag("no message from apctld within %llu ms", TEST_DEADLINE_USEC / 1000ULL);
+        return NULL;
+}
+
+bool test_client_wait_closed(TestEnv *env, TestClient *c) {
+        uint64_t deadline = now_usec() + TEST_DEADLINE_USEC;
+        json_object *msg;
+
+        while (now_usec() < deadline) {
+                int r = client_try_message(c, &msg);
+                if (r > 0) {
+                        json_object_put(msg);
+                        continue;
+                }
+                if (r < 0)
+                        return true;
+                (void) sd_event_run(env->event, 20 * 1000);
+        }
+        return false;
+}
+
+json_object *test_call(TestEnv *env, TestClient *c, const char *method, const char *params) {
+        char *msg;
+        int r;
+
+        if (asprintf(&msg, "{\"method\":\"%s\"%s%s}", method, params ? ",\"parameters\":" : "", params ?: "") < 0)
+                return NULL;
+        r = test_client_send_raw(c, msg, strlen(msg) + 1);
+        free(msg);
+        if (r < 0)
+                return NULL;
+        return test_client_receive(env, c);
+}
+
+const char *reply_error(json_object *reply) {
+        json_object *e;
+
+        if (!reply || !json_object_object_get_ex(reply, "error", &e))
+                return NULL;
+        return json_object_get_string(e);
+}
+
+json_object *reply_params(json_object *reply) {
+        json_object *p;
+
+        if (!reply || !json_object_object_get_ex(reply, "parameters", &p))
+                return NULL;
+        return p;
+}
+
+const char *reply_message(json_object *reply) {
+        json_object *p = reply_params(reply), *msg;
+
+        if (!p || !json_object_object_get_ex(p, "message", &msg))
+                return "";
+        return json_object_get_string(msg);
+}
+
+bool fake_mdev(TestEnv *env, const char *uuid, MdevState *ret) {
+        return env->fake->ops->mdev_read(env->fake, uuid, ret) >= 0;
+}
+
+void fake_masks(TestEnv *env, ApMask *apm, ApMask *aqm) {
+        (void) env->fake->ops->masks_read(env->fake, apm, aqm);
+}
+
+char *state_file(TestEnv *env) {
+        char path[160], *text = NULL;
+
+        snprintf(path, sizeof(path), "%s/state.json", env->state_dir);
+        if (read_file(path, 1 << 22, &text, NULL) < 0)
+                return strdup("");
+        return text;
+}
+
+bool journal_exists(TestEnv *env) {
+        char path[160];
+
+        snprintf(path, sizeof(path), "%s/" JOURNAL_FILE, env->state_dir);
+        return access(path, F_OK) == 0;
+}
+
+void test_env_settle(TestEnv *env) {
+        uint64_t deadline = now_usec() + TEST_DEADLINE_USEC;
+        int quiet = 0;
+
+        /* Settled = no job or transaction, and a few loop iterations in a row with nothing to dispatch. */
+        while (now_usec() < deadline && quiet < 3) {
+                int r = sd_event_run(env->event, env->m->worker_jobs_running > 0 || env->m->txn ? 20 * 1000 : 0);
+                if (r > 0 || env->m->worker_jobs_running > 0 || env->m->txn)
+                        quiet = 0;
+                else
+                        quiet++;
+        }
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Harness for apctld unit tests: a Manager on a fresh fake kernel (or a
+ * shared one, to play a restart) with its own temporary state directory,
+ * clients connected through socketpairs with chosen credentials, and calls
+ * that run the event loop until the reply arrives or a deadline fails the
+ * test. Nothing sleeps: every wait is for a message, with a timeout.
+ */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "kernel-fake.h"
+#include "manager.h"
+#include "tap.h"
+
+#define TEST_DEADLINE_USEC (5ULL * 1000 * 1000)
+
+typedef struct TestEnv {
+        char dir[64];                   /* temporary directory: state/ and the socket */
+        char state_dir[96];
+        KernelBackend *fake;            /* owned: test's handle on the fake kernel (shared with m) */
+        sd_event *event;                /* ref held */
+        Manager *m;                     /* owned */
+} TestEnv;
+
+typedef struct TestClient {
+        int fd;                         /* our end of the socketpair */
+        char *buf;                      /* owned: bytes received, not yet returned */
+        size_t len;
+} TestClient;
+
+/* Cards: 5 (CEX7, domains 0-15), 6 (CEX6, domains 0-15), 7 (CEX3, domains 0-3). */
+void test_fake_populate(KernelBackend *fake);
+
+/* Before manager_start() the test may change env->m->config through tweak. */
+int test_env_start(TestEnv *env, KernelBackend *shared_fake, void (*tweak)(ManagerConfig *c));
+/* Free the manager only (keeps dir and fake): a daemon that died. */
+void test_env_stop_manager(TestEnv *env);
+/* Start another manager on the same dir and fake kernel: the restart. */
+int test_env_restart(TestEnv *env, void (*tweak)(ManagerConfig *c));
+void test_env_done(TestEnv *env);
+
+int test_client_connect(TestEnv *env, uid_t uid, TestClient *ret);
+void test_client_close(TestClient *c);
+int test_client_send_raw(TestClient *c, const void *data, size_t len);
+/* Next message from the daemon, running the loop meanwhile; NULL on deadline or EOF. */
+json_object *test_client_receive(TestEnv *env, TestClient *c);
+/* Wait until the daemon closes the connection; false on deadline. */
+bool test_client_wait_closed(TestEnv *env, TestClient *c);
+/* One call: params is JSON text or NULL. Returns the whole reply message. */
+json_object *test_call(TestEnv *env, TestClient *c, const char *method, const char *params);
+
+/* Reply helpers. */
+const char *reply_error(json_object *reply);           /* NULL when not an error */
+json_object *reply_params(json_object *reply);         /* borrowed */
+const char *reply_message(json_object *reply);
+
+/* The fake kernel's view, for asserting on "what the kernel has". */
+bool fake_mdev(TestEnv *env, const char *uuid, MdevState *ret);
+void fake_masks(TestEnv *env, ApMask *apm, ApMask *aqm);
+/* state.json as text ("" when missing), malloc'd. */
+char *state_file(TestEnv *env);
+bool journal_exists(TestEnv *env);
+/* Run the loop until nothing is pending (worker jobs, deferred resyncs) or the deadline. */
+void test_env_settle(TestEnv *env);
+
+#define CHECK_ERROR(reply, name)                                                                        \
+        ({                                                                                              \
+                const char *_e = reply_error(reply);                                                    \
+                bool _ok = tap_check(_e && strcmp(_e, (name)) == 0, "error " name, __FILE__, __LINE__); \
+                if (!_ok)                                                                               \
+                        tap_diag("  got %s", reply ? json_object_to_json_string(reply) : "(no reply)"); \
+                _ok;                                                                                    \
+        })
+
+#define CHECK_OK(reply)                                                                                 \
+        ({                                                                                              \
+                bool _ok = tap_check((reply) && !reply_error(reply), "reply without error", __FILE__, __LINE__); \
+                if (!_ok)                                                                               \
+                        tap_diag("  got %s", (reply) ? json_object_to_json_string(reply) : "(no reply)"); \
+                _ok;                                                                                    \
+        })

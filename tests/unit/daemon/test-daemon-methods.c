@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Every io.apctl method against the fake kernel: what the client gets back,
+ * what the kernel ends up with, and what is persisted.
+ */
+#include <string.h>
+
+#include "daemon-test.h"
+#include "json-ap.h"
+
+#define ADMIN 4242
+#define USER 1000
+
+static ApMask mask_from_reply(json_object *params, const char *key) {
+        ApMask m = {};
+        json_object *v;
+
+        if (params && json_object_object_get_ex(params, key, &v))
+                (void) json_parse_ap_mask(key, v, &m, NULL);
+        return m;
+}
+
+static const char *str_field(json_object *o, const char *key) {
+        json_object *v;
+
+        return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+static bool bool_field(json_object *o, const char *key) {
+        json_object *v;
+
+        return o && json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+#define CALL(method, params) (json_object_put(reply), reply = test_call(&env, &c, (method), (params)))
+
+static void test_service(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *reply = NULL, *v;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, USER, &c) >= 0);
+        CALL("org.varlink.service.GetInfo", NULL);
+        CHECK_OK(reply);
+        CHECK(json_object_object_get_ex(reply_params(reply), "interfaces", &v) && json_object_array_length(v) == 2);
+        CALL("org.varlink.service.GetInterfaceDescription", "{\"interface\":\"io.apctl\"}");
+        CHECK_OK(reply);
+        CHECK(strstr(str_field(reply_params(reply), "description") ?: "", "method Guest.Start") != NULL);
+        CALL("org.varlink.service.GetInterfaceDescription", "{\"interface\":\"com.example\"}");
+        CHECK_ERROR(reply, "org.varlink.service.InterfaceNotFound");
+        CALL("io.apctl.NoSuchMethod", NULL);
+        CHECK_ERROR(reply, "org.varlink.service.MethodNotFound");
+        CALL("com.example.Foo", NULL);
+        CHECK_ERROR(reply, "org.varlink.service.InterfaceNotFound");
+        CALL("io.apctl.Status", "{\"verbose\":true}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CHECK_STREQ(str_field(reply_params(reply), "parameter"), "verbose");
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("GetInfo, GetInterfaceDescription, unknown methods and interfaces, unknown parameters");
+}
+
+static void test_host_list_and_reservation(void) {
+        TestEnv env;
+        TestClient c, user;
+        json_object *reply = NULL, *cards, *card, *queues, *q;
+        ApMask apm, aqm, want;
+        char *before, *after;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(test_client_connect(&env, USER, &user) >= 0);
+        CALL("io.apctl.Host.List", NULL);
+        CHECK_OK(reply);
+        CHECK(json_object_object_get_ex(reply_params(reply), "cards", &cards) && json_object_array_length(cards) == 3);
+        card = json_object_array_get_idx(cards, 0);
+        CHECK(json_object_object_get_ex(card, "queues", &queues) && json_object_array_length(queues) == 16);
+        q = json_object_array_get_idx(queues, 3);
+        CHECK_STREQ(str_field(q, "apqn"), "05.0003");
+        CHECK_STREQ(str_field(q, "owner"), "host");
+        CHECK(!bool_field(json_object_array_get_idx(cards, 2), "vfio_capable"));
+
+        /* Release: adapters leave the host in the kernel and in the persisted state. */
+        before = state_file(&env);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5,6]}");
+        CHECK_OK(reply);
+        fake_masks(&env, &apm, &aqm);
+        CHECK(!ap_mask_test(&apm, 5) && !ap_mask_test(&apm, 6) && ap_mask_test(&apm, 7));
+        after = state_file(&env);
+        CHECK(strcmp(before, after) != 0);
+        free(before);
+        free(after);
+        CALL("io.apctl.Host.List", NULL);
+        cards = NULL;
+        json_object_object_get_ex(reply_params(reply), "cards", &cards);
+        json_object_object_get_ex(json_object_array_get_idx(cards, 0), "queues", &queues);
+        CHECK_STREQ(str_field(json_object_array_get_idx(queues, 0), "owner"), "free");
+        CHECK_STREQ(str_field(json_object_array_get_idx(queues, 0), "driver"), "vfio_ap");
+
+        /* Reserve back adapter 6 with a string id list. */
+        CALL("io.apctl.Host.Reserve", "{\"adapters\":\"6\"}");
+        CHECK_OK(reply);
+        want = mask_from_reply(reply_params(reply), "adapters");
+        CHECK(ap_mask_test(&want, 6) && !ap_mask_test(&want, 5));
+        fake_masks(&env, &apm, &aqm);
+        CHECK(ap_mask_test(&apm, 6));
+        CALL("io.apctl.Host.Reserve", "{}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CALL("io.apctl.Host.Reserve", "{\"adapters\":[300]}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CALL("io.apctl.Host.Reserve", "{\"adapters\":[1,1]}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+
+        /* Unprivileged peers may look but not change. */
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Host.Release", "{\"adapters\":[7]}");
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Host.List", NULL);
+        CHECK_OK(reply);
+        json_object_put(reply);
+        test_client_close(&c);
+        test_client_close(&user);
+        test_env_done(&env);
+        tap_case_end("Host.List owners and drivers; Host.Release/Reserve change kernel and state; privilege");
+}
+
+static void test_guest_lifecycle(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *reply = NULL, *p, *list;
+        MdevState md;
+        char uuid[UUID_STRING_LEN + 1] = "";
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+
+        /* Everything is with the host at first: defining a guest there is refused. */
+        CALL("io.apctl.Guest.Define", "{\"name\":\"web01\",\"adapters\":[5],\"domains\":[1,2]}");
+        CHECK_ERROR(reply, "io.apctl.ReservedByHost");
+        CHECK(strstr(reply_message(reply), "05.0001") != NULL);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5,6,7,9]}");
+        CHECK_OK(reply);
+
+        CALL("io.apctl.Guest.Define",
+             "{\"name\":\"web01\",\"adapters\":[5],\"domains\":[1,2],\"control_domains\":[1],\"autostart\":false}");
+        CHECK_OK(reply);
+        p = reply_params(reply);
+        snprintf(uuid, sizeof(uuid), "%s", str_field(p, "uuid") ?: "");
+        CHECK(uuid_is_valid(uuid));
+        CHECK(!bool_field(p, "running"));
+        CHECK(!fake_mdev(&env, uuid, &md));
+
+        CALL("io.apctl.Guest.Define", "{\"name\":\"web01\",\"adapters\":[6],\"domains\":[1]}");
+        CHECK_ERROR(reply, "io.apctl.GuestExists");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"db01\",\"adapters\":[5],\"domains\":[2,3]}");
+        CHECK_ERROR(reply, "io.apctl.Conflict");
+        CHECK(strstr(reply_message(reply), "web01") && strstr(reply_message(reply), "05.0002"));
+        CALL("io.apctl.Guest.Define", "{\"name\":\"db01\",\"adapters\":[6],\"domains\":[5],\"control_domains\":[2]}");
+        CHECK_OK(reply);
+        /* db01 now also on adapter 5 would control web01's usage domain 2? No: 2 is only its control domain. */
+        CALL("io.apctl.Guest.Attach", "{\"name\":\"db01\",\"adapters\":[5]}");
+        CHECK_ERROR(reply, "io.apctl.Conflict");
+        CHECK(strstr(reply_message(reply), "control domain 2") != NULL);
+        CALL("io.apctl.Guest.Define", "{\"name\":\"old\",\"adapters\":[7],\"domains\":[0]}");
+        CHECK_ERROR(reply, "io.apctl.UnsupportedCard");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"ghost\",\"adapters\":[9],\"domains\":[0]}");
+        CHECK_ERROR(reply, "io.apctl.NoSuchDevice");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"ghost\",\"adapters\":[9],\"domains\":[0],\"overprovision\":true}");
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Define", "{\"name\":\"-bad\"}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"x\",\"uuid\":\"not-a-uuid\"}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"x\",\"colour\":\"red\"}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CHECK_STREQ(str_field(reply_params(reply), "parameter"), "colour");
+
+        /* Start: the kernel gets the mdev with exactly the definition. */
+        CALL("io.apctl.Guest.Start", "{\"name\":\"web01\"}");
+        CHECK_OK(reply);
+        CHECK(bool_field(reply_params(reply), "running"));
+        CHECK(fake_mdev(&env, uuid, &md));
+        CHECK(ap_mask_test(&md.assigned.apm, 5) && ap_mask_count(&md.assigned.aqm) == 2 &&
+              ap_mask_test(&md.assigned.adm, 1));
+        CALL("io.apctl.Guest.Start", "{\"name\":\"web01\"}");
+        CHECK_ERROR(reply, "io.apctl.GuestRunning");
+        CALL("io.apctl.Guest.Start", "{\"name\":\"nobody\"}");
+        CHECK_ERROR(reply, "io.apctl.NoSuchGuest");
+
+        /* The host cannot take back an APQN a running guest holds; the error names the guest. */
+        CALL("io.apctl.Host.Reserve", "{\"adapters\":[5]}");
+        CHECK_ERROR(reply, "io.apctl.Conflict");
+        CHECK(strstr(reply_message(reply), "web01") && strstr(reply_message(reply), "running"));
+
+        /* Hot plug and unplug. */
+        CALL("io.apctl.Guest.Attach", "{\"name\":\"web01\",\"domains\":[3]}");
+        CHECK_OK(reply);
+        CHECK(fake_mdev(&env, uuid, &md) && ap_mask_test(&md.assigned.aqm, 3) && ap_mask_test(&md.guest_aqm, 3));
+        CALL("io.apctl.Guest.Detach", "{\"name\":\"web01\",\"domains\":[1]}");
+        CHECK_OK(reply);
+        CHECK(fake_mdev(&env, uuid, &md) && !ap_mask_test(&md.assigned.aqm, 1) && ap_mask_count(&md.assigned.aqm) == 2);
+        CALL("io.apctl.Guest.Attach", "{\"name\":\"web01\"}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        /* Modify with live=false changes only the definition. */
+        CALL("io.apctl.Guest.Modify", "{\"name\":\"web01\",\"domains\":[4],\"live\":false}");
+        CHECK_OK(reply);
+        CHECK(fake_mdev(&env, uuid, &md) && !ap_mask_test(&md.assigned.aqm, 4));
+        CALL("io.apctl.Guest.Modify", "{\"name\":\"web01\",\"domains\":[4,5],\"autostart\":true}");
+        CHECK_OK(reply);
+        CHECK(fake_mdev(&env, uuid, &md) && ap_mask_test(&md.assigned.aqm, 4) && ap_mask_test(&md.assigned.aqm, 5) &&
+              ap_mask_count(&md.assigned.aqm) == 2);
+
+        CALL("io.apctl.Guest.Show", "{\"name\":\"web01\"}");
+        CHECK_OK(reply);
+        CHECK(bool_field(reply_params(reply), "running") && bool_field(reply_params(reply), "autostart"));
+        CALL("io.apctl.Guest.List", NULL);
+        CHECK(json_object_object_get_ex(reply_params(reply), "guests", &list) && json_object_array_length(list) == 3);
+
+        CALL("io.apctl.Guest.Undefine", "{\"name\":\"web01\"}");
+        CHECK_ERROR(reply, "io.apctl.GuestRunning");
+        CALL("io.apctl.Guest.Stop", "{\"name\":\"web01\"}");
+        CHECK_OK(reply);
+        CHECK(!fake_mdev(&env, uuid, &md));
+        CALL("io.apctl.Guest.Stop", "{\"name\":\"web01\"}");
+        CHECK_ERROR(reply, "io.apctl.GuestNotRunning");
+        CALL("io.apctl.Guest.Undefine", "{\"name\":\"web01\"}");
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Show", "{\"name\":\"web01\"}");
+        CHECK_ERROR(reply, "io.apctl.NoSuchGuest");
+
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("Guest define/start/attach/detach/modify/show/list/stop/undefine with every refusal");
+}
+
+static void test_persistence_and_restart(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *reply = NULL, *list;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5]}");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"a\",\"adapters\":[5],\"domains\":[0],\"autostart\":true}");
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Define", "{\"name\":\"b\",\"adapters\":[5],\"domains\":[1]}");
+        CHECK_OK(reply);
+        json_object_put(reply);
+        reply = NULL;
+        test_client_close(&c);
+
+        /* A restart on a kernel that lost its mdevs (a reboot): definitions survive, autostart runs. */
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        test_env_settle(&env);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Guest.List", NULL);
+        CHECK(json_object_object_get_ex(reply_params(reply), "guests", &list) && json_object_array_length(list) == 2);
+        CHECK(bool_field(json_object_array_get_idx(list, 0), "running"));   /* a: autostart */
+        CHECK(!bool_field(json_object_array_get_idx(list, 1), "running"));  /* b: manual */
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("definitions persist across restarts; autostart starts only autostart guests");
+}
+
+static void test_autostart_waits_for_bindings(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *reply = NULL;
+        MdevState md;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[6]}");
+        CALL("io.apctl.Guest.Define",
+             "{\"name\":\"auto\",\"uuid\":\"11111111-2222-4333-8444-555555555555\",\"adapters\":[6],\"domains\":[2],"
+             "\"autostart\":true}");
+        CHECK_OK(reply);
+        json_object_put(reply);
+        test_client_close(&c);
+
+        /* Bindings incomplete at start: apctld must force a scan and start the guest only after it. */
+        kernel_fake_set_bindings_complete(env.fake, false);
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        CHECK(!env.m->kernel.bindings_complete);
+        /* Start-up reconcile ran: it must not have started the guest, only asked for a scan. */
+        CHECK(env.m->txn == NULL);
+        CHECK(env.m->rescan_requested);
+        test_env_settle(&env);
+        CHECK(env.m->rescan_requested);
+        CHECK(fake_mdev(&env, "11111111-2222-4333-8444-555555555555", &md));
+        test_env_done(&env);
+        tap_case_end("autostart waits for bindings complete and forces a scan to get there");
+}
+
+static void test_mdevctl_import_export(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *reply = NULL, *def;
+        char params[1024];
+        MdevState md;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5,6]}");
+        /* Note "010": mdevctl hands it to the kernel, which reads octal 8. */
+        snprintf(params, sizeof(params),
+                 "{\"uuid\":\"62177883-f1bb-47f0-914d-32a22e3a8804\",\"name\":\"imported\",\"mdevctl\":"
+                 "{\"mdev_type\":\"vfio_ap-passthrough\",\"start\":\"auto\",\"attrs\":["
+                 "{\"assign_adapter\":\"5\"},{\"assign_adapter\":\"0x06\"},{\"assign_domain\":\"010\"},"
+                 "{\"assign_domain\":\"0xb\"},{\"unassign_adapter\":\"6\"},{\"assign_control_domain\":\"11\"}]}}");
+        CALL("io.apctl.Guest.Import", params);
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Show", "{\"name\":\"imported\"}");
+        CHECK(bool_field(reply_params(reply), "autostart"));
+        {
+                ApMask a = mask_from_reply(reply_params(reply), "adapters");
+                ApMask d = mask_from_reply(reply_params(reply), "domains");
+                CHECK(ap_mask_count(&a) == 1 && ap_mask_test(&a, 5));
+                CHECK(ap_mask_count(&d) == 2 && ap_mask_test(&d, 8) && ap_mask_test(&d, 11));
+        }
+        CALL("io.apctl.Guest.Start", "{\"name\":\"imported\"}");
+        CHECK_OK(reply);
+        CHECK(fake_mdev(&env, "62177883-f1bb-47f0-914d-32a22e3a8804", &md) && ap_mask_test(&md.assigned.aqm, 8));
+
+        CALL("io.apctl.Guest.Export", "{\"name\":\"imported\"}");
+        CHECK_OK(reply);
+        CHECK_STREQ(str_field(reply_params(reply), "path"),
+                    "/etc/mdevctl.d/matrix/62177883-f1bb-47f0-914d-32a22e3a8804");
+        CHECK(json_object_object_get_ex(reply_params(reply), "mdevctl", &def));
+        CHECK_STREQ(str_field(def, "start"), "auto");
+        CHECK(strstr(json_object_to_json_string_ext(def, JSON_C_TO_STRING_PLAIN), "\"assign_domain\":\"0x0008\"") != NULL);
+
+        CALL("io.apctl.Guest.Import",
+             "{\"uuid\":\"62177883-f1bb-47f0-914d-32a22e3a8805\",\"mdevctl\":{\"mdev_type\":\"vfio_ccw-io\",\"start\":\"auto\"}}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CALL("io.apctl.Guest.Import",
+             "{\"uuid\":\"62177883-f1bb-47f0-914d-32a22e3a8805\",\"mdevctl\":{\"mdev_type\":\"vfio_ap-passthrough\","
+             "\"start\":\"manual\",\"attrs\":[{\"assign_adapter\":\"5\",\"assign_domain\":\"1\"}]}}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CALL("io.apctl.Guest.Import", "{\"uuid\":\"62177883-f1bb-47f0-914d-32a22e3a8805\"}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("mdevctl import (ordered attrs, kernel number syntax) and export round trip");
+}
+
+static void test_status_events_reconcile(void) {
+        TestEnv env;
+        TestClient c, sub;
+        json_object *reply = NULL, *ev, *e, *drift;
+        bool saw_define = false, saw_card_removed = false, saw_drift = false;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(test_client_connect(&env, USER, &sub) >= 0);
+        json_object_put(reply);
+        reply = test_call(&env, &sub, "io.apctl.Events.Subscribe", NULL);
+        CHECK_ERROR(reply, "org.varlink.service.ExpectedMore");
+        json_object_put(reply);
+        reply = NULL;
+        test_client_send_raw(&sub, "{\"method\":\"io.apctl.Events.Subscribe\",\"more\":true}", 52);
+        ev = test_client_receive(&env, &sub);
+        CHECK(ev && bool_field(reply_params(ev), "subscribed") && bool_field(ev, "continues"));
+        json_object_put(ev);
+
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5]}");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"g\",\"adapters\":[5],\"domains\":[0]}");
+        CALL("io.apctl.Guest.Start", "{\"name\":\"g\"}");
+        CHECK_OK(reply);
+        /* The adapter disappears from the host: an event, and drift in Status. */
+        CHECK(kernel_fake_remove_card(env.fake, 5) >= 0);
+        CALL("io.apctl.Reconcile", NULL);
+        CHECK_OK(reply);
+        for (int i = 0; i < 200 && !(saw_define && saw_card_removed && saw_drift); i++) {
+                ev = test_client_receive(&env, &sub);
+                if (!ev)
+                        break;
+                if (json_object_object_get_ex(reply_params(ev), "event", &e)) {
+                        const char *type = str_field(e, "type") ?: "";
+                        saw_define |= strcmp(type, "guest-defined") == 0;
+                        saw_card_removed |= strcmp(type, "card-removed") == 0;
+                        saw_drift |= strcmp(type, "drift") == 0;
+                }
+                json_object_put(ev);
+        }
+        CHECK(saw_define);
+        CHECK(saw_card_removed);
+        CHECK(saw_drift);
+        CALL("io.apctl.Status", NULL);
+        CHECK_OK(reply);
+        CHECK(json_object_object_get_ex(reply_params(reply), "drift", &drift) && json_object_array_length(drift) >= 1);
+        CHECK(strstr(json_object_to_json_string(drift), "apqn-missing") != NULL);
+        json_object_put(reply);
+        test_client_close(&c);
+        test_client_close(&sub);
+        test_env_done(&env);
+        tap_case_end("Events.Subscribe streams desired and kernel changes; drift in events and Status");
+}
+
+int main(void) {
+        test_service();
+        test_host_list_and_reservation();
+        test_guest_lifecycle();
+        test_persistence_and_restart();
+        test_autostart_waits_for_bindings();
+        test_mdevctl_import_export();
+        test_status_events_reconcile();
+        return tap_finish();
+}
