@@ -197,14 +197,19 @@ ApqnOwnerKind manager_apqn_owner(const Manager *m, unsigned adapter, unsigned do
 }
 
 void manager_update_status(Manager *m) {
+        char text[sizeof(m->status_text)];
         size_t running = 0;
 
         for (size_t i = 0; i < m->desired.n_guests; i++)
                 running += manager_guest_running(m, &m->desired.guests[i]);
-        snprintf(m->status_text, sizeof(m->status_text), "%zu guests (%zu running), %zu queues, %zu drift%s%s",
+        snprintf(text, sizeof(text), "%zu guests (%zu running), %zu queues, %zu drift%s%s",
                  m->desired.n_guests, running, m->kernel.n_queues, json_object_array_length(m->drift),
                  m->txn ? ", transaction in flight" : "",
                  m->recovery_failed ? ", RECOVERY NEEDED" : "");
+        /* Only changes go to the service manager: each notification is a datagram it must read. */
+        if (streq(text, m->status_text))
+                return;
+        memcpy(m->status_text, text, sizeof(text));
         (void) sd_notifyf(false, "STATUS=%s", m->status_text);
 }
 

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""
+A client written with nothing but the Python standard library (socket +
+json): proves the apctld protocol is usable without apctl's own code.
+Starts the test build of apctld (fake kernel) and waits for its READY=1
+on a private NOTIFY_SOCKET, then drives the API over the Unix socket.
+"""
+import json
+import os
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+
+TIMEOUT = 10.0
+
+
+class Varlink:
+    """One connection: NUL-terminated JSON objects each way."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(TIMEOUT)
+        self.sock.connect(path)
+        self.buf = b""
+
+    def send(self, method, parameters=None, more=False):
+        msg = {"method": method}
+        if parameters is not None:
+            msg["parameters"] = parameters
+        if more:
+            msg["more"] = True
+        self.sock.sendall(json.dumps(msg).encode() + b"\0")
+
+    def receive(self):
+        while b"\0" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("apctld closed the connection")
+            self.buf += data
+        msg, self.buf = self.buf.split(b"\0", 1)
+        return json.loads(msg)
+
+    def call(self, method, parameters=None):
+        self.send(method, parameters)
+        return self.receive()
+
+
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print(f"FAIL: {what}", file=sys.stderr)
+    else:
+        print(f"ok: {what}")
+
+
+def expect_ok(reply, what):
+    check("error" not in reply, f"{what}: {reply if 'error' in reply else 'ok'}")
+    return reply.get("parameters", {})
+
+
+def expect_error(reply, name, what):
+    check(reply.get("error") == name and "errno" in reply.get("parameters", {})
+          and reply["parameters"].get("message"), f"{what}: expected {name}, got {reply}")
+
+
+def main():
+    daemon = sys.argv[1]
+    tmp = tempfile.mkdtemp(prefix="apctld-py.")
+    sock_path = os.path.join(tmp, "apctld.sock")
+    notify_path = os.path.join(tmp, "notify")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    env = dict(os.environ, NOTIFY_SOCKET=notify_path)
+    proc = subprocess.Popen([daemon, "--fake-kernel=5:13:0-15,6:12:0-15", "--socket", sock_path,
+                             "--state-dir", os.path.join(tmp, "state"), "--log-target=stderr",
+                             f"--admin-uid={os.getuid()}"], env=env)
+    try:
+        # Wait for READY=1: the socket is listening once it arrives.
+        ready = False
+        while not ready:
+            r, _, _ = select.select([notify], [], [], TIMEOUT)
+            if not r:
+                raise TimeoutError("apctld did not send READY=1")
+            ready = b"READY=1" in notify.recv(4096)
+        # Later STATUS= updates then fail on the sender's side instead of filling our buffer.
+        notify.close()
+        run(sock_path)
+    finally:
+        proc.terminate()
+        rc = proc.wait(timeout=TIMEOUT)
+        check(rc == 0, f"apctld exits cleanly on SIGTERM (rc {rc})")
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failures else 0
+
+
+def run(sock_path):
+    c = Varlink(sock_path)
+    info = expect_ok(c.call("org.varlink.service.GetInfo"), "GetInfo")
+    check("io.apctl" in info.get("interfaces", []), "io.apctl is listed")
+    desc = expect_ok(c.call("org.varlink.service.GetInterfaceDescription", {"interface": "io.apctl"}),
+                     "GetInterfaceDescription")
+    check("method Guest.Attach" in desc.get("description", ""), "description names the methods")
+
+    host = expect_ok(c.call("io.apctl.Host.List"), "Host.List")
+    check(len(host["cards"]) == 2 and len(host["cards"][0]["queues"]) == 16, "two cards of 16 queues")
+    expect_ok(c.call("io.apctl.Host.Release", {"adapters": [5, 6]}), "Host.Release")
+
+    events = Varlink(sock_path)
+    events.send("io.apctl.Events.Subscribe", {}, more=True)
+    first = events.receive()
+    check(first.get("continues") and first["parameters"].get("subscribed"), "subscription confirmed")
+
+    g = expect_ok(c.call("io.apctl.Guest.Define", {"name": "py01", "adapters": [5], "domains": "1-3",
+                                                    "control_domains": [1]}), "Guest.Define")
+    check(g["domains"] == [1, 2, 3], "id list string accepted")
+    expect_error(c.call("io.apctl.Guest.Define", {"name": "py02", "adapters": [5], "domains": [3]}),
+                 "io.apctl.Conflict", "overlapping guest refused")
+    g = expect_ok(c.call("io.apctl.Guest.Start", {"name": "py01"}), "Guest.Start")
+    check(g["running"], "guest runs")
+    expect_error(c.call("io.apctl.Host.Reserve", {"adapters": [5]}), "io.apctl.Conflict",
+                 "host reserve of a running guest's adapter refused")
+    expect_ok(c.call("io.apctl.Guest.Attach", {"name": "py01", "adapters": [6]}), "Guest.Attach")
+    show = expect_ok(c.call("io.apctl.Guest.Show", {"name": "py01"}), "Guest.Show")
+    check(show["mdev"]["adapters"] == [5, 6] and show["mdev"]["guest_adapters"] == [5, 6],
+          "hot-plugged adapter reaches the guest matrix")
+    expect_ok(c.call("io.apctl.Guest.Detach", {"name": "py01", "adapters": [6]}), "Guest.Detach")
+    expect_ok(c.call("io.apctl.Guest.Stop", {"name": "py01"}), "Guest.Stop")
+    expect_ok(c.call("io.apctl.Guest.Undefine", {"name": "py01"}), "Guest.Undefine")
+    expect_error(c.call("io.apctl.Guest.Show", {"name": "py01"}), "io.apctl.NoSuchGuest", "gone after undefine")
+    expect_error(c.call("io.apctl.Guest.Define", {"name": "x", "bogus": 1}),
+                 "org.varlink.service.InvalidParameter", "unknown field refused")
+
+    seen = []
+    while "guest-undefined" not in seen:
+        ev = events.receive()
+        check(ev.get("continues") is True, "events stream with continues")
+        seen.append(ev["parameters"]["event"]["type"])
+    for t in ["guest-defined", "guest-started", "guest-attached", "guest-detached", "guest-stopped"]:
+        check(t in seen, f"event {t} delivered")
+
+    status = expect_ok(c.call("io.apctl.Status"), "Status")
+    check(status["subscriptions"] == 1 and status["guests"] == 0, "Status counts")
+
+    # Malformed input: an error reply and a closed connection, and the daemon lives on.
+    bad = Varlink(sock_path)
+    bad.sock.sendall(b"{not json\0")
+    expect_error(bad.receive(), "org.varlink.service.InvalidParameter", "invalid JSON answered")
+    try:
+        bad.receive()
+        check(False, "connection closed after invalid JSON")
+    except EOFError:
+        check(True, "connection closed after invalid JSON")
+    expect_ok(c.call("io.apctl.Status"), "daemon still answers")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
