@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Transactions under failure: every write step of every kernel-touching
+ * method is made to fail in turn, and the kernel and the persisted state
+ * must come out exactly as they went in (no half-configured mdev). Then
+ * the daemon is "killed" after each step and restarted: recovery rolls back
+ * (or forward) to a consistent state. And a kernel write that hangs is
+ * reported as timed out while queries keep being answered.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "daemon-test.h"
+#include "journal.h"
+
+#define ADMIN 4242
+#define UUID_A "aaaaaaaa-0000-4000-8000-000000000001"
+#define UUID_B "bbbbbbbb-0000-4000-8000-000000000002"
+
+typedef struct Scenario {
+        const char *name;
+        bool ap_config;                 /* kernel offers the atomic ap_config write */
+        const char *const *setup;       /* method, params pairs, NULL-terminated */
+        const char *method;
+        const char *params;
+} Scenario;
+
+static const char *const setup_defined[] = {
+        "io.apctl.Host.Release", "{\"adapters\":[5,6]}",
+        "io.apctl.Guest.Define", "{\"name\":\"a\",\"uuid\":\"" UUID_A "\",\"adapters\":[5,6],\"domains\":[1,2,3],"
+                                 "\"control_domains\":[1,2]}",
+        NULL,
+};
+
+static const char *const setup_running[] = {
+        "io.apctl.Host.Release", "{\"adapters\":[5,6]}",
+        "io.apctl.Guest.Define", "{\"name\":\"a\",\"uuid\":\"" UUID_A "\",\"adapters\":[5],\"domains\":[1,2,3],"
+                                 "\"control_domains\":[1]}",
+        "io.apctl.Guest.Start", "{\"name\":\"a\"}",
+        NULL,
+};
+
+static const char *const setup_none[] = { NULL };
+
+static const char *const setup_host_released[] = {
+        "io.apctl.Host.Release", "{\"adapters\":[5,6,9],\"domains\":[200]}",
+        "io.apctl.Guest.Define", "{\"name\":\"a\",\"uuid\":\"" UUID_A "\",\"adapters\":[5,6],\"domains\":[1,2,3]}",
+        NULL,
+};
+
+static const Scenario scenarios[] = {
+        { "start (assign_* writes)", false, setup_defined, "io.apctl.Guest.Start", "{\"name\":\"a\"}" },
+        { "start (ap_config)", true, setup_defined, "io.apctl.Guest.Start", "{\"name\":\"a\"}" },
+        { "attach (assign_* writes)", false, setup_running, "io.apctl.Guest.Attach",
+          "{\"name\":\"a\",\"adapters\":[6],\"domains\":[4,5],\"control_domains\":[4]}" },
+        { "detach (unassign_* writes)", false, setup_running, "io.apctl.Guest.Detach",
+          "{\"name\":\"a\",\"domains\":[1,2],\"control_domains\":[1]}" },
+        { "modify live (mixed)", false, setup_running, "io.apctl.Guest.Modify",
+          "{\"name\":\"a\",\"adapters\":[6],\"domains\":[7,8]}" },
+        { "stop", false, setup_running, "io.apctl.Guest.Stop", "{\"name\":\"a\"}" },
+        { "host release (mask writes)", false, setup_none, "io.apctl.Host.Release",
+          "{\"adapters\":[5,6],\"domains\":[0,1]}" },
+        { "host reserve (mask writes)", false, setup_host_released, "io.apctl.Host.Reserve",
+          "{\"adapters\":[9],\"domains\":[200]}" },
+};
+
+typedef struct Snapshot {
+        bool exists;
+        MdevState mdev;
+        ApMask apm, aqm;
+        char *state;
+} Snapshot;
+
+static void snapshot(TestEnv *env, Snapshot *s) {
+        s->exists = fake_mdev(env, UUID_A, &s->mdev);
+        fake_masks(env, &s->apm, &s->aqm);
+        s->state = state_file(env);
+}
+
+static bool snapshot_equal(const Snapshot *a, const Snapshot *b) {
+        if (a->exists != b->exists || !ap_mask_equal(&a->apm, &b->apm) || !ap_mask_equal(&a->aqm, &b->aqm))
+                return false;
+        if (a->exists && (!ap_mask_equal(&a->mdev.assigned.apm, &b->mdev.assigned.apm) ||
+                          !ap_mask_equal(&a->mdev.assigned.aqm, &b->mdev.assigned.aqm) ||
+                          !ap_mask_equal(&a->mdev.assigned.adm, &b->mdev.assigned.adm)))
+                return false;
+        return true;
+}
+
+static bool scenario_setup(TestEnv *env, TestClient *c, const Scenario *sc, KernelBackend *shared,
+                           void (*tweak)(ManagerConfig *)) {
+        if (test_env_start(env, shared, tweak) < 0 || test_client_connect(env, ADMIN, c) < 0)
+                return false;
+        kernel_fake_set_ap_config_supported(env->fake, sc->ap_config);
+        /* The model must see the feature change before planning. */
+        (void) manager_resync(env->m);
+        for (size_t i = 0; sc->setup[i]; i += 2) {
+                json_object *r = test_call(env, c, sc->setup[i], sc->setup[i + 1]);
+                bool ok = r && !reply_error(r);
+                if (!ok)
+                        tap_diag("setup %s failed: %s", sc->setup[i], r ? json_object_to_json_string(r) : "no reply");
+                json_object_put(r);
+                if (!ok)
+                        return false;
+        }
+        return true;
+}
+
+/* How many kernel writes the method takes when nothing fails. */
+static unsigned scenario_steps(const Scenario *sc) {
+        TestEnv env;
+        TestClient c;
+        json_object *r;
+        unsigned n = 0;
+
+        if (scenario_setup(&env, &c, sc, NULL, NULL)) {
+                kernel_fake_reset_steps(env.fake);
+                r = test_call(&env, &c, sc->method, sc->params);
+                if (r && !reply_error(r))
+                        n = kernel_fake_steps(env.fake);
+                else
+                        tap_diag("%s failed without injection: %s", sc->name, r ? json_object_to_json_string(r) : "-");
+                json_object_put(r);
+        }
+        test_client_close(&c);
+        test_env_done(&env);
+        return n;
+}
+
+static void test_fail_every_step(const Scenario *sc) {
+        unsigned steps = scenario_steps(sc);
+
+        CHECK(steps > 0);
+        for (unsigned k = 1; k <= steps; k++) {
+                static const int errs[] = { EIO, EADDRINUSE, EBUSY, ENODEV };
+                int err = errs[k % ELEMENTSOF(errs)];
+                TestEnv env;
+                TestClient c;
+                Snapshot before, after;
+                json_object *r;
+
+                if (!CHECK(scenario_setup(&env, &c, sc, NULL, NULL)))
+                        break;
+                snapshot(&env, &before);
+                kernel_fake_fail_step(env.fake, k, err);
+                r = test_call(&env, &c, sc->method, sc->params);
+                if (!CHECK(r && reply_error(r)))
+                        tap_diag("step %u of %u did not fail the call", k, steps);
+                else if (!CHECK(strstr(reply_message(r), "rolled back")))
+                        tap_diag("step %u: %s", k, reply_message(r));
+                snapshot(&env, &after);
+                if (!CHECK(snapshot_equal(&before, &after)))
+                        tap_diag("step %u of %u: kernel differs after rollback", k, steps);
+                if (!CHECK(strcmp(before.state, after.state) == 0))
+                        tap_diag("step %u of %u: persisted state changed", k, steps);
+                CHECK(!journal_exists(&env));
+                /* The daemon's model agrees with the kernel, and nothing is stuck. */
+                json_object_put(r);
+                r = test_call(&env, &c, "io.apctl.Status", NULL);
+                CHECK(r && !reply_error(r));
+                json_object_put(r);
+                free(before.state);
+                free(after.state);
+                test_client_close(&c);
+                test_env_done(&env);
+        }
+        tap_case_end("%s: each of its %u kernel writes failing leaves kernel and state unchanged", sc->name, steps);
+}
+
+/* Expected outcome after a crash mid-transaction and a restart: the state as before the call. */
+static void test_crash_every_step(const Scenario *sc) {
+        unsigned steps = scenario_steps(sc);
+
+        for (unsigned k = 1; k < steps; k++) {
+                TestEnv env;
+                TestClient c;
+                Snapshot before, after;
+                json_object *r;
+
+                if (!CHECK(scenario_setup(&env, &c, sc, NULL, NULL)))
+                        break;
+                snapshot(&env, &before);
+                /* The hook stops the worker dead after step k, as SIGKILL would. */
+                env.m->config.test_abandon_after_step = k;
+                r = test_call(&env, &c, sc->method, sc->params);
+                CHECK(r && reply_error(r));
+                json_object_put(r);
+                CHECK(journal_exists(&env));
+                test_client_close(&c);
+                /* Restart on the same kernel, without the hook: the journal is rolled back. */
+                CHECK(test_env_restart(&env, NULL) >= 0);
+                test_env_settle(&env);
+                snapshot(&env, &after);
+                if (!CHECK(snapshot_equal(&before, &after)))
+                        tap_diag("crash after step %u of %u: kernel not rolled back", k, steps);
+                CHECK(strcmp(before.state, after.state) == 0);
+                CHECK(!journal_exists(&env));
+                CHECK(!env.m->recovery_failed);
+                free(before.state);
+                free(after.state);
+                test_env_done(&env);
+        }
+        tap_case_end("%s: killed after each of its %u steps and restarted, the change is rolled back", sc->name,
+                     steps);
+}
+
+static void test_roll_forward(void) {
+        TestEnv env;
+        TestClient c;
+        JournalEntry j = { .kind = JOURNAL_MDEV };
+        MdevState md;
+        json_object *r;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        CHECK(r && !reply_error(r));
+        json_object_put(r);
+        test_client_close(&c);
+        /*
+         * Pretend the daemon died after persisting generation N but before
+         * removing the journal, and the kernel lost some of the writes.
+         */
+        snprintf(j.method, sizeof(j.method), "io.apctl.Guest.Start");
+        snprintf(j.guest, sizeof(j.guest), "a");
+        snprintf(j.uuid, sizeof(j.uuid), UUID_A);
+        j.generation = env.m->desired.generation;
+        j.mdev_after.exists = true;
+        CHECK(fake_mdev(&env, UUID_A, &md));
+        j.mdev_after.config = md.assigned;
+        CHECK(journal_write(env.state_dir, &j) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_A, KERNEL_ASSIGN_DOMAIN, 2, false) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_A, KERNEL_ASSIGN_ADAPTER, 6, false) >= 0);
+
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        CHECK(fake_mdev(&env, UUID_A, &md));
+        CHECK(ap_mask_equal(&md.assigned.apm, &j.mdev_after.config.apm));
+        CHECK(ap_mask_equal(&md.assigned.aqm, &j.mdev_after.config.aqm));
+        CHECK(!journal_exists(&env));
+        test_env_done(&env);
+        tap_case_end("a journal entry whose generation was persisted is rolled forward at start-up");
+}
+
+static void tweak_timeout(ManagerConfig *c) {
+        c->kernel_timeout_usec = 200 * 1000;
+}
+
+static void test_timeout_keeps_answering(void) {
+        TestEnv env;
+        TestClient c, q;
+        MdevState md;
+        json_object *r;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, tweak_timeout));
+        CHECK(test_client_connect(&env, ADMIN, &q) >= 0);
+        kernel_fake_block_step(env.fake, 1);
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        CHECK_ERROR(r, "io.apctl.KernelTimeout");
+        json_object_put(r);
+        /* The loop is free: queries are answered while the write hangs... */
+        r = test_call(&env, &q, "io.apctl.Guest.Show", "{\"name\":\"a\"}");
+        CHECK_OK(r);
+        json_object_put(r);
+        /* ...and changes are refused while its resources stay locked. */
+        r = test_call(&env, &q, "io.apctl.Guest.Define", "{\"name\":\"b\",\"adapters\":[6],\"domains\":[9]}");
+        CHECK_ERROR(r, "io.apctl.Busy");
+        CHECK(strstr(reply_message(r), "has not returned") != NULL);
+        json_object_put(r);
+        CHECK(journal_exists(&env));
+
+        /* The kernel answers at last: the transaction completes and the lock goes. */
+        kernel_fake_release(env.fake);
+        test_env_settle(&env);
+        CHECK(fake_mdev(&env, UUID_A, &md));
+        CHECK(!journal_exists(&env));
+        r = test_call(&env, &q, "io.apctl.Guest.Show", "{\"name\":\"a\"}");
+        CHECK(r && json_object_get_boolean(json_object_object_get(reply_params(r), "running")));
+        json_object_put(r);
+        r = test_call(&env, &q, "io.apctl.Guest.Define", "{\"name\":\"b\",\"adapters\":[6],\"domains\":[9]}");
+        CHECK_OK(r);
+        json_object_put(r);
+        test_client_close(&c);
+        test_client_close(&q);
+        test_env_done(&env);
+        tap_case_end("a hung kernel write times out, queries stay answered, changes wait for the kernel");
+}
+
+static void test_kernel_refusal_names_error(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *r;
+        Snapshot before, after;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
+        /* An mdev apctl does not manage holds 06.0002: the kernel refuses, apctl rolls back. */
+        CHECK(env.fake->ops->mdev_create(env.fake, UUID_B) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_B, KERNEL_ASSIGN_ADAPTER, 6, true) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_B, KERNEL_ASSIGN_DOMAIN, 2, true) >= 0);
+        (void) manager_resync(env.m);
+        snapshot(&env, &before);
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        CHECK_ERROR(r, "io.apctl.Conflict");
+        CHECK(strstr(reply_message(r), "assign_") && strstr(reply_message(r), "rolled back"));
+        json_object_put(r);
+        snapshot(&env, &after);
+        CHECK(!after.exists);
+        CHECK(snapshot_equal(&before, &after) && strcmp(before.state, after.state) == 0);
+        free(before.state);
+        free(after.state);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("the kernel's EADDRINUSE becomes io.apctl.Conflict, with the refused write named");
+}
+
+int main(void) {
+        for (size_t i = 0; i < ELEMENTSOF(scenarios); i++)
+                test_fail_every_step(&scenarios[i]);
+        for (size_t i = 0; i < ELEMENTSOF(scenarios); i++)
+                test_crash_every_step(&scenarios[i]);
+        test_roll_forward();
+        test_timeout_keeps_answering();
+        test_kernel_refusal_names_error();
+        return tap_finish();
+}
