@@ -8,10 +8,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <systemd/sd-journal.h>
 
 #include "fileio.h"
 #include "json-util.h"
+#include "log.h"
 #include "methods.h"
 #include "server.h"
 #include "varlink-protocol.h"
@@ -245,8 +245,7 @@ static void client_disconnect(Client *c, const char *why) {
                 return;
         c->dead = true;
         if (why)
-                sd_journal_send("MESSAGE=Disconnecting client (uid %u, pid %d): %s", c->peer.uid, (int) c->peer.pid, why,
-                                "PRIORITY=%d", LOG_INFO, NULL);
+                log_info("Disconnecting client (uid %u, pid %d): %s", c->peer.uid, (int) c->peer.pid, why);
         sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
         sd_event_source_set_enabled(c->idle, SD_EVENT_OFF);
         sd_event_source_set_enabled(c->process, SD_EVENT_OFF);

@@ -103,12 +103,14 @@ void test_env_done(TestEnv *env) {
         }
 }
 
-int test_client_connect(TestEnv *env, uid_t uid, TestClient *ret) {
+int test_client_connect_buffered(TestEnv *env, uid_t uid, int sndbuf, TestClient *ret) {
         int fds[2], r;
         PolicyPeer peer = { .uid = uid, .gid = uid, .pid = getpid() };
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)
                 return -errno;
+        if (sndbuf > 0)
+                (void) setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
         r = server_add_client(env->m->server, fds[0], &peer);
         if (r < 0) {
                 close(fds[1]);
@@ -116,6 +118,10 @@ int test_client_connect(TestEnv *env, uid_t uid, TestClient *ret) {
         }
         *ret = (TestClient) { .fd = fds[1] };
         return 0;
+}
+
+int test_client_connect(TestEnv *env, uid_t uid, TestClient *ret) {
+        return test_client_connect_buffered(env, uid, 0, ret);
 }
 
 void test_client_close(TestClient *c) {

@@ -17,6 +17,9 @@
 
 #define TEST_DEADLINE_USEC (5ULL * 1000 * 1000)
 
+/* A subscription call, with its terminating NUL as sizeof() counts it. */
+#define SUBSCRIBE "{\"method\":\"io.apctl.Events.Subscribe\",\"more\":true}"
+
 typedef struct TestEnv {
         char dir[64];                   /* temporary directory: state/ and the socket */
         char state_dir[96];
@@ -43,6 +46,8 @@ int test_env_restart(TestEnv *env, void (*tweak)(ManagerConfig *c));
 void test_env_done(TestEnv *env);
 
 int test_client_connect(TestEnv *env, uid_t uid, TestClient *ret);
+/* The same with a small kernel send buffer on apctld's side: a slow reader fills up fast. */
+int test_client_connect_buffered(TestEnv *env, uid_t uid, int sndbuf, TestClient *ret);
 void test_client_close(TestClient *c);
 int test_client_send_raw(TestClient *c, const void *data, size_t len);
 /* Next message from the daemon, running the loop meanwhile; NULL on deadline or EOF. */

@@ -364,7 +364,7 @@ static void test_status_events_reconcile(void) {
         CHECK_ERROR(reply, "org.varlink.service.ExpectedMore");
         json_object_put(reply);
         reply = NULL;
-        test_client_send_raw(&sub, "{\"method\":\"io.apctl.Events.Subscribe\",\"more\":true}", 52);
+        test_client_send_raw(&sub, SUBSCRIBE, sizeof(SUBSCRIBE));
         ev = test_client_receive(&env, &sub);
         CHECK(ev && bool_field(reply_params(ev), "subscribed") && bool_field(ev, "continues"));
         json_object_put(ev);

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The socket protocol under abuse: oversized and malformed messages, deep
+ * nesting, wrong shapes, pipelining, and every limit a peer could exhaust
+ * (clients, subscriptions, slow readers, idle connections). Each must end
+ * in an error reply or a closed connection, and the daemon keeps serving.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "daemon-test.h"
+#include "server.h"
+#include "varlink-protocol.h"
+
+#define ADMIN 4242
+
+static bool daemon_alive(TestEnv *env) {
+        TestClient c;
+        json_object *r;
+        bool ok;
+
+        if (test_client_connect(env, 1000, &c) < 0)
+                return false;
+        r = test_call(env, &c, "io.apctl.Status", NULL);
+        ok = r && !reply_error(r);
+        json_object_put(r);
+        test_client_close(&c);
+        return ok;
+}
+
+static void test_malformed(void) {
+        static const struct {
+                const char *text;
+                const char *error;      /* expected error name */
+                bool closes;            /* the connection is dropped afterwards */
+        } cases[] = {
+                { "{not json", VARLINK_ERROR_INVALID_PARAMETER, true },
+                { "{\"method\":\"io.apctl.Status\"} trailing", VARLINK_ERROR_INVALID_PARAMETER, true },
+                { "[1,2,3]", VARLINK_ERROR_INVALID_PARAMETER, false },
+                { "\"io.apctl.Status\"", VARLINK_ERROR_INVALID_PARAMETER, false },
+                { "{\"method\":42}", VARLINK_ERROR_INVALID_PARAMETER, false },
+                { "{\"parameters\":{}}", VARLINK_ERROR_INVALID_PARAMETER, false },
+                { "{\"method\":\"io.apctl.Status\",\"parameters\":[]}", VARLINK_ERROR_INVALID_PARAMETER, false },
+                { "{\"method\":\"io.apctl.Status\",\"extra\":1}", VARLINK_ERROR_INVALID_PARAMETER, false },
+                { "{\"method\":\"io.apctl.Status\",\"more\":true}", VARLINK_ERROR_INVALID_PARAMETER, false },
+                { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":7}}", VARLINK_ERROR_INVALID_PARAMETER, false },
+                { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{}}", VARLINK_ERROR_INVALID_PARAMETER, false },
+                { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"\xff\xfe\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
+                { "{\"method\":\"io.apctl.Host.Release\",\"parameters\":{\"adapters\":[1.5]}}", VARLINK_ERROR_INVALID_PARAMETER, false },
+                { "{\"method\":\"io.apctl.Host.Release\",\"parameters\":{\"adapters\":\"010\"}}", VARLINK_ERROR_INVALID_PARAMETER, false },
+        };
+        TestEnv env;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                TestClient c;
+                json_object *r;
+
+                CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+                CHECK(test_client_send_raw(&c, cases[i].text, strlen(cases[i].text) + 1) >= 0);
+                r = test_client_receive(&env, &c);
+                if (!CHECK(r && reply_error(r) && strcmp(reply_error(r), cases[i].error) == 0))
+                        tap_diag("input %s: got %s", cases[i].text, r ? json_object_to_json_string(r) : "nothing");
+                CHECK(r && *reply_message(r));
+                json_object_put(r);
+                if (cases[i].closes)
+                        CHECK(test_client_wait_closed(&env, &c));
+                else {
+                        /* Same connection still works. */
+                        r = test_call(&env, &c, "io.apctl.Status", NULL);
+                        CHECK_OK(r);
+                        json_object_put(r);
+                }
+                test_client_close(&c);
+        }
+        CHECK(daemon_alive(&env));
+        test_env_done(&env);
+        tap_case_end("malformed messages get an error naming the problem, and framing errors close");
+}
+
+static void test_size_and_depth(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *r;
+        size_t big = VARLINK_MESSAGE_MAX + 100, depth = 200;
+        char *msg = malloc(big), *deep = malloc(depth * 2 + 64);
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+
+        /* A message that never ends within the limit. */
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        memset(msg, ' ', big);
+        memcpy(msg, "{\"method\":\"io.apctl.Status\",\"x\":\"", 33);
+        CHECK(test_client_send_raw(&c, msg, big) >= 0);
+        r = test_client_receive(&env, &c);
+        CHECK_ERROR(r, APCTL_ERROR_LIMIT);
+        json_object_put(r);
+        CHECK(test_client_wait_closed(&env, &c));
+        test_client_close(&c);
+
+        /* Nesting deeper than the limit is refused before it costs anything. */
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        size_t n = 0;
+        n += sprintf(deep, "{\"method\":\"io.apctl.Status\",\"parameters\":{\"a\":");
+        for (size_t i = 0; i < depth; i++)
+                deep[n++] = '[';
+        for (size_t i = 0; i < depth; i++)
+                deep[n++] = ']';
+        n += sprintf(deep + n, "}}");
+        CHECK(test_client_send_raw(&c, deep, n + 1) >= 0);
+        r = test_client_receive(&env, &c);
+        CHECK_ERROR(r, VARLINK_ERROR_INVALID_PARAMETER);
+        json_object_put(r);
+        CHECK(test_client_wait_closed(&env, &c));
+        test_client_close(&c);
+
+        CHECK(daemon_alive(&env));
+        free(msg);
+        free(deep);
+        test_env_done(&env);
+        tap_case_end("oversized messages and deep nesting are refused and the connection closed");
+}
+
+static void test_pipelining(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *r;
+        const char three[] =
+                "{\"method\":\"io.apctl.Host.Release\",\"parameters\":{\"adapters\":[5]}}\0"
+                "{\"method\":\"io.apctl.Guest.Define\",\"parameters\":{\"name\":\"p\",\"adapters\":[5],\"domains\":[1]}}\0"
+                "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"p\"}}";
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(test_client_send_raw(&c, three, sizeof(three)) >= 0);
+        /* Replies come in order, each after its call completed. */
+        r = test_client_receive(&env, &c);
+        CHECK_OK(r);
+        CHECK(r && json_object_object_get(reply_params(r), "adapters"));
+        json_object_put(r);
+        r = test_client_receive(&env, &c);
+        CHECK_OK(r);
+        json_object_put(r);
+        r = test_client_receive(&env, &c);
+        CHECK_OK(r);
+        CHECK(r && json_object_object_get(reply_params(r), "drift"));
+        json_object_put(r);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("pipelined calls are answered in order, each after the previous one finished");
+}
+
+static void tweak_limits(ManagerConfig *c) {
+        c->max_clients = 3;
+        c->max_subscriptions = 1;
+        c->max_output_bytes = 8192;
+        c->idle_timeout_usec = 1500 * 1000;
+}
+
+static int connect_socket(TestEnv *env) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/apctld.sock", env->dir);
+        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                if (fd >= 0)
+                        close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+static void test_limits(void) {
+        TestEnv env;
+        TestClient a, b, s2, extra;
+        json_object *r, *ev;
+        int fd;
+
+        CHECK(test_env_start(&env, NULL, tweak_limits) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &a) >= 0);
+        CHECK(test_client_connect_buffered(&env, 1000, 4096, &b) >= 0);
+
+        /* One subscription per uid. */
+        CHECK(test_client_send_raw(&b, SUBSCRIBE, sizeof(SUBSCRIBE)) >= 0);
+        ev = test_client_receive(&env, &b);
+        CHECK(ev && !reply_error(ev));
+        json_object_put(ev);
+        CHECK(test_client_connect(&env, 1000, &s2) >= 0);
+        CHECK(test_client_send_raw(&s2, SUBSCRIBE, sizeof(SUBSCRIBE)) >= 0);
+        r = test_client_receive(&env, &s2);
+        CHECK_ERROR(r, APCTL_ERROR_LIMIT);
+        json_object_put(r);
+
+        /* Three clients: a fourth (through the real socket) is told why and closed. */
+        fd = connect_socket(&env);
+        CHECK(fd >= 0);
+        extra = (TestClient) { .fd = fd };
+        r = test_client_receive(&env, &extra);
+        CHECK_ERROR(r, APCTL_ERROR_LIMIT);
+        json_object_put(r);
+        CHECK(test_client_wait_closed(&env, &extra));
+        test_client_close(&extra);
+
+        /* A subscriber that never reads is dropped once its output passes the limit. */
+        r = test_call(&env, &a, "io.apctl.Host.Release", "{\"adapters\":[5,6]}");
+        json_object_put(r);
+        for (int i = 0; i < 200 && server_n_subscriptions(env.m->server) > 0; i++) {
+                r = test_call(&env, &a, i % 2 ? "io.apctl.Host.Reserve" : "io.apctl.Host.Release",
+                              "{\"domains\":[1,2,3,4,5,6,7,8]}");
+                json_object_put(r);
+        }
+        CHECK(server_n_subscriptions(env.m->server) == 0);
+
+        /* Idle clients are closed; a client with a call in flight or a subscription is not idle. */
+        CHECK(test_client_wait_closed(&env, &s2));
+        CHECK(daemon_alive(&env));
+        test_client_close(&a);
+        test_client_close(&b);
+        test_client_close(&s2);
+        test_env_done(&env);
+        tap_case_end("limits: clients, subscriptions per uid, slow readers, idle connections");
+}
+
+int main(void) {
+        test_malformed();
+        test_size_and_depth();
+        test_pipelining();
+        test_limits();
+        return tap_finish();
+}
