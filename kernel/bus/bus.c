@@ -260,13 +260,22 @@ int apsim_bus_init(void)
 	if (r) {
 		root_device_unregister(apsim_root_device);
 		apsim_root_device = NULL;
+		return r;
 	}
-	return r;
+	/*
+	 * As upstream: the root device is on no bus's device list, but its
+	 * bus pointer lets its change uevents (INITSCAN, BINDINGS, APMASK)
+	 * through the driver core's filter, with SUBSYSTEM=ap.
+	 */
+	apsim_root_device->bus = &apsim_bus_type;
+	return 0;
 }
 
 void apsim_bus_exit(void)
 {
-	bus_unregister(&apsim_bus_type);
+	/* it never took a reference on the bus, so device_del must not drop one */
+	apsim_root_device->bus = NULL;
 	root_device_unregister(apsim_root_device);
 	apsim_root_device = NULL;
+	bus_unregister(&apsim_bus_type);
 }
