@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sysfs backend against a synthetic sysfs tree laid out as in
+ * shared/docs/kernel-abi.md (what it reads, and which attribute gets which
+ * bytes), and the state files: corrupt or unknown-version state stops
+ * start-up, a corrupt journal blocks changes until resolved.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon-test.h"
+#include "fileio.h"
+
+#define UUID "62177883-f1bb-47f0-914d-32a22e3a8804"
+#define MASK_5_6 "0x0600000000000000000000000000000000000000000000000000000000000000"
+
+static char root[64];
+
+static void put(const char *rel, const char *fmt, ...) {
+        char path[512], dir[512], *slash, text[512];
+        va_list ap;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", root, rel);
+        snprintf(dir, sizeof(dir), "%s", path);
+        slash = strrchr(dir, '/');
+        *slash = 0;
+        (void) mkdir_p(dir, 0755);
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        f = fopen(path, "w");
+        if (f) {
+                fputs(text, f);
+                fclose(f);
+        }
+}
+
+static void link_driver(const char *dev, const char *driver) {
+        char path[512], target[256];
+
+        snprintf(path, sizeof(path), "%s/bus/ap/devices/%s/driver", root, dev);
+        snprintf(target, sizeof(target), "../../../../bus/ap/drivers/%s", driver);
+        (void) symlink(target, path);
+}
+
+static char *get(const char *rel) {
+        char path[512], *text = NULL;
+
+        snprintf(path, sizeof(path), "%s/%s", root, rel);
+        if (read_file(path, 4096, &text, NULL) < 0)
+                return strdup("(missing)");
+        return text;
+}
+
+static void build_tree(bool ap_config) {
+        snprintf(root, sizeof(root), "/tmp/apctld-sysfs.XXXXXX");
+        if (!mkdtemp(root))
+                return;
+        put("bus/ap/apmask", "0xf9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\n");
+        put("bus/ap/aqmask", "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\n");
+        put("bus/ap/ap_adapter_mask", "0x0600000000000000000000000000000000000000000000000000000000000000\n");
+        put("bus/ap/ap_usage_domain_mask", "0xffff000000000000000000000000000000000000000000000000000000000000\n");
+        put("bus/ap/ap_control_domain_mask", "0xffff000000000000000000000000000000000000000000000000000000000000\n");
+        put("bus/ap/ap_max_adapter_id", "255\n");
+        put("bus/ap/ap_max_domain_id", "84\n");
+        put("bus/ap/bindings", "32/32 (complete)\n");
+        put("bus/ap/scans", "");
+        put("bus/ap/devices/card05/hwtype", "13\n");
+        put("bus/ap/devices/card05/config", "1\n");
+        put("bus/ap/devices/card05/chkstop", "0\n");
+        put("bus/ap/devices/card05/online", "1\n");
+        put("bus/ap/devices/card05/uevent", "DEV_TYPE=000D\nMODALIAS=ap:t0D\nMODE=ep11\n");
+        link_driver("card05", "cex4card");
+        put("bus/ap/devices/05.0003/config", "1\n");
+        put("bus/ap/devices/05.0003/chkstop", "0\n");
+        put("bus/ap/devices/05.0003/status", "in use\n");
+        link_driver("05.0003", "vfio_ap");
+        put("bus/ap/devices/05.0004/config", "0\n");
+        put("bus/ap/devices/05.0004/online", "0\n");
+        link_driver("05.0004", "cex4queue");
+        put("bus/ap/devices/card06/hwtype", "9\n");      /* CEX3: no zcrypt online file here */
+        put("bus/ap/devices/card06/config", "1\n");
+        put("devices/vfio_ap/matrix/features", ap_config ? "guest_matrix hotplug ap_config\n" : "guest_matrix\n");
+        put("devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create", "");
+        if (ap_config)
+                put("devices/vfio_ap/matrix/" UUID "/ap_config", "%s,%s,%s\n", MASK_5_6,
+                    "0x1800000000000000000000000000000000000000000000000000000000000000",
+                    "0x1000000000000000000000000000000000000000000000000000000000000000");
+        put("devices/vfio_ap/matrix/" UUID "/matrix", "05.0003\n05.0004\n06.0003\n06.0004\n");
+        put("devices/vfio_ap/matrix/" UUID "/control_domains", "0003\n");
+        put("devices/vfio_ap/matrix/" UUID "/guest_matrix", "05.0003\n05.0004\n");
+        put("devices/vfio_ap/matrix/" UUID "/remove", "");
+        put("devices/vfio_ap/matrix/" UUID "/assign_domain", "");
+        put("devices/vfio_ap/matrix/" UUID "/unassign_adapter", "");
+        put("devices/vfio_ap/matrix/not-a-uuid/matrix", "");
+}
+
+static void drop_tree(void) {
+        char cmd[128];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+        (void) system(cmd);
+}
+
+static void test_sysfs_load(bool ap_config) {
+        KernelBackend *b = NULL;
+        KernelState s = {};
+        const ApCard *c;
+        const ApQueue *q;
+        const MdevState *m;
+
+        build_tree(ap_config);
+        CHECK(kernel_sysfs_new(root, &b) >= 0);
+        if (CHECK(b && b->ops->load(b, &s) >= 0)) {
+                CHECK(!ap_mask_test(&s.apmask, 5) && !ap_mask_test(&s.apmask, 6) && ap_mask_test(&s.apmask, 7));
+                CHECK(s.qci_supported && ap_mask_count(&s.qci.apm) == 2);
+                CHECK(s.max_adapter == 255 && s.max_domain == 84);
+                CHECK(s.bindings_complete && s.bindings_bound == 32 && s.bindings_total == 32);
+                CHECK(s.matrix_present && s.ap_config_supported == ap_config);
+                CHECK(s.n_cards == 2 && s.n_queues == 2 && s.n_mdevs == 1);
+                c = kernel_state_find_card(&s, 5);
+                CHECK(c && c->hwtype == 13 && c->mode == AP_MODE_EP11 && c->online && c->config &&
+                      c->driver == AP_DRIVER_DEFAULT);
+                c = kernel_state_find_card(&s, 6);
+                CHECK(c && c->hwtype == 9 && !c->online && c->driver == AP_DRIVER_NONE);
+                q = kernel_state_find_queue(&s, 5, 3);
+                CHECK(q && q->driver == AP_DRIVER_VFIO_AP && q->config);
+                q = kernel_state_find_queue(&s, 5, 4);
+                CHECK(q && q->driver == AP_DRIVER_DEFAULT && !q->config);
+                m = kernel_state_find_mdev(&s, UUID);
+                if (CHECK(m)) {
+                        CHECK(ap_mask_count(&m->assigned.apm) == 2 && ap_mask_test(&m->assigned.apm, 6));
+                        CHECK(ap_mask_count(&m->assigned.aqm) == 2 && ap_mask_test(&m->assigned.aqm, 4));
+                        CHECK(ap_mask_count(&m->assigned.adm) == 1 && ap_mask_test(&m->assigned.adm, 3));
+                        CHECK(ap_mask_count(&m->guest_apm) == 1 && ap_mask_test(&m->guest_apm, 5));
+                }
+        }
+        kernel_state_done(&s);
+        kernel_backend_free(b);
+        drop_tree();
+        tap_case_end("sysfs backend reads bus, cards, queues, drivers and mdevs (%s)",
+                     ap_config ? "ap_config" : "matrix + control_domains");
+}
+
+static void test_sysfs_writes(void) {
+        KernelBackend *b = NULL;
+        ApMask m = {};
+        ApConfig cfg = {};
+        char *t;
+
+        build_tree(true);
+        CHECK(kernel_sysfs_new(root, &b) >= 0);
+        ap_mask_set(&m, 5);
+        ap_mask_set(&m, 6);
+        CHECK(b->ops->mask_write(b, KERNEL_APMASK, &m) >= 0);
+        t = get("bus/ap/apmask");
+        CHECK_STREQ(t, MASK_5_6 "\n");
+        free(t);
+        /* Decimal ids: kstrtoul(…, 0) reads a leading 0 as octal. */
+        CHECK(b->ops->mdev_assign(b, UUID, KERNEL_ASSIGN_DOMAIN, 10, true) >= 0);
+        t = get("devices/vfio_ap/matrix/" UUID "/assign_domain");
+        CHECK_STREQ(t, "10");
+        free(t);
+        CHECK(b->ops->mdev_assign(b, UUID, KERNEL_ASSIGN_ADAPTER, 6, false) >= 0);
+        t = get("devices/vfio_ap/matrix/" UUID "/unassign_adapter");
+        CHECK_STREQ(t, "6");
+        free(t);
+        /* Nonexistent attribute: the kernel's errno comes back. */
+        CHECK(b->ops->mdev_assign(b, UUID, KERNEL_ASSIGN_CONTROL_DOMAIN, 1, true) == -ENOENT);
+        cfg.apm = m;
+        ap_mask_set(&cfg.aqm, 3);
+        CHECK(b->ops->mdev_set_config(b, UUID, &cfg) >= 0);
+        t = get("devices/vfio_ap/matrix/" UUID "/ap_config");
+        CHECK(strncmp(t, MASK_5_6 ",0x1000", strlen(MASK_5_6) + 7) == 0 && t[strlen(t) - 1] == '\n');
+        free(t);
+        CHECK(b->ops->mdev_create(b, "11111111-2222-4333-8444-555555555555") >= 0);
+        t = get("devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create");
+        CHECK_STREQ(t, "11111111-2222-4333-8444-555555555555");
+        free(t);
+        CHECK(b->ops->mdev_remove(b, UUID) >= 0);
+        t = get("devices/vfio_ap/matrix/" UUID "/remove");
+        CHECK_STREQ(t, "1");
+        free(t);
+        CHECK(b->ops->rescan(b) >= 0);
+        t = get("bus/ap/scans");
+        CHECK_STREQ(t, "1");
+        free(t);
+        kernel_backend_free(b);
+        drop_tree();
+        tap_case_end("sysfs backend writes each attribute in the kernel's syntax");
+}
+
+static void write_state(TestEnv *env, const char *text) {
+        CHECK(write_file_atomic(env->state_dir, "state.json", text, strlen(text), 0600) >= 0);
+}
+
+static void test_state_files(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *r;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        test_env_stop_manager(&env);
+        write_state(&env, "{\"format\":\"apctl-state\",\"version\":2,\"generation\":1,\"guests\":[]}");
+        CHECK(test_env_restart(&env, NULL) < 0);
+        write_state(&env, "{\"format\":\"apctl-state\",\"version\":1,\"generation\":1,\"guests\":[{\"name\":\"a\"}]}");
+        CHECK(test_env_restart(&env, NULL) < 0);
+        write_state(&env, "{\"format\":\"apctl-state\",\"version\":1,\"generation\":1,\"guests\":[],\"x\":1}");
+        CHECK(test_env_restart(&env, NULL) < 0);
+        write_state(&env, "{\"format\":\"apctl-state\",\"version\":1");
+        CHECK(test_env_restart(&env, NULL) < 0);
+        write_state(&env, "{\"format\":\"apctl-state\",\"version\":1,\"generation\":3,\"guests\":[],"
+                          "\"host\":{\"adapters\":\"0-4,7-255\",\"domains\":\"0-255\"}}");
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        CHECK(env.m->desired.generation == 3 && !ap_mask_test(&env.m->desired.host_apm, 5));
+        /* Applying the reservation from the state file is reconcile's job. */
+        test_env_settle(&env);
+        {
+                ApMask apm, aqm;
+                fake_masks(&env, &apm, &aqm);
+                CHECK(!ap_mask_test(&apm, 5) && !ap_mask_test(&apm, 6) && ap_mask_test(&apm, 7));
+        }
+
+        /* A journal apctld cannot read: it starts, reports it, and refuses changes. */
+        test_env_stop_manager(&env);
+        CHECK(write_file_atomic(env.state_dir, "journal.json", "{\"version\":1}", 13, 0600) >= 0);
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        CHECK(test_client_connect(&env, 4242, &c) >= 0);
+        r = test_call(&env, &c, "io.apctl.Status", NULL);
+        CHECK(r && json_object_get_boolean(json_object_object_get(reply_params(r), "recovery_needed")));
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Guest.Define", "{\"name\":\"x\"}");
+        CHECK_ERROR(r, "io.apctl.Busy");
+        json_object_put(r);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("bad state files stop start-up; a host reservation in the file is applied; a bad journal blocks changes");
+}
+
+int main(void) {
+        test_sysfs_load(true);
+        test_sysfs_load(false);
+        test_sysfs_writes();
+        test_state_files();
+        return tap_finish();
+}
