@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* apctl status: apctld's own state, and whether anything needs an admin's attention. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json-util.h"
+
+static void help(void) {
+        printf("Usage: apctl status [OPTIONS]\n\n"
+               "Show apctld's version, backend, counts, bindings, drift and recovery state.\n\n%s",
+               cli_common_help);
+}
+
+static int64_t get_int(json_object *o, const char *key) {
+        json_object *v = json_object_object_get(o, key);
+        return v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
+}
+
+static const char *get_str(json_object *o, const char *key) {
+        json_object *v = json_object_object_get(o, key);
+        return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "?";
+}
+
+static bool get_bool(json_object *o, const char *key) {
+        json_object *v = json_object_object_get(o, key);
+        return v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
+}
+
+static void print_status(json_object *s) {
+        json_object *bindings = json_object_object_get(s, "bindings"), *drift = json_object_object_get(s, "drift");
+        size_t n_drift = drift && json_object_is_type(drift, json_type_array) ? json_object_array_length(drift) : 0;
+
+        printf("apctld %s, %s backend: %s\n", get_str(s, "version"), get_str(s, "backend"), get_str(s, "status"));
+        printf("Guests:       %" PRId64 " defined, %" PRId64 " running\n", get_int(s, "guests"), get_int(s, "running"));
+        printf("Hardware:     %" PRId64 " cards, %" PRId64 " queues, %" PRId64 " mdevs\n", get_int(s, "cards"),
+               get_int(s, "queues"), get_int(s, "mdevs"));
+        if (bindings)
+                printf("Bindings:     %" PRId64 " of %" PRId64 " bound%s\n", get_int(bindings, "bound"),
+                       get_int(bindings, "total"), get_bool(bindings, "complete") ? ", complete" : ", NOT complete");
+        printf("Clients:      %" PRId64 " connected, %" PRId64 " subscribed, %" PRId64 " calls queued\n",
+               get_int(s, "clients"), get_int(s, "subscriptions"), get_int(s, "queued_calls"));
+        printf("Generation:   %" PRId64 " (%" PRId64 " kernel resyncs, %" PRId64 " events sent)\n",
+               get_int(s, "generation"), get_int(s, "resyncs"), get_int(s, "events_sent"));
+        printf("Transaction:  %s\n", json_object_object_get(s, "transaction") ? "in flight" : "none");
+        if (get_bool(s, "recovery_needed"))
+                printf("Recovery:     NEEDED: a change could not be rolled back; see 'journalctl -u apctld'\n");
+        if (n_drift == 0)
+                printf("Drift:        none\n");
+        else {
+                printf("Drift:        %zu difference%s between the definitions and the kernel:\n", n_drift,
+                       n_drift == 1 ? "" : "s");
+                for (size_t i = 0; i < n_drift; i++)
+                        printf("  %s\n", get_str(json_object_array_get_idx(drift, i), "message"));
+        }
+}
+
+int verb_status(Cli *cli, int argc, char **argv) {
+        static const struct option options[] = { CLI_COMMON_OPTIONS, {} };
+        _cleanup_json_ json_object *reply = NULL;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                r = cli_common_option(cli, c, optarg);
+                if (r < 0)
+                        return CLI_EXIT_USAGE;
+                if (r > 0)
+                        continue;
+                if (c == 'h') {
+                        help();
+                        return CLI_EXIT_OK;
+                }
+                return cli_bad_option(cli, argv);
+        }
+        if (optind < argc)
+                return cli_fail(cli, CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
+        r = cli_call(cli, "io.apctl.Status", NULL, &reply);
+        if (r != CLI_EXIT_OK)
+                return r;
+        if (cli->json)
+                return cli_print_json(reply);
+        print_status(reply);
+        return CLI_EXIT_OK;
+}
