@@ -8,6 +8,7 @@
 #include "json-ap.h"
 #include "methods.h"
 #include "reconcile.h"
+#include "transaction.h"
 #include "varlink-protocol.h"
 
 int method_events_subscribe(Manager *m, Call *c) {
@@ -61,9 +62,8 @@ int method_status(Manager *m, Call *c) {
             json_add(p, "drift", json_object_get(m->drift)) < 0)
                 goto oom;
         if (m->txn) {
-                /* Only what a client may need: which change is in flight. */
-                txn = json_object_new_object();
-                if (!txn || json_add_bool(txn, "in_flight", true) < 0 || json_add(p, "transaction", TAKE_PTR(txn)) < 0)
+                txn = transaction_describe(m);
+                if (!txn || json_add(p, "transaction", TAKE_PTR(txn)) < 0)
                         goto oom;
         }
         return call_reply(c, TAKE_PTR(p));

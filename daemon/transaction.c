@@ -176,8 +176,45 @@ static int txn_start_job(Manager *m, Transaction *t, bool undo) {
         return 0;
 }
 
+/* What a kernel errno means to a client; unlisted ones are a plain KernelError. */
+static const struct {
+        int err;
+        const char *name;
+} kernel_error_table[] = {
+        { EADDRINUSE,    APCTL_ERROR_CONFLICT },
+        { EADDRNOTAVAIL, APCTL_ERROR_RESERVED_BY_HOST },
+        { ENODEV,        APCTL_ERROR_NO_SUCH_DEVICE },
+        { ENOENT,        APCTL_ERROR_NO_SUCH_DEVICE },
+        { EBUSY,         APCTL_ERROR_BUSY },
+        { ETIMEDOUT,     APCTL_ERROR_KERNEL_TIMEOUT },
+};
+
+static const char *kernel_error_name(int err) {
+        for (size_t i = 0; i < ELEMENTSOF(kernel_error_table); i++)
+                if (kernel_error_table[i].err == -err || kernel_error_table[i].err == err)
+                        return kernel_error_table[i].name;
+        return APCTL_ERROR_KERNEL;
+}
+
+json_object *transaction_describe(const Manager *m) {
+        const Transaction *t = m->txn;
+        json_object *o;
+
+        if (!t)
+                return NULL;
+        o = json_object_new_object();
+        if (o && (json_add_string(o, "method", t->spec.intent.method) < 0 ||
+                  json_add_string(o, "subject", txn_subject(t)) < 0 ||
+                  json_add_bool(o, "kernel", t->spec.kernel) < 0 ||
+                  json_add_bool(o, "timed_out", t->timed_out) < 0)) {
+                json_object_put(o);
+                return NULL;
+        }
+        return o;
+}
+
 static void txn_report_failure(Manager *m, Transaction *t, const WorkerJob *job) {
-        const char *name = varlink_error_from_errno(job->result);
+        const char *name = kernel_error_name(job->result);
         bool rolled_back = job->rolled_back && job->rollback_result >= 0;
 
         log_full(LOG_WARNING, job->result, APCTLD_MESSAGE_TXN_ROLLED_BACK,

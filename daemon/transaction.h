@@ -33,5 +33,7 @@ int transaction_commit(Manager *m, Call *c, TransactionSpec *spec);
 int transaction_worker_event(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 /* Start-up: roll an unfinished journal entry back or forward, synchronously. */
 int transaction_recover(Manager *m);
+/* {method, subject, kernel, timed_out} of the transaction in flight, or NULL. */
+json_object *transaction_describe(const Manager *m);
 /* Manager teardown: drop the transaction (a still-running job is left to its thread). */
 void transaction_abort_all(Manager *m);

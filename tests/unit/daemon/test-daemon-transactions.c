@@ -260,6 +260,13 @@ static void test_timeout_keeps_answering(void) {
         r = test_call(&env, &q, "io.apctl.Guest.Show", "{\"name\":\"a\"}");
         CHECK_OK(r);
         json_object_put(r);
+        r = test_call(&env, &q, "io.apctl.Status", NULL);
+        {
+                json_object *t = json_object_object_get(reply_params(r), "transaction");
+                CHECK(t && json_object_get_boolean(json_object_object_get(t, "timed_out")));
+                CHECK_STREQ(json_object_get_string(json_object_object_get(t, "subject")), "a");
+        }
+        json_object_put(r);
         /* ...and changes are refused while its resources stay locked. */
         r = test_call(&env, &q, "io.apctl.Guest.Define", "{\"name\":\"b\",\"adapters\":[6],\"domains\":[9]}");
         CHECK_ERROR(r, "io.apctl.Busy");
