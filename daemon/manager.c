@@ -17,6 +17,8 @@
 #include "server.h"
 #include "transaction.h"
 #include "udev-watch.h"
+#include "varlink-protocol.h"
+#include "worker.h"
 
 void manager_config_init(ManagerConfig *c) {
         *c = (ManagerConfig) {
@@ -67,6 +69,9 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         transaction_abort_all(m);
         reconcile_done(m);
+        while (m->n_load_waiters > 0)
+                call_free(m->load_waiters[--m->n_load_waiters]);
+        free(m->load_waiters);
         m->server = server_free(m->server);
         m->udev = udev_watch_free(m->udev);
         sd_event_source_disable_unref(m->worker_source);
@@ -119,34 +124,120 @@ static void diff_emit(void *userdata, json_object *event) {
         manager_emit(userdata, event);
 }
 
+void manager_apply_snapshot(Manager *m, KernelState *fresh) {
+        size_t changes = kernel_state_diff(&m->kernel, fresh, diff_emit, m);
+
+        kernel_state_done(&m->kernel);
+        m->kernel = *fresh;
+        *fresh = (KernelState) {};
+        m->resyncs++;
+        if (changes > 0)
+                manager_schedule_reconcile(m);
+        manager_update_status(m);
+}
+
 int manager_resync(Manager *m) {
         KernelState fresh;
-        size_t changes;
         int r;
 
         r = m->backend->ops->load(m->backend, &fresh);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the kernel's AP state");
-        changes = kernel_state_diff(&m->kernel, &fresh, diff_emit, m);
-        kernel_state_done(&m->kernel);
-        m->kernel = fresh;
-        m->resyncs++;
-        if (changes > 0)
-                manager_schedule_reconcile(m);
+        manager_apply_snapshot(m, &fresh);
         return 0;
 }
 
-static int resync_handler(sd_event_source *s, void *userdata) {
-        Manager *m = userdata;
+static void start_load(Manager *m) {
+        WorkerJob *job;
+        int r;
 
-        (void) manager_resync(m);
-        manager_update_status(m);
+        if (m->load_running) {
+                m->load_again = true;
+                return;
+        }
+        job = calloc(1, sizeof(WorkerJob));
+        if (!job) {
+                log_error_errno(ENOMEM, "Cannot schedule a kernel re-read");
+                return;
+        }
+        job->kind = WORKER_JOB_LOAD;
+        job->backend = m->backend;
+        r = worker_start(job, m->worker_pipe[1]);
+        if (r < 0) {
+                log_error_errno(r, "Cannot start a kernel re-read");
+                free(job);
+                return;
+        }
+        m->load_running = true;
+        m->load_again = false;
+        m->worker_jobs_running++;
+}
+
+static int resync_handler(sd_event_source *s, void *userdata) {
+        start_load(userdata);
         return 0;
 }
 
 void manager_schedule_resync(Manager *m) {
         if (m->resync_source)
                 (void) sd_event_source_set_enabled(m->resync_source, SD_EVENT_ONESHOT);
+}
+
+void manager_resync_then_reconcile(Manager *m, Call *c) {
+        Call **p = realloc(m->load_waiters, (m->n_load_waiters + 1) * sizeof(Call *));
+
+        if (!p) {
+                call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+                return;
+        }
+        m->load_waiters = p;
+        m->load_waiters[m->n_load_waiters++] = c;
+        /* A load already out may predate the caller's call: start_load() then asks for another. */
+        start_load(m);
+}
+
+static void answer_load_waiters(Manager *m, int result) {
+        while (m->n_load_waiters > 0) {
+                Call *c = m->load_waiters[--m->n_load_waiters];
+                json_object *p;
+
+                if (result < 0) {
+                        call_error(c, APCTL_ERROR_KERNEL, -result, "cannot read the kernel state: %s",
+                                   strerror(-result));
+                        continue;
+                }
+                reconcile_run(m, true);
+                p = json_object_new_object();
+                if (!p || json_add(p, "drift", json_object_get(m->drift)) < 0 ||
+                    json_add_bool(p, "transaction_started", m->txn != NULL) < 0) {
+                        json_object_put(p);
+                        call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+                        continue;
+                }
+                call_reply(c, p);
+        }
+}
+
+void manager_worker_job_done(Manager *m, WorkerJob *job) {
+        if (job->kind == WORKER_JOB_RESCAN) {
+                if (job->snapshot_result >= 0)
+                        manager_apply_snapshot(m, &job->snapshot);
+                else
+                        manager_schedule_resync(m);
+                worker_job_free(job);
+                return;
+        }
+        m->load_running = false;
+        if (job->snapshot_result >= 0)
+                manager_apply_snapshot(m, &job->snapshot);
+        else
+                log_error_errno(job->snapshot_result, "Failed to read the kernel's AP state");
+        /* Waiters of a load that started before their call need the next one. */
+        if (m->load_again)
+                start_load(m);
+        else
+                answer_load_waiters(m, job->snapshot_result);
+        worker_job_free(job);
 }
 
 static int reconcile_handler(sd_event_source *s, void *userdata) {
@@ -251,8 +342,7 @@ int manager_start(Manager *m, int listen_fd) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to write the initial state to %s", m->config.state_dir);
         }
-        if (transaction_recover(m) > 0)
-                (void) manager_resync(m);
+        (void) transaction_recover(m);
 
         if (pipe2(m->worker_pipe, O_CLOEXEC) < 0)
                 return log_error_errno(errno, "Failed to create the worker pipe");

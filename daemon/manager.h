@@ -20,6 +20,7 @@ typedef struct Server Server;
 typedef struct Call Call;
 typedef struct Transaction Transaction;
 typedef struct UdevWatch UdevWatch;
+typedef struct WorkerJob WorkerJob;
 
 typedef struct ManagerConfig {
         char *state_dir;                /* owned */
@@ -56,6 +57,10 @@ typedef struct Manager {
         sd_event_source *resync_source; /* ref held: deferred resync after kernel events */
         sd_event_source *reconcile_source; /* ref held: deferred reconcile */
         unsigned worker_jobs_running;   /* jobs whose threads have not reported yet */
+        bool load_running;              /* a WORKER_JOB_LOAD is out */
+        bool load_again;                /* another change arrived while it was out */
+        Call **load_waiters;            /* owned: Reconcile calls waiting for the fresh model */
+        size_t n_load_waiters;
 
         json_object *drift;             /* ref held: array of drift reports from the last reconcile */
         bool rescan_requested;          /* a scan was forced to get bindings complete */
@@ -84,10 +89,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
  */
 int manager_start(Manager *m, int listen_fd);
 
-/* Re-read the kernel now; diffs against the previous snapshot become events. */
+/*
+ * Re-read the kernel now, on the loop (start-up, tests); diffs against the
+ * previous snapshot become events.
+ */
 int manager_resync(Manager *m);
-/* Coalesce kernel change notifications into one resync on the next loop iteration. */
+/* Take a snapshot read elsewhere (consumed): diff, swap, schedule reconcile. */
+void manager_apply_snapshot(Manager *m, KernelState *fresh);
+/* Coalesce kernel change notifications into one re-read on a worker thread. */
 void manager_schedule_resync(Manager *m);
+/* Re-read off the loop, then reconcile and reply to c (an io.apctl.Reconcile call; taken). */
+void manager_resync_then_reconcile(Manager *m, Call *c);
+/* The loop's handling of a finished LOAD or RESCAN job (taken). */
+void manager_worker_job_done(Manager *m, WorkerJob *job);
 void manager_schedule_reconcile(Manager *m);
 
 /* Publish an event (consumed) to every subscriber. */

@@ -73,18 +73,10 @@ oom:
 
 int method_reconcile(Manager *m, Call *c) {
         static const JsonField fields[] = { {} };
-        _cleanup_json_ json_object *p = NULL;
-        int r;
 
         if (call_dispatch_parameters(c, fields, NULL) < 0)
                 return -EINVAL;
-        r = manager_resync(m);
-        if (r < 0)
-                return call_error(c, APCTL_ERROR_KERNEL, -r, "cannot read the kernel state: %s", strerror(-r));
-        reconcile_run(m, true);
-        p = json_object_new_object();
-        if (!p || json_add(p, "drift", json_object_get(m->drift)) < 0 ||
-            json_add_bool(p, "transaction_started", m->txn != NULL) < 0)
-                return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
-        return call_reply(c, TAKE_PTR(p));
+        /* The kernel is re-read off the loop; the reply comes with the fresh model. */
+        manager_resync_then_reconcile(m, c);
+        return 0;
 }

@@ -40,7 +40,7 @@ static Transaction *transaction_free(Transaction *t) {
         transaction_spec_done(&t->spec);
         /* A job still running belongs to its thread until it reports; the manager drains it. */
         if (!t->job_running)
-                free(t->job);
+                worker_job_free(t->job);
         free(t);
         return NULL;
 }
@@ -106,9 +106,17 @@ static void txn_finish(Manager *m) {
         method_run_queued(m);
 }
 
+/* The model from the snapshot the job read on its thread, or a re-read if it could not. */
+static void txn_take_snapshot(Manager *m, WorkerJob *job) {
+        if (job && job->snapshot_result >= 0 && !job->abandoned)
+                manager_apply_snapshot(m, &job->snapshot);
+        else
+                manager_schedule_resync(m);
+}
+
 static void txn_succeed(Manager *m, Transaction *t) {
         if (t->spec.kernel)
-                (void) manager_resync(m);
+                txn_take_snapshot(m, t->job);
         log_full(LOG_INFO, 0, APCTLD_MESSAGE_TXN_COMMITTED, t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL,
                  NULL, t->spec.intent.kind == JOURNAL_MDEV && t->spec.kernel ? t->spec.intent.uuid : NULL,
                  "%s committed (generation %llu)", t->spec.intent.method, (unsigned long long) m->desired.generation);
@@ -147,6 +155,7 @@ static int txn_start_job(Manager *m, Transaction *t, bool undo) {
         const JournalEntry *j = &t->spec.intent;
         int r;
 
+        kernel_state_done(&job->snapshot);
         *job = (WorkerJob) {
                 .kind = j->kind == JOURNAL_MDEV ? WORKER_JOB_MDEV : WORKER_JOB_HOST,
                 .backend = m->backend,
@@ -255,7 +264,7 @@ static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
                         (void) journal_remove(m->config.state_dir);
                 else
                         m->recovery_failed = true;
-                (void) manager_resync(m);
+                txn_take_snapshot(m, job);
                 if (t->call)
                         call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, t->undo_cause,
                                    "could not save the state (%s); the kernel change was %s", strerror(-t->undo_cause),
@@ -268,7 +277,7 @@ static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
                         (void) journal_remove(m->config.state_dir);
                 else
                         m->recovery_failed = true;
-                (void) manager_resync(m);
+                txn_take_snapshot(m, job);
                 txn_report_failure(m, t, job);
                 manager_emit(m, ({
                         json_object *e = manager_event_new("transaction-failed");
@@ -315,10 +324,12 @@ int transaction_worker_event(sd_event_source *s, int fd, uint32_t revents, void 
                 txn_job_done(m, m->txn, job);
                 return 0;
         }
-        /* A rescan job, or one whose transaction is gone. */
-        if (job->kind == WORKER_JOB_RESCAN)
-                manager_schedule_resync(m);
-        free(job);
+        if (job->kind == WORKER_JOB_RESCAN || job->kind == WORKER_JOB_LOAD) {
+                manager_worker_job_done(m, job);
+                return 0;
+        }
+        /* A transaction job whose transaction is gone (manager teardown raced it). */
+        worker_job_free(job);
         return 0;
 }
 
@@ -400,6 +411,9 @@ int transaction_recover(Manager *m) {
         };
         snprintf(job.uuid, sizeof(job.uuid), "%s", j.uuid);
         worker_run(&job);
+        if (job.snapshot_result >= 0)
+                manager_apply_snapshot(m, &job.snapshot);
+        kernel_state_done(&job.snapshot);
         if (job.result < 0 && (!job.rolled_back || job.rollback_result < 0)) {
                 m->recovery_failed = true;
                 return log_full(LOG_ERR, job.result, APCTLD_MESSAGE_RECOVERED, j.kind == JOURNAL_MDEV ? j.guest : NULL,
@@ -438,7 +452,7 @@ void transaction_abort_all(Manager *m) {
                         if (job == m->txn->job)
                                 m->txn->job_running = false;
                         else
-                                free(job);
+                                worker_job_free(job);
                 }
         }
         m->txn = transaction_free(m->txn);

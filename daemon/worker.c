@@ -45,18 +45,38 @@ static int plan_to(WorkerJob *job, bool rollback, KernelPlan *plan) {
         return 0;
 }
 
+void worker_job_free(WorkerJob *job) {
+        if (!job)
+                return;
+        kernel_state_done(&job->snapshot);
+        free(job);
+}
+
+static void worker_apply(WorkerJob *job);
+
 void worker_run(WorkerJob *job) {
-        _cleanup_free_ KernelPlan *plan = malloc(sizeof(KernelPlan));
+        worker_apply(job);
+        /* Abandoned means "as if killed": nothing more happens on this thread. */
+        if (job->abandoned)
+                return;
+        job->snapshot_result = job->backend->ops->load(job->backend, &job->snapshot);
+}
+
+static void worker_apply(WorkerJob *job) {
+        _cleanup_free_ KernelPlan *plan = NULL;
         size_t failed = 0;
         int r;
 
         job->steps = 0;
-        if (!plan) {
-                job->result = -ENOMEM;
+        if (job->kind == WORKER_JOB_LOAD)
                 return;
-        }
         if (job->kind == WORKER_JOB_RESCAN) {
                 job->result = job->backend->ops->rescan(job->backend);
+                return;
+        }
+        plan = malloc(sizeof(KernelPlan));
+        if (!plan) {
+                job->result = -ENOMEM;
                 return;
         }
         r = plan_to(job, false, plan);

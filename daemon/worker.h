@@ -10,11 +10,13 @@
 
 #include "journal.h"
 #include "kernel-backend.h"
+#include "kernel-state.h"
 
 typedef enum WorkerJobKind {
         WORKER_JOB_MDEV,
         WORKER_JOB_HOST,
         WORKER_JOB_RESCAN,
+        WORKER_JOB_LOAD,        /* only read the kernel (resync off the loop) */
 } WorkerJobKind;
 
 typedef struct WorkerJob {
@@ -39,7 +41,16 @@ typedef struct WorkerJob {
         int rollback_result;
         char rollback_failed_op[160];
         bool abandoned;                 /* test hook fired: nothing after it ran */
+        /*
+         * The kernel as the job left it, read on the thread: sysfs reads can
+         * block too (a stuck queue reset holds the locks `matrix` reads take).
+         */
+        int snapshot_result;
+        KernelState snapshot;           /* owned by the job until the loop takes it */
 } WorkerJob;
+
+/* Free a job and a snapshot the loop did not take. */
+void worker_job_free(WorkerJob *job);
 
 /* Start a detached thread for job; it writes the job pointer to notify_fd when done. */
 int worker_start(WorkerJob *job, int notify_fd);
