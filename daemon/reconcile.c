@@ -199,9 +199,12 @@ void reconcile_run(Manager *m, bool explicit) {
                 reconcile_done(m);
                 m->rescan_requested = false;
         }
+        /* Mid-transaction the kernel is half-way by design; the commit reconciles again. */
+        if (m->txn)
+                return;
         update_drift(m);
         manager_update_status(m);
-        if (m->txn || m->abandoned || m->recovery_failed || m->worker_pipe[1] < 0)
+        if (m->abandoned || m->recovery_failed || m->worker_pipe[1] < 0)
                 return;
         /*
          * One transaction at a time; each commit schedules another reconcile.
