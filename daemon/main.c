@@ -80,7 +80,14 @@ static int fake_kernel_from_spec(const char *spec, KernelBackend **ret) {
 }
 #endif
 
-int main(int argc, char *argv[]) {
+typedef struct Args {
+        ManagerConfig config;
+        const char *sysfs_root;         /* borrowed from argv */
+        const char *fake_spec;          /* borrowed from argv */
+} Args;
+
+/* 1: run; 0: exit successfully (--help, --version); <0: bad command line (already reported). */
+static int parse_argv(int argc, char *argv[], Args *a) {
         enum { ARG_VERSION = 0x100, ARG_SOCKET, ARG_STATE_DIR, ARG_SYSFS_ROOT, ARG_ADMIN_UID, ARG_KERNEL_TIMEOUT,
                ARG_IDLE_TIMEOUT, ARG_MAX_CLIENTS, ARG_NO_UDEV, ARG_LOG_TARGET, ARG_DEBUG, ARG_FAKE_KERNEL };
         static const struct option options[] = {
@@ -101,15 +108,9 @@ int main(int argc, char *argv[]) {
 #endif
                 {}
         };
-        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        _cleanup_(manager_freep) Manager *m = NULL;
-        _cleanup_(kernel_backend_freep) KernelBackend *backend = NULL;
-        const char *sysfs_root = "/sys", *fake_spec = NULL;
-        ManagerConfig config;
         unsigned long long v;
-        int c, r, listen_fd = -1, n_fds;
+        int c;
 
-        manager_config_init(&config);
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
@@ -119,44 +120,44 @@ int main(int argc, char *argv[]) {
                         printf("apctld %s\n", PACKAGE_VERSION);
                         return 0;
                 case ARG_SOCKET:
-                        free(config.socket_path);
-                        config.socket_path = strdup(optarg);
+                        free(a->config.socket_path);
+                        a->config.socket_path = strdup(optarg);
                         break;
                 case ARG_STATE_DIR:
-                        free(config.state_dir);
-                        config.state_dir = strdup(optarg);
+                        free(a->config.state_dir);
+                        a->config.state_dir = strdup(optarg);
                         break;
                 case ARG_SYSFS_ROOT:
-                        sysfs_root = optarg;
+                        a->sysfs_root = optarg;
                         break;
                 case ARG_ADMIN_UID:
                         if (parse_uint(optarg, (uid_t) -2, &v) < 0) {
                                 fprintf(stderr, "apctld: --admin-uid: '%s' is not a uid\n", optarg);
-                                return 2;
+                                return -EINVAL;
                         }
-                        config.admin_uid = v;
+                        a->config.admin_uid = v;
                         break;
                 case ARG_KERNEL_TIMEOUT:
                 case ARG_IDLE_TIMEOUT:
                         if (parse_uint(optarg, 24ULL * 3600 * 1000, &v) < 0) {
                                 fprintf(stderr, "apctld: %s: '%s' is not a number of milliseconds up to one day\n",
                                         c == ARG_KERNEL_TIMEOUT ? "--kernel-timeout" : "--idle-timeout", optarg);
-                                return 2;
+                                return -EINVAL;
                         }
                         if (c == ARG_KERNEL_TIMEOUT)
-                                config.kernel_timeout_usec = v * 1000;
+                                a->config.kernel_timeout_usec = v * 1000;
                         else
-                                config.idle_timeout_usec = v * 1000;
+                                a->config.idle_timeout_usec = v * 1000;
                         break;
                 case ARG_MAX_CLIENTS:
                         if (parse_uint(optarg, 65536, &v) < 0 || v == 0) {
                                 fprintf(stderr, "apctld: --max-clients: '%s' is not 1..65536\n", optarg);
-                                return 2;
+                                return -EINVAL;
                         }
-                        config.max_clients = v;
+                        a->config.max_clients = v;
                         break;
                 case ARG_NO_UDEV:
-                        config.use_udev = false;
+                        a->config.use_udev = false;
                         break;
                 case ARG_LOG_TARGET:
                         if (streq(optarg, "journal"))
@@ -167,52 +168,68 @@ int main(int argc, char *argv[]) {
                                 log_set_target(LOG_TARGET_AUTO);
                         else {
                                 fprintf(stderr, "apctld: --log-target: '%s' is not journal, stderr or auto\n", optarg);
-                                return 2;
+                                return -EINVAL;
                         }
                         break;
                 case ARG_DEBUG:
                         log_set_max_level(LOG_DEBUG);
                         break;
                 case ARG_FAKE_KERNEL:
-                        fake_spec = optarg;
+                        a->fake_spec = optarg;
                         break;
                 default:
-                        return 2;
+                        return -EINVAL;
                 }
         }
         if (optind < argc) {
                 fprintf(stderr, "apctld: unexpected argument '%s'\n", argv[optind]);
-                return 2;
+                return -EINVAL;
         }
-        if (!config.state_dir)
-                config.state_dir = strdup(APCTL_STATEDIR);
-        if (!config.socket_path)
-                config.socket_path = strdup(APCTL_RUNDIR "/apctld.sock");
-        if (!config.state_dir || !config.socket_path)
-                return log_error_errno(ENOMEM, "Out of memory"), 1;
+        if (!a->config.state_dir)
+                a->config.state_dir = strdup(APCTL_STATEDIR);
+        if (!a->config.socket_path)
+                a->config.socket_path = strdup(APCTL_RUNDIR "/apctld.sock");
+        if (!a->config.state_dir || !a->config.socket_path)
+                return log_error_errno(ENOMEM, "Out of memory");
         {
                 /* Test hook for the VM crash scenarios: SIGKILL ourselves after step N of a transaction. */
                 const char *kill_at = getenv("APCTLD_TEST_KILL_AFTER_STEP");
                 if (kill_at && parse_uint(kill_at, 100000, &v) >= 0)
-                        config.test_kill_after_step = v;
+                        a->config.test_kill_after_step = v;
+        }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(kernel_backend_freep) KernelBackend *backend = NULL;
+        Args a = { .sysfs_root = "/sys" };
+        int r, listen_fd = -1, n_fds;
+
+        manager_config_init(&a.config);
+        r = parse_argv(argc, argv, &a);
+        if (r <= 0) {
+                manager_config_done(&a.config);
+                return r < 0 ? 2 : 0;
         }
 
 #ifdef APCTLD_FAKE_KERNEL
-        if (fake_spec) {
-                r = fake_kernel_from_spec(fake_spec, &backend);
+        if (a.fake_spec) {
+                r = fake_kernel_from_spec(a.fake_spec, &backend);
                 if (r < 0) {
-                        fprintf(stderr, "apctld: --fake-kernel: bad spec '%s' (want A:TYPE:D1-D2[,...])\n", fake_spec);
+                        fprintf(stderr, "apctld: --fake-kernel: bad spec '%s' (want A:TYPE:D1-D2[,...])\n", a.fake_spec);
                         return 2;
                 }
-                config.use_udev = false;
+                a.config.use_udev = false;
         }
 #else
-        (void) fake_spec;
+        (void) a.fake_spec;
 #endif
         if (!backend) {
-                r = kernel_sysfs_new(sysfs_root, &backend);
+                r = kernel_sysfs_new(a.sysfs_root, &backend);
                 if (r < 0)
-                        return log_error_errno(r, "Cannot use sysfs root %s", sysfs_root), 1;
+                        return log_error_errno(r, "Cannot use sysfs root %s", a.sysfs_root), 1;
         }
 
         r = sd_event_default(&event);
@@ -228,7 +245,7 @@ int main(int argc, char *argv[]) {
         (void) sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
         (void) sd_event_set_watchdog(event, true);
 
-        r = manager_new(event, TAKE_PTR(backend), &config, &m);
+        r = manager_new(event, TAKE_PTR(backend), &a.config, &m);
         if (r < 0)
                 return log_error_errno(r, "Cannot create the manager"), 1;
 
