@@ -403,6 +403,43 @@ static void test_status_events_reconcile(void) {
         tap_case_end("Events.Subscribe streams desired and kernel changes; drift in events and Status");
 }
 
+static void test_drift_never_silently_fixed(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *reply = NULL, *drift;
+        const char *text;
+        MdevState md;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5,6]}");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"g\",\"uuid\":\"" "cccccccc-0000-4000-8000-00000000000c"
+             "\",\"adapters\":[5,6],\"domains\":[1,2]}");
+        CALL("io.apctl.Guest.Start", "{\"name\":\"g\"}");
+        CHECK_OK(reply);
+
+        /* Adapter 6 leaves the host configuration; someone unassigns domain 2 by hand. */
+        CHECK(kernel_fake_set_card_config(env.fake, 6, false) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, "cccccccc-0000-4000-8000-00000000000c", KERNEL_ASSIGN_DOMAIN, 2,
+                                         false) >= 0);
+        CALL("io.apctl.Reconcile", NULL);
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Show", "{\"name\":\"g\"}");
+        CHECK(json_object_object_get_ex(reply_params(reply), "drift", &drift));
+        text = drift ? json_object_to_json_string(drift) : "";
+        CHECK(strstr(text, "adapter-filtered") != NULL);
+        CHECK(strstr(text, "mdev-changed") != NULL);
+        /* Reported, not "repaired": the running mdev keeps what the kernel has. */
+        test_env_settle(&env);
+        CHECK(fake_mdev(&env, "cccccccc-0000-4000-8000-00000000000c", &md));
+        CHECK(!ap_mask_test(&md.assigned.aqm, 2));
+        CHECK(!ap_mask_test(&md.guest_apm, 6) && ap_mask_test(&md.guest_apm, 5));
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("deconfigured adapter and hand-edited mdev show as drift and are left alone");
+}
+
 int main(void) {
         test_service();
         test_host_list_and_reservation();
@@ -411,5 +448,6 @@ int main(void) {
         test_autostart_waits_for_bindings();
         test_mdevctl_import_export();
         test_status_events_reconcile();
+        test_drift_never_silently_fixed();
         return tap_finish();
 }
