@@ -39,7 +39,7 @@ const MethodDef *method_find(const char *name) {
         return NULL;
 }
 
-static bool peer_is_admin(const Manager *m, const PolicyPeer *peer) {
+static bool peer_is_admin(const Manager *m, const PeerCredentials *peer) {
         return peer->uid == 0 || (m->config.admin_uid != (uid_t) -1 && peer->uid == m->config.admin_uid);
 }
 
@@ -48,8 +48,11 @@ static int method_check_access(Manager *m, Call *c) {
         bool mutating = d->flags & METHOD_MUTATES;
 
         if (m->policy.may_call) {
+                json_object *name = json_object_object_get(c->parameters, "name");
+                const char *guest = json_object_is_type(name, json_type_string) ? json_object_get_string(name) : NULL;
                 char reason[200] = "";
-                int r = m->policy.may_call(m->policy.userdata, &c->peer, d->name, mutating, reason, sizeof(reason));
+                int r = m->policy.may_call(m->policy.userdata, &c->peer, d->name, mutating, guest, reason,
+                                           sizeof(reason));
                 if (r == -EACCES || r == -EPERM) {
                         call_error(c, VARLINK_ERROR_PERMISSION_DENIED, EPERM, "%s is not allowed for uid %u: %s",
                                    d->name, c->peer.uid, reason[0] ? reason : "denied by policy");

@@ -15,16 +15,18 @@
 
 #include "ap-mask.h"
 
-typedef struct PolicyPeer {
+/* Who is calling, from SO_PEERCRED. (Not policy.h's PolicyPeer: an adapter includes both.) */
+typedef struct PeerCredentials {
         uid_t uid;
         gid_t gid;
         pid_t pid;
-} PolicyPeer;
+} PeerCredentials;
 
 typedef struct PolicyHook {
-        int (*may_call)(void *userdata, const PolicyPeer *peer, const char *method, bool mutating,
-                        char *reason, size_t reason_size);
-        int (*may_assign)(void *userdata, const PolicyPeer *peer, const char *guest, const ApConfig *config,
+        /* guest: the call's "name" parameter when it has one (the guest it acts on), else NULL. */
+        int (*may_call)(void *userdata, const PeerCredentials *peer, const char *method, bool mutating,
+                        const char *guest, char *reason, size_t reason_size);
+        int (*may_assign)(void *userdata, const PeerCredentials *peer, const char *guest, const ApConfig *config,
                           char *reason, size_t reason_size);
         void *userdata;         /* borrowed: the policy engine's state */
 } PolicyHook;

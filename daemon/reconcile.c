@@ -167,7 +167,7 @@ static bool try_autostart(Manager *m) {
                         m->autostart_tried = json_object_new_object();
                 if (m->autostart_tried)
                         json_object_object_add(m->autostart_tried, g->name, json_object_new_boolean(true));
-                if (validate_guest(&m->kernel, &m->desired, g, &m->policy, &(PolicyPeer) {}, &ve) < 0) {
+                if (validate_guest(&m->kernel, &m->desired, g, &m->policy, &(PeerCredentials) {}, &ve) < 0) {
                         log_full(LOG_WARNING, 0, NULL, g->name, NULL, g->uuid, "Not autostarting guest '%s': %s",
                                  g->name, ve.message);
                         continue;

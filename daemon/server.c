@@ -26,7 +26,7 @@ struct Client {
         sd_event_source *process;       /* ref held: deferred processing of buffered input */
         VarlinkReader reader;
         VarlinkWriter writer;
-        PolicyPeer peer;
+        PeerCredentials peer;
         Call *current;                  /* borrowed: the call in flight (owned by whoever runs it) */
         bool dead;
 };
@@ -105,7 +105,7 @@ int call_new_internal(const char *method, json_object *parameters, Call **ret) {
         }
         c->method = strdup(method);
         c->parameters = parameters ?: json_object_new_object();
-        c->peer = (PolicyPeer) { .uid = 0, .gid = 0, .pid = getpid() };
+        c->peer = (PeerCredentials) { .uid = 0, .gid = 0, .pid = getpid() };
         c->oneway = true;
         if (!c->method || !c->parameters) {
                 call_free(c);
@@ -414,7 +414,7 @@ out:
         return 0;
 }
 
-int server_add_client(Server *s, int fd, const PolicyPeer *peer) {
+int server_add_client(Server *s, int fd, const PeerCredentials *peer) {
         Manager *m = s->manager;
         Client *c;
         int r;
@@ -459,7 +459,7 @@ static int server_accept(sd_event_source *src, int fd, uint32_t revents, void *u
         Server *s = userdata;
         struct ucred cred;
         socklen_t len = sizeof(cred);
-        PolicyPeer peer;
+        PeerCredentials peer;
         int cfd;
 
         cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -469,7 +469,7 @@ static int server_accept(sd_event_source *src, int fd, uint32_t revents, void *u
                 safe_close(cfd);
                 return 0;
         }
-        peer = (PolicyPeer) { .uid = cred.uid, .gid = cred.gid, .pid = cred.pid };
+        peer = (PeerCredentials) { .uid = cred.uid, .gid = cred.gid, .pid = cred.pid };
         if (s->n_clients >= s->manager->config.max_clients) {
                 /* Tell the client why before closing, so it can report it. */
                 _cleanup_json_ json_object *e = varlink_error_new(APCTL_ERROR_LIMIT, EMFILE,

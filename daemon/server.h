@@ -23,7 +23,7 @@ struct Call {
         char *method;                   /* owned */
         json_object *parameters;        /* ref held; never NULL (empty object) */
         const MethodDef *def;           /* borrowed: static method table entry */
-        PolicyPeer peer;
+        PeerCredentials peer;
         bool more;
         bool oneway;
         bool subscribed;                /* an Events.Subscribe stream, counted per uid */
@@ -39,7 +39,7 @@ unsigned server_n_subscriptions(const Server *s);
 /* Send event (borrowed) to every subscription. */
 void server_broadcast(Server *s, json_object *event);
 /* Test helper: adopt one end of a socketpair as a client with the given credentials. */
-int server_add_client(Server *s, int fd, const PolicyPeer *peer);
+int server_add_client(Server *s, int fd, const PeerCredentials *peer);
 
 /* A call apctld makes on its own behalf (reconcile); replies go nowhere. */
 int call_new_internal(const char *method, json_object *parameters, Call **ret);

@@ -104,7 +104,7 @@ static int check_other_guests(const DesiredState *d, const GuestDef *g, Validati
 }
 
 int validate_guest(const KernelState *k, const DesiredState *d, const GuestDef *g, const PolicyHook *policy,
-                   const PolicyPeer *peer, ValidationError *ret) {
+                   const PeerCredentials *peer, ValidationError *ret) {
         char buf[APQN_BUFSZ];
         Apqn q;
         int r;

@@ -20,7 +20,7 @@ typedef struct ValidationError {
 
 /* g is the new definition; a guest of the same name in d is the old one and ignored. */
 int validate_guest(const KernelState *k, const DesiredState *d, const GuestDef *g, const PolicyHook *policy,
-                   const PolicyPeer *peer, ValidationError *ret);
+                   const PeerCredentials *peer, ValidationError *ret);
 /* A new host reservation against every guest definition. */
 int validate_host(const KernelState *k, const DesiredState *d, const ApMask *apm, const ApMask *aqm,
                   ValidationError *ret);

@@ -105,7 +105,7 @@ void test_env_done(TestEnv *env) {
 
 int test_client_connect_buffered(TestEnv *env, uid_t uid, int sndbuf, TestClient *ret) {
         int fds[2], r;
-        PolicyPeer peer = { .uid = uid, .gid = uid, .pid = getpid() };
+        PeerCredentials peer = { .uid = uid, .gid = uid, .pid = getpid() };
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)
                 return -errno;

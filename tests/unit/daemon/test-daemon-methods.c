@@ -3,6 +3,8 @@
  * Every io.apctl method against the fake kernel: what the client gets back,
  * what the kernel ends up with, and what is persisted.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon-test.h"
@@ -440,6 +442,57 @@ static void test_drift_never_silently_fixed(void) {
         tap_case_end("deconfigured adapter and hand-edited mdev show as drift and are left alone");
 }
 
+/* A policy engine stand-in: uid 1000 may change guest "mine" only; adapter 6 is for nobody. */
+static int hook_may_call(void *userdata, const PeerCredentials *peer, const char *method, bool mutating,
+                         const char *guest, char *reason, size_t size) {
+        (*(unsigned *) userdata)++;
+        if (!mutating || peer->uid == ADMIN)
+                return 0;
+        if (peer->uid == USER && guest && strcmp(guest, "mine") == 0)
+                return 0;
+        snprintf(reason, size, "uid %u may only change guest 'mine'", peer->uid);
+        return -EACCES;
+}
+
+static int hook_may_assign(void *userdata, const PeerCredentials *peer, const char *guest, const ApConfig *config,
+                           char *reason, size_t size) {
+        if (!ap_mask_test(&config->apm, 6))
+                return 0;
+        snprintf(reason, size, "adapter 6 is reserved for testing");
+        return -EACCES;
+}
+
+static void test_policy_hook(void) {
+        TestEnv env;
+        TestClient c, user;
+        json_object *reply = NULL;
+        unsigned calls = 0;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        env.m->policy = (PolicyHook) { .may_call = hook_may_call, .may_assign = hook_may_assign, .userdata = &calls };
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(test_client_connect(&env, USER, &user) >= 0);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5,6]}");
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Define", "{\"name\":\"x\",\"adapters\":[6],\"domains\":[1]}");
+        CHECK_ERROR(reply, "io.apctl.PolicyDenied");
+        CHECK(strstr(reply_message(reply), "adapter 6 is reserved") != NULL);
+        json_object_put(reply);
+        /* The hook decides instead of the built-in uid check, with the guest the call names. */
+        reply = test_call(&env, &user, "io.apctl.Guest.Define", "{\"name\":\"mine\",\"adapters\":[5],\"domains\":[1]}");
+        CHECK_OK(reply);
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Guest.Define", "{\"name\":\"theirs\",\"adapters\":[5],\"domains\":[2]}");
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+        CHECK(strstr(reply_message(reply), "only change guest 'mine'") != NULL);
+        CHECK(calls == 4);
+        json_object_put(reply);
+        test_client_close(&c);
+        test_client_close(&user);
+        test_env_done(&env);
+        tap_case_end("the policy hook decides access (with the guest named) and placement (PolicyDenied)");
+}
+
 int main(void) {
         test_service();
         test_host_list_and_reservation();
@@ -449,5 +502,6 @@ int main(void) {
         test_mdevctl_import_export();
         test_status_events_reconcile();
         test_drift_never_silently_fixed();
+        test_policy_hook();
         return tap_finish();
 }
