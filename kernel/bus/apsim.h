@@ -218,6 +218,7 @@ void apsim_scan_exit(void);
 void apsim_scan_rearm_timer(void);
 void apsim_scan_request_async(void);
 int apsim_qci_current(struct ap_config_info *ret_info);
+bool apsim_scan_in_progress(void);
 
 /* ---- bindings accounting and uevents (uevent.c) ---- */
 

@@ -359,6 +359,9 @@ static ssize_t control_read(struct file *file, char __user *ubuf, size_t count,
 	if (!buf)
 		return -ENOMEM;
 	n = apsim_hw_show(buf, CONTROL_READ_MAX);
+	if (n >= 0)
+		n += scnprintf(buf + n, CONTROL_READ_MAX - n, "scanning %d\n",
+			       apsim_scan_in_progress());
 	if (n < 0)
 		r = n;
 	else

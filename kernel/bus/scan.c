@@ -43,6 +43,13 @@ static void scan_work_fn(struct work_struct *work);
 static DECLARE_WORK(scan_work, scan_work_fn);
 static struct timer_list scan_timer;
 static bool scan_stopping;              /* set once at unload; read under the scan mutex */
+static bool scan_running;               /* written under the scan mutex; READ_ONCE for the control file */
+
+/* Whether a scan runs right now (shown by the control interface). */
+bool apsim_scan_in_progress(void)
+{
+	return READ_ONCE(scan_running);
+}
 
 /* The configuration of the last scan (what sysfs shows). */
 int apsim_qci_current(struct ap_config_info *ret_info)
@@ -220,7 +227,9 @@ static void scan_locked(void)
 	if (scan_stopping)
 		return;
 	scan_task = current;
+	WRITE_ONCE(scan_running, true);
 	scan_bus();
+	WRITE_ONCE(scan_running, false);
 	scan_task = NULL;
 }
 
