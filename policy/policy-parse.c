@@ -155,7 +155,7 @@ int parser_id_list(Parser *ps, const char *value, ApMask *ret) {
 
         r = ap_list_parse(joined, AP_ID_MAX, &mask, &perr);
         if (r < 0)
-                return parser_error(ps, POLICY_ERROR_BAD_ID_LIST, "%s: '%s' is not a list of ids 0-255: %s",
+                return parser_error(ps, POLICY_ERROR_BAD_ID_LIST, "%s: '%s' is not a list of ids: %s",
                                     ps->key, value, perr.message);
         *ret = mask;
         return 0;

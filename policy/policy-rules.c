@@ -314,7 +314,7 @@ static int host_reserve(Parser *ps, const char *value) {
                 r = apqn_parse(entries[i], &q, &perr);
                 if (r < 0)
                         return parser_error(ps, POLICY_ERROR_BAD_APQN,
-                                            "reserve: '%s' is not an APQN like 05.001a: %s", entries[i],
+                                            "reserve: '%s' is not an APQN: %s", entries[i],
                                             perr.message);
                 ap_mask_clear_all(&a);
                 ap_mask_clear_all(&d);
