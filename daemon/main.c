@@ -13,6 +13,7 @@
 #include "kernel-backend.h"
 #include "log.h"
 #include "manager.h"
+#include "policy-adapter.h"
 #ifdef APCTLD_FAKE_KERNEL
 #include "kernel-fake.h"
 #endif
@@ -34,10 +35,11 @@ static void help(void) {
                "     --no-udev               Do not watch uevents (tests)\n"
                "     --log-target=TARGET     journal, stderr, or auto (default)\n"
                "     --debug                 Log debug messages\n"
+               "     --policy-dir=DIR        Access and placement policy (default %s/policy.d if it exists)\n"
 #ifdef APCTLD_FAKE_KERNEL
                "     --fake-kernel=SPEC      Test build only: an in-memory kernel, SPEC = \"A:TYPE:D1-D2[,...]\"\n"
 #endif
-               , APCTL_RUNDIR, APCTL_STATEDIR);
+               , APCTL_RUNDIR, APCTL_STATEDIR, APCTL_SYSCONFDIR);
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *ret) {
@@ -84,12 +86,14 @@ typedef struct Args {
         ManagerConfig config;
         const char *sysfs_root;         /* borrowed from argv */
         const char *fake_spec;          /* borrowed from argv */
+        const char *policy_dir;         /* borrowed from argv; NULL: the default if it exists */
 } Args;
 
 /* 1: run; 0: exit successfully (--help, --version); <0: bad command line (already reported). */
 static int parse_argv(int argc, char *argv[], Args *a) {
         enum { ARG_VERSION = 0x100, ARG_SOCKET, ARG_STATE_DIR, ARG_SYSFS_ROOT, ARG_ADMIN_UID, ARG_KERNEL_TIMEOUT,
-               ARG_IDLE_TIMEOUT, ARG_MAX_CLIENTS, ARG_NO_UDEV, ARG_LOG_TARGET, ARG_DEBUG, ARG_FAKE_KERNEL };
+               ARG_IDLE_TIMEOUT, ARG_MAX_CLIENTS, ARG_NO_UDEV, ARG_LOG_TARGET, ARG_DEBUG, ARG_FAKE_KERNEL,
+               ARG_POLICY_DIR };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -103,6 +107,7 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                 { "no-udev", no_argument, NULL, ARG_NO_UDEV },
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 { "debug", no_argument, NULL, ARG_DEBUG },
+                { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
 #ifdef APCTLD_FAKE_KERNEL
                 { "fake-kernel", required_argument, NULL, ARG_FAKE_KERNEL },
 #endif
@@ -177,6 +182,9 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                 case ARG_FAKE_KERNEL:
                         a->fake_spec = optarg;
                         break;
+                case ARG_POLICY_DIR:
+                        a->policy_dir = optarg;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -203,6 +211,8 @@ static int parse_argv(int argc, char *argv[], Args *a) {
 int main(int argc, char *argv[]) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
+        /* Declared after m: freed first, while the manager it hooks into still exists. */
+        _cleanup_(policy_adapter_freep) PolicyAdapter *policy = NULL;
         _cleanup_(kernel_backend_freep) KernelBackend *backend = NULL;
         Args a = { .sysfs_root = "/sys" };
         int r, listen_fd = -1, n_fds;
@@ -248,6 +258,16 @@ int main(int argc, char *argv[]) {
         r = manager_new(event, TAKE_PTR(backend), &a.config, &m);
         if (r < 0)
                 return log_error_errno(r, "Cannot create the manager"), 1;
+
+        if (a.policy_dir || access(APCTL_SYSCONFDIR "/policy.d", F_OK) == 0) {
+                const char *dir = a.policy_dir ?: APCTL_SYSCONFDIR "/policy.d";
+                _cleanup_free_ char *why = NULL;
+
+                r = policy_adapter_new(m, dir, 0, &policy, &why);
+                if (r < 0)
+                        return log_full(LOG_ERR, 0, NULL, NULL, NULL, NULL, "Refusing to start: policy %s is unusable: %s",
+                                        dir, why ?: strerror(-r)), 1;
+        }
 
         n_fds = sd_listen_fds(true);
         if (n_fds > 1)

@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "daemon-test.h"
+#include "fileio.h"
 #include "json-ap.h"
+#include "policy-adapter.h"
+#include "policy.h"
 
 #define ADMIN 4242
 #define USER 1000
@@ -493,6 +496,60 @@ static void test_policy_hook(void) {
         tap_case_end("the policy hook decides access (with the guest named) and placement (PolicyDenied)");
 }
 
+static void test_policy_library(void) {
+        static const char policy_text[] =
+                "[defaults]\n"
+                "read-group = none\n"
+                "[access testers]\n"
+                "users = 1000\n"
+                "allow = read, guest-change\n"
+                "guests = mine*\n"
+                "[guest mine*]\n"
+                "adapters = 5\n"
+                "usage-domains = 0-7\n";
+        _cleanup_(policy_adapter_freep) PolicyAdapter *adapter = NULL;
+        _cleanup_free_ char *why = NULL;
+        TestEnv env;
+        TestClient root, user, other;
+        json_object *reply = NULL;
+        char dir[128];
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        snprintf(dir, sizeof(dir), "%s/policy.d", env.dir);
+        CHECK(mkdir_p(dir, 0755) >= 0);
+        CHECK(write_file_atomic(dir, "50-test.conf", policy_text, strlen(policy_text), 0644) >= 0);
+        if (!CHECK(policy_adapter_new(env.m, dir, POLICY_OWNER_ANY, &adapter, &why) >= 0))
+                tap_diag("policy refused: %s", why ?: "?");
+        CHECK(test_client_connect(&env, 0, &root) >= 0);
+        CHECK(test_client_connect(&env, 1000, &user) >= 0);
+        CHECK(test_client_connect(&env, 1001, &other) >= 0);
+
+        reply = test_call(&env, &root, "io.apctl.Host.Release", "{\"adapters\":[5,6]}");
+        CHECK_OK(reply);
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Guest.Define", "{\"name\":\"mine1\",\"adapters\":[5],\"domains\":[1]}");
+        CHECK_OK(reply);
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Guest.Define", "{\"name\":\"mine2\",\"adapters\":[6],\"domains\":[1]}");
+        CHECK_ERROR(reply, "io.apctl.PolicyDenied");
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Guest.Define", "{\"name\":\"yours\",\"adapters\":[5],\"domains\":[2]}");
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Host.Release", "{\"adapters\":[7]}");
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+        json_object_put(reply);
+        reply = test_call(&env, &other, "io.apctl.Guest.List", NULL);
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+        json_object_put(reply);
+        test_client_close(&root);
+        test_client_close(&user);
+        test_client_close(&other);
+        adapter = policy_adapter_free(adapter);
+        test_env_done(&env);
+        tap_case_end("the policy library plugged into the hook: per-user access, per-guest placement");
+}
+
 int main(void) {
         test_service();
         test_host_list_and_reservation();
@@ -503,5 +560,6 @@ int main(void) {
         test_status_events_reconcile();
         test_drift_never_silently_fixed();
         test_policy_hook();
+        test_policy_library();
         return tap_finish();
 }

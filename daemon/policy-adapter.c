@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The policy library behind apctld's policy hook. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy-adapter.h"
+#include "policy.h"
+
+struct PolicyAdapter {
+        Policy *policy;         /* owned */
+        Manager *manager;       /* borrowed: owns the hook that points here */
+};
+
+static PolicyOperation operation_of(const char *method, bool mutating) {
+        if (!mutating)
+                return POLICY_OPERATION_READ;
+        return strneq(method, "io.apctl.Host.", 14) ? POLICY_OPERATION_HOST_CHANGE : POLICY_OPERATION_GUEST_CHANGE;
+}
+
+static int adapter_may_call(void *userdata, const PeerCredentials *peer, const char *method, bool mutating,
+                            const char *guest, char *reason, size_t size) {
+        PolicyAdapter *a = userdata;
+        PolicyDecision d = {};
+        /* Primary group only: supplementary groups (SO_PEERGROUPS) are not collected yet. */
+        PolicyPeer pp = { .uid = peer->uid, .gid = peer->gid };
+        PolicyOperation op = operation_of(method, mutating);
+        int r;
+
+        r = policy_check_access(a->policy, &pp, op, op == POLICY_OPERATION_GUEST_CHANGE ? guest : NULL, &d);
+        if (r < 0)
+                return r;
+        if (!d.allowed) {
+                snprintf(reason, size, "%s (%s)", d.reason, d.where);
+                return -EACCES;
+        }
+        return 0;
+}
+
+static PolicyCardMode card_mode(ApMode m) {
+        static const PolicyCardMode map[_AP_MODE_MAX] = {
+                [AP_MODE_UNKNOWN] = POLICY_CARD_MODE_UNKNOWN,
+                [AP_MODE_ACCEL] = POLICY_CARD_MODE_ACCEL,
+                [AP_MODE_CCA] = POLICY_CARD_MODE_CCA,
+                [AP_MODE_EP11] = POLICY_CARD_MODE_EP11,
+        };
+        return (unsigned) m < _AP_MODE_MAX ? map[m] : POLICY_CARD_MODE_UNKNOWN;
+}
+
+static int adapter_may_assign(void *userdata, const PeerCredentials *peer, const char *guest, const ApConfig *config,
+                              char *reason, size_t size) {
+        PolicyAdapter *a = userdata;
+        const Manager *m = a->manager;
+        PolicyAdapterInfo info[AP_MASK_BITS];
+        _cleanup_free_ PolicyGuestControlDomains *others = NULL;
+        PolicyPlacement pl = {
+                .guest = guest,
+                .adapters = config->apm,
+                .usage_domains = config->aqm,
+                .control_domains = config->adm,
+                .adapter_info = info,
+        };
+        PolicyDecision d = {};
+        int r;
+
+        AP_MASK_FOREACH(id, &config->apm) {
+                const ApCard *c = kernel_state_find_card(&m->kernel, id);
+                info[pl.n_adapter_info++] = (PolicyAdapterInfo) {
+                        .adapter = id,
+                        .mode = c ? card_mode(c->mode) : POLICY_CARD_MODE_UNKNOWN,
+                        .generation = c ? policy_generation_from_hwtype(c->hwtype) : POLICY_GENERATION_UNKNOWN,
+                };
+        }
+        if (m->desired.n_guests > 0) {
+                others = calloc(m->desired.n_guests, sizeof(*others));
+                if (!others)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < m->desired.n_guests; i++)
+                if (!streq(m->desired.guests[i].name, guest))
+                        others[pl.n_others++] = (PolicyGuestControlDomains) {
+                                .guest = m->desired.guests[i].name,
+                                .control_domains = m->desired.guests[i].config.adm,
+                        };
+        pl.others = others;
+        r = policy_check_placement(a->policy, &pl, &d);
+        if (r < 0)
+                return r;
+        if (!d.allowed) {
+                snprintf(reason, size, "%s (%s)", d.reason, d.where);
+                return -EACCES;
+        }
+        return 0;
+}
+
+int policy_adapter_new(Manager *m, const char *dir, uid_t owner_uid, PolicyAdapter **ret, char **ret_error) {
+        PolicyLoadOptions opts = { .owner_uid = owner_uid };
+        PolicyError error = {};
+        PolicyAdapter *a;
+        int r;
+
+        a = calloc(1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        r = policy_load_directory(dir, &opts, &a->policy, &error);
+        if (r < 0) {
+                if (ret_error)
+                        *ret_error = strdup(error.text[0] ? error.text : strerror(-r));
+                free(a);
+                return r;
+        }
+        a->manager = m;
+        m->policy = (PolicyHook) { .may_call = adapter_may_call, .may_assign = adapter_may_assign, .userdata = a };
+        *ret = a;
+        return 0;
+}
+
+PolicyAdapter *policy_adapter_free(PolicyAdapter *a) {
+        if (!a)
+                return NULL;
+        if (a->manager && a->manager->policy.userdata == a)
+                a->manager->policy = (PolicyHook) {};
+        policy_free(a->policy);
+        free(a);
+        return NULL;
+}
