@@ -34,7 +34,7 @@ static const struct {
         { APCTL_ERROR_BUSY,                  CLI_EXIT_BUSY,        "the resource is in use; try again later" },
         { APCTL_ERROR_KERNEL_TIMEOUT,        CLI_EXIT_BUSY,        "'apctl status' shows whether the change was rolled back" },
         { APCTL_ERROR_LIMIT,                 CLI_EXIT_BUSY,        NULL },
-        { APCTL_ERROR_KERNEL,                CLI_EXIT_KERNEL,      "nothing was changed; 'journalctl -u apctld' has the kernel's answer" },
+        { APCTL_ERROR_KERNEL,                CLI_EXIT_KERNEL,      "'journalctl -u apctld' has the details" },
         { APCTL_ERROR_INTERNAL,              CLI_EXIT_FAILURE,     NULL },
 };
 

@@ -30,6 +30,7 @@ static bool get_bool(json_object *o, const char *key) {
 
 static void print_status(json_object *s) {
         json_object *bindings = json_object_object_get(s, "bindings"), *drift = json_object_object_get(s, "drift");
+        json_object *txn = json_object_object_get(s, "transaction");
         size_t n_drift = drift && json_object_is_type(drift, json_type_array) ? json_object_array_length(drift) : 0;
 
         printf("apctld %s, %s backend: %s\n", get_str(s, "version"), get_str(s, "backend"), get_str(s, "status"));
@@ -43,7 +44,12 @@ static void print_status(json_object *s) {
                get_int(s, "clients"), get_int(s, "subscriptions"), get_int(s, "queued_calls"));
         printf("Generation:   %" PRId64 " (%" PRId64 " kernel resyncs, %" PRId64 " events sent)\n",
                get_int(s, "generation"), get_int(s, "resyncs"), get_int(s, "events_sent"));
-        printf("Transaction:  %s\n", json_object_object_get(s, "transaction") ? "in flight" : "none");
+        if (txn && json_object_is_type(txn, json_type_object))
+                printf("Transaction:  %s on %s in flight%s%s\n", get_str(txn, "method"), get_str(txn, "subject"),
+                       get_bool(txn, "kernel") ? ", writing to the kernel" : "",
+                       get_bool(txn, "timed_out") ? ", its kernel write TIMED OUT" : "");
+        else
+                printf("Transaction:  none\n");
         if (get_bool(s, "recovery_needed"))
                 printf("Recovery:     NEEDED: a change could not be rolled back; see 'journalctl -u apctld'\n");
         if (n_drift == 0)

@@ -79,7 +79,9 @@ def status():
             "generation": 7, "guests": 2, "running": 1, "cards": 3, "queues": 22, "mdevs": 1, "clients": 1,
             "subscriptions": 0, "queued_calls": 0, "resyncs": 3, "events_sent": 12, "recovery_needed": False,
             "bindings": {"complete": True, "bound": 22, "total": 22},
-            "drift": guest_show()["drift"]}
+            "drift": guest_show()["drift"],
+            "transaction": {"method": "io.apctl.Guest.Attach", "subject": "web01", "kernel": True,
+                            "timed_out": True}}
 
 
 def export():
