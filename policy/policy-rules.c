@@ -132,13 +132,13 @@ static int principals_parse(Parser *ps, PrincipalKind kind, const char *value, P
         for (size_t i = 0; i < n; i++) {
                 r = principal_resolve(ps, kind, entries[i], &principals[i].id);
                 if (r < 0) {
-                        for (size_t j = 0; j < i; j++)
-                                free(principals[j].text);
                         free(principals);
                         return r;
                 }
-                principals[i].text = TAKE_PTR(entries[i]);
         }
+        /* Only now hand the strings over: entries stays a NULL-terminated list until here. */
+        for (size_t i = 0; i < n; i++)
+                principals[i].text = TAKE_PTR(entries[i]);
         *ret = principals;
         *ret_n = n;
         return 0;
