@@ -261,12 +261,47 @@ def test_events(sock):
             p.wait()
 
 
+COMPLETION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "cli", "completion", "apctl")
+
+
+def complete(sock, line):
+    """COMPREPLY for the command line `line` (cursor at its end), from the real completion script."""
+    script = ('source "$1"; read -ra COMP_WORDS <<< "$2"; [[ $2 == *" " ]] && COMP_WORDS+=("");'
+              'COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _apctl; printf "%s\\n" "${COMPREPLY[@]}"')
+    env = dict(os.environ, APCTL_SOCKET=sock, PATH=os.path.dirname(os.path.abspath(APCTL)) + ":" + os.environ["PATH"])
+    p = subprocess.run(["bash", "-c", script, "complete", COMPLETION, line], env=env, capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    return sorted(w for w in p.stdout.split("\n") if w)
+
+
+def test_completion(sock):
+    cases = [
+        ("apctl gu", ["guest"]),
+        ("apctl guest ", ["--help", "attach", "define", "detach", "list", "modify", "show", "start", "stop",
+                          "undefine"]),
+        ("apctl guest start ", ["web01"]),
+        ("apctl --json export-mdevctl w", ["web01"]),
+        ("apctl list --owner ", ["free", "guest", "host"]),
+        ("apctl list --owner = g", ["guest"]),
+        ("apctl --color = a", ["always", "auto"]),
+        ("apctl list --guest ", ["web01"]),
+        ("apctl guest attach web01 --ad", ["--adapter="]),
+        ("apctl host ", ["--help", "release", "reserve"]),
+        ("apctl guest define web02 --adapter 5 --au", ["--autostart"]),
+    ]
+    for line, want in cases:
+        got = complete(sock, line)
+        check(got == want, f"completion of '{line}'", f"{got} != {want}")
+    check(complete(sock + ".down", "apctl guest start ") == [], "no guest names when apctld is unreachable")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="apctl-e2e.")
     proc, sock = start_daemon(tmp, [f"--admin-uid={os.getuid()}"])
     try:
         test_shapes(sock)
         test_verbs(sock)
+        test_completion(sock)
         test_events(sock)
         test_exit_codes(sock)
     finally:
