@@ -23,8 +23,7 @@ static int adapter_may_call(void *userdata, const PeerCredentials *peer, const c
                             const char *guest, char *reason, size_t size) {
         PolicyAdapter *a = userdata;
         PolicyDecision d = {};
-        /* Primary group only: supplementary groups (SO_PEERGROUPS) are not collected yet. */
-        PolicyPeer pp = { .uid = peer->uid, .gid = peer->gid };
+        PolicyPeer pp = { .uid = peer->uid, .gid = peer->gid, .gids = peer->gids, .n_gids = peer->n_gids };
         PolicyOperation op = operation_of(method, mutating);
         int r;
 

@@ -18,8 +18,10 @@
 /* Who is calling, from SO_PEERCRED. (Not policy.h's PolicyPeer: an adapter includes both.) */
 typedef struct PeerCredentials {
         uid_t uid;
-        gid_t gid;
+        gid_t gid;                      /* primary group */
         pid_t pid;
+        const gid_t *gids;              /* borrowed: supplementary groups (SO_PEERGROUPS), owned by the connection */
+        size_t n_gids;
 } PeerCredentials;
 
 typedef struct PolicyHook {

@@ -26,7 +26,8 @@ struct Client {
         sd_event_source *process;       /* ref held: deferred processing of buffered input */
         VarlinkReader reader;
         VarlinkWriter writer;
-        PeerCredentials peer;
+        PeerCredentials peer;           /* peer.gids points into gids */
+        gid_t *gids;                    /* owned: supplementary groups */
         Call *current;                  /* borrowed: the call in flight (owned by whoever runs it) */
         bool dead;
 };
@@ -60,6 +61,7 @@ static Client *client_unref(Client *c) {
         safe_close(c->fd);
         varlink_reader_done(&c->reader);
         varlink_writer_done(&c->writer);
+        free(c->gids);
         free(c);
         return NULL;
 }
@@ -432,6 +434,16 @@ int server_add_client(Server *s, int fd, const PeerCredentials *peer) {
         c->fd = fd;
         c->server = s;
         c->peer = *peer;
+        if (peer->n_gids > 0) {
+                c->gids = malloc(peer->n_gids * sizeof(gid_t));
+                if (!c->gids) {
+                        client_unref(c);
+                        return -ENOMEM;
+                }
+                memcpy(c->gids, peer->gids, peer->n_gids * sizeof(gid_t));
+                c->peer.gids = c->gids;
+        } else
+                c->peer.gids = NULL;
         varlink_reader_init(&c->reader, VARLINK_MESSAGE_MAX);
         varlink_writer_init(&c->writer, m->config.max_output_bytes);
         r = sd_event_add_io(m->event, &c->io, fd, EPOLLIN, client_io, c);
@@ -459,6 +471,9 @@ static int server_accept(sd_event_source *src, int fd, uint32_t revents, void *u
         Server *s = userdata;
         struct ucred cred;
         socklen_t len = sizeof(cred);
+        /* NGROUPS_MAX is 65536; a peer with more than this many groups gets ERANGE and is seen without them. */
+        static gid_t groups[4096];
+        socklen_t glen = sizeof(groups);
         PeerCredentials peer;
         int cfd;
 
@@ -470,6 +485,11 @@ static int server_accept(sd_event_source *src, int fd, uint32_t revents, void *u
                 return 0;
         }
         peer = (PeerCredentials) { .uid = cred.uid, .gid = cred.gid, .pid = cred.pid };
+        /* Group rules in the policy usually name supplementary groups. */
+        if (getsockopt(cfd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) >= 0) {
+                peer.gids = groups;
+                peer.n_gids = glen / sizeof(gid_t);
+        }
         if (s->n_clients >= s->manager->config.max_clients) {
                 /* Tell the client why before closing, so it can report it. */
                 _cleanup_json_ json_object *e = varlink_error_new(APCTL_ERROR_LIMIT, EMFILE,

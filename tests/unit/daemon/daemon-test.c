@@ -104,14 +104,19 @@ void test_env_done(TestEnv *env) {
 }
 
 int test_client_connect_buffered(TestEnv *env, uid_t uid, int sndbuf, TestClient *ret) {
-        int fds[2], r;
         PeerCredentials peer = { .uid = uid, .gid = uid, .pid = getpid() };
+
+        return test_client_connect_as(env, &peer, sndbuf, ret);
+}
+
+int test_client_connect_as(TestEnv *env, const PeerCredentials *peer, int sndbuf, TestClient *ret) {
+        int fds[2], r;
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)
                 return -errno;
         if (sndbuf > 0)
                 (void) setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-        r = server_add_client(env->m->server, fds[0], &peer);
+        r = server_add_client(env->m->server, fds[0], peer);
         if (r < 0) {
                 close(fds[1]);
                 return r;

@@ -48,6 +48,8 @@ void test_env_done(TestEnv *env);
 int test_client_connect(TestEnv *env, uid_t uid, TestClient *ret);
 /* The same with a small kernel send buffer on apctld's side: a slow reader fills up fast. */
 int test_client_connect_buffered(TestEnv *env, uid_t uid, int sndbuf, TestClient *ret);
+/* Any credentials, supplementary groups included. */
+int test_client_connect_as(TestEnv *env, const PeerCredentials *peer, int sndbuf, TestClient *ret);
 void test_client_close(TestClient *c);
 int test_client_send_raw(TestClient *c, const void *data, size_t len);
 /* Next message from the daemon, running the loop meanwhile; NULL on deadline or EOF. */

@@ -504,6 +504,9 @@ static void test_policy_library(void) {
                 "users = 1000\n"
                 "allow = read, guest-change\n"
                 "guests = mine*\n"
+                "[access readers]\n"
+                "groups = 777\n"
+                "allow = read\n"
                 "[guest mine*]\n"
                 "adapters = 5\n"
                 "usage-domains = 0-7\n";
@@ -542,6 +545,21 @@ static void test_policy_library(void) {
         reply = test_call(&env, &other, "io.apctl.Guest.List", NULL);
         CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
         json_object_put(reply);
+        {
+                /* A supplementary group (SO_PEERGROUPS) counts for group rules. */
+                static const gid_t groups[] = { 100, 777 };
+                PeerCredentials reader = { .uid = 3000, .gid = 3000, .gids = groups, .n_gids = 2 };
+                TestClient r3;
+
+                CHECK(test_client_connect_as(&env, &reader, 0, &r3) >= 0);
+                reply = test_call(&env, &r3, "io.apctl.Guest.List", NULL);
+                CHECK_OK(reply);
+                json_object_put(reply);
+                reply = test_call(&env, &r3, "io.apctl.Guest.Undefine", "{\"name\":\"mine1\"}");
+                CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+                json_object_put(reply);
+                test_client_close(&r3);
+        }
         test_client_close(&root);
         test_client_close(&user);
         test_client_close(&other);
