@@ -122,7 +122,10 @@ int varlink_client_receive(VarlinkClient *c, int timeout_msec, json_object **ret
                 }
 
                 struct pollfd p = { .fd = c->fd, .events = POLLIN };
-                r = poll(&p, 1, remaining(deadline));
+                int left = remaining(deadline);
+                struct timespec ts = { .tv_sec = left / 1000, .tv_nsec = (long) (left % 1000) * 1000000 };
+
+                r = ppoll(&p, 1, left < 0 ? NULL : &ts, c->wait_sigmask);
                 if (r < 0)
                         return negative_errno();
                 if (r == 0)

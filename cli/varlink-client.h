@@ -7,6 +7,7 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "varlink-protocol.h"
@@ -17,6 +18,12 @@
 typedef struct VarlinkClient {
         int fd;
         VarlinkReader reader;
+        /*
+         * borrowed: signal mask while waiting (ppoll), or NULL. A caller that
+         * blocks SIGINT and passes a mask without it gets -EINTR for a signal
+         * that arrives at any moment, never a wait that misses it.
+         */
+        const sigset_t *wait_sigmask;
 } VarlinkClient;
 
 /*

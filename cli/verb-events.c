@@ -88,16 +88,28 @@ int verb_events(Cli *cli, int argc, char **argv) {
         _cleanup_(varlink_client_freep) VarlinkClient *client = NULL;
         struct sigaction sa = { .sa_handler = on_signal };
         unsigned long count = 0, seen = 0;
+        sigset_t stop_signals, waiting;
         int r;
 
         r = parse_args(cli, argc, argv, &count);
         if (r != 0)
                 return r < 0 ? CLI_EXIT_OK : r;
-        /* No SA_RESTART: the signal must interrupt poll() so we can end cleanly. */
+        /*
+         * SIGINT and SIGTERM stay blocked except inside the client's ppoll(),
+         * so one arriving while an event is printed still ends the next wait.
+         */
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        sigprocmask(SIG_BLOCK, &stop_signals, &waiting);
+        sigdelset(&waiting, SIGINT);
+        sigdelset(&waiting, SIGTERM);
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
 
         r = varlink_client_connect(cli->socket_path, &client);
+        if (r >= 0)
+                client->wait_sigmask = &waiting;
         if (r >= 0)
                 r = varlink_client_send(client, "io.apctl.Events.Subscribe", json_object_new_object(), true,
                                         (int) cli->timeout_msec);
