@@ -2,6 +2,17 @@
 /* The varlink interface description of io.apctl (GetInterfaceDescription); man apctl-protocol(7) explains it. */
 #include "methods.h"
 
+const char varlink_service_interface_description[] =
+"interface org.varlink.service\n"
+"method GetInfo() -> (vendor: string, product: string, version: string, url: string, interfaces: []string)\n"
+"method GetInterfaceDescription(interface: string) -> (description: string)\n"
+"error InterfaceNotFound (interface: string)\n"
+"error MethodNotFound (method: string)\n"
+"error MethodNotImplemented (method: string)\n"
+"error InvalidParameter (parameter: string)\n"
+"error PermissionDenied ()\n"
+"error ExpectedMore ()\n";
+
 const char apctl_interface_description[] =
 "# AP crypto passthrough management for s390 KVM hosts.\n"
 "interface io.apctl\n"

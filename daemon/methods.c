@@ -166,10 +166,11 @@ int method_get_interface_description(Manager *m, Call *c) {
                 return -EINVAL;
         }
         iface = p.interface;
-        if (!streq(iface, "io.apctl"))
+        if (!streq(iface, "io.apctl") && !streq(iface, "org.varlink.service"))
                 return call_error(c, VARLINK_ERROR_INTERFACE_NOT_FOUND, EOPNOTSUPP, "no interface '%s'", iface);
         reply = json_object_new_object();
-        if (!reply || json_add_string(reply, "description", apctl_interface_description) < 0) {
+        if (!reply || json_add_string(reply, "description", streq(iface, "io.apctl") ? apctl_interface_description :
+                                                            varlink_service_interface_description) < 0) {
                 json_object_put(reply);
                 return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
         }

@@ -37,8 +37,9 @@ void method_dispatch(Manager *m, Call *c);
 /* Run calls that waited for the transaction to finish. */
 void method_run_queued(Manager *m);
 
-/* The varlink interface description of io.apctl. */
+/* The varlink interface descriptions (interface.c). */
 extern const char apctl_interface_description[];
+extern const char varlink_service_interface_description[];
 
 /* Handlers, one file per object. */
 int method_get_info(Manager *m, Call *c);
