@@ -312,6 +312,9 @@ _public_ int policy_load_directory(const char *dir, const PolicyLoadOptions *opt
                 if (asprintf(&path, "%s/%s", dir, names[i]) < 0)
                         return -ENOMEM;
                 fd = openat(dirfd, names[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+                /* Removed since we listed the directory: the policy is the directory as it is now. */
+                if (fd < 0 && errno == ENOENT)
+                        continue;
                 if (fd < 0)
                         return file_open_error(negative_errno(), path, error);
                 r = policy_add_file(p, fd, path, opts, error);

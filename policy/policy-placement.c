@@ -205,8 +205,9 @@ _public_ int policy_check_placement(const Policy *p, const PolicyPlacement *pl, 
         if (!check_defaults(p, pl, listed, &d) || !check_sharing(p, pl, &d))
                 goto done;
 
-        policy_decision_set(&d, true, (PolicyOrigin) {}, "guest '%s' may have %u APQNs and %u control domains",
-                            pl->guest, placement_apqn_count(pl), ap_mask_count(&pl->control_domains));
+        policy_decision_set(&d, true, (PolicyOrigin) {}, "guest '%s' may have %u APQN%s and %u control domain%s",
+                            pl->guest, placement_apqn_count(pl), placement_apqn_count(pl) == 1 ? "" : "s",
+                            ap_mask_count(&pl->control_domains), ap_mask_count(&pl->control_domains) == 1 ? "" : "s");
 done:
         *ret = d;
         return 0;

@@ -7,7 +7,8 @@
  *
  * Reload is the caller's swap: load into a new Policy, and only when that
  * succeeded free the old one and keep the new one. A Policy is never
- * modified after loading, so decisions never see a half-loaded policy.
+ * modified after loading, so decisions never see a half-loaded policy, and
+ * any number of threads may ask the same Policy at once.
  *
  * Wiring in apctld, in full:
  *

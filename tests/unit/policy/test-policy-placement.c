@@ -41,7 +41,7 @@ typedef struct PlacementCase {
 static const PlacementCase placement_cases[] = {
         /* within every rule */
         { "web01", "4", "10-11", "10", { CCA(4, 7) }, 1, {}, 0, true, "built-in",
-          "guest 'web01' may have 2 APQNs and 1 control domains" },
+          "guest 'web01' may have 2 APQNs and 1 control domain" },
         { "web01", "4-7", "10-11", "10-19", { CCA(4, 6), CCA(5, 6), EP11(6, 8), CCA(7, 7) }, 4, {}, 0, true,
           "built-in", "guest 'web01' may have 8 APQNs and 10 control domains" },
         /* an empty configuration breaks no rule */
@@ -53,7 +53,7 @@ static const PlacementCase placement_cases[] = {
         { "free01", "1", "4-5", "", {}, 0, {}, 0, false, "placement.conf:8",
           "APQN 01.0005 is reserved for the host" },
         { "free01", "1", "4", "", {}, 0, {}, 0, true, "built-in",
-          "guest 'free01' may have 1 APQNs and 0 control domains" },
+          "guest 'free01' may have 1 APQN and 0 control domains" },
         { "free01", "0-1", "1-4", "", {}, 0, {}, 0, true, "built-in",
           "guest 'free01' may have 8 APQNs and 0 control domains" },
 
@@ -78,7 +78,7 @@ static const PlacementCase placement_cases[] = {
           "adapter 8 is in cca mode, and [guest db*] allows only ep11" },
         /* no mode rule: an adapter the caller knows nothing about is fine */
         { "free01", "9", "3", "", {}, 0, {}, 0, true, "built-in",
-          "guest 'free01' may have 1 APQNs and 0 control domains" },
+          "guest 'free01' may have 1 APQN and 0 control domains" },
 
         /* APQN counts: the guest rule, a second matching rule, the defaults */
         { "web01", "4-7", "10-12", "", { CCA(4, 6), CCA(5, 6), CCA(6, 6), CCA(7, 6) }, 4, {}, 0, false,
@@ -94,9 +94,9 @@ static const PlacementCase placement_cases[] = {
         { "db01", "8", "3", "10", { EP11(8, 7) }, 1, { { "lab01", "1" }, { "web02", "9-11" } }, 2, false,
           "placement.conf:18", "control domain 10 is held by guest 'web02', which may not share control domains" },
         { "db01", "8", "3", "10", { EP11(8, 7) }, 1, { { "lab01", "10-11" } }, 1, true, "built-in",
-          "guest 'db01' may have 1 APQNs and 1 control domains" },
+          "guest 'db01' may have 1 APQN and 1 control domain" },
         { "db01", "8", "3", "12", { EP11(8, 7) }, 1, { { "web02", "10" } }, 1, true, "built-in",
-          "guest 'db01' may have 1 APQNs and 1 control domains" },
+          "guest 'db01' may have 1 APQN and 1 control domain" },
 };
 
 static const PlacementCase strict_cases[] = {
@@ -105,11 +105,11 @@ static const PlacementCase strict_cases[] = {
         { "db01", "8", "3", "3", {}, 0, { { "db02", "3" } }, 1, false, "placement-strict.conf:3",
           "control domain 3 is also held by guest 'db02', and guest 'db01' may not share control domains" },
         { "lab01", "8", "3", "3", {}, 0, { { "lab02", "3" } }, 1, true, "built-in",
-          "guest 'lab01' may have 1 APQNs and 1 control domains" },
+          "guest 'lab01' may have 1 APQN and 1 control domain" },
         { "lab01", "8", "3", "3", {}, 0, { { "db02", "3" } }, 1, false, "placement-strict.conf:3",
           "control domain 3 is held by guest 'db02', which may not share control domains" },
         { "db01", "8", "3", "3", {}, 0, { { "db02", "4" } }, 1, true, "built-in",
-          "guest 'db01' may have 1 APQNs and 1 control domains" },
+          "guest 'db01' may have 1 APQN and 1 control domain" },
 };
 
 static ApMask list(const char *s) {
