@@ -12,6 +12,7 @@
 
 #include "daemon-test.h"
 #include "journal.h"
+#include "server.h"
 
 #define ADMIN 4242
 #define UUID_A "aaaaaaaa-0000-4000-8000-000000000001"
@@ -291,6 +292,60 @@ static void test_timeout_keeps_answering(void) {
         tap_case_end("a hung kernel write times out, queries stay answered, changes wait for the kernel");
 }
 
+static void test_changes_queue_behind_transaction(void) {
+        TestEnv env;
+        TestClient c, q, gone;
+        json_object *r;
+        MdevState md;
+        const char start[] = "{\"method\":\"io.apctl.Guest.Start\",\"parameters\":{\"name\":\"a\"}}";
+        const char define_b[] = "{\"method\":\"io.apctl.Guest.Define\",\"parameters\":{\"name\":\"b\","
+                                "\"adapters\":[6],\"domains\":[9]}}";
+        const char define_c[] = "{\"method\":\"io.apctl.Guest.Define\",\"parameters\":{\"name\":\"c\","
+                                "\"adapters\":[6],\"domains\":[10]}}";
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
+        CHECK(test_client_connect(&env, ADMIN, &q) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &gone) >= 0);
+        kernel_fake_block_step(env.fake, 1);
+        CHECK(test_client_send_raw(&c, start, sizeof(start)) >= 0);
+        /* Run the loop until the start is in flight (its write is now blocked in the kernel). */
+        for (int i = 0; i < 250 && !env.m->txn; i++)
+                (void) sd_event_run(env.event, 20 * 1000);
+        CHECK(env.m->txn != NULL);
+        CHECK(test_client_send_raw(&q, define_b, sizeof(define_b)) >= 0);
+        CHECK(test_client_send_raw(&gone, define_c, sizeof(define_c)) >= 0);
+        {
+                /* A query is answered at once and shows both changes waiting. */
+                TestClient s;
+                CHECK(test_client_connect(&env, 1000, &s) >= 0);
+                r = test_call(&env, &s, "io.apctl.Status", NULL);
+                CHECK(r && json_object_get_int(json_object_object_get(reply_params(r), "queued_calls")) == 2);
+                json_object_put(r);
+                test_client_close(&s);
+        }
+        test_client_close(&gone);
+        /* Until apctld has seen the hangup: only c and q remain. */
+        for (int i = 0; i < 250 && server_n_clients(env.m->server) > 2; i++)
+                (void) sd_event_run(env.event, 20 * 1000);
+        CHECK(server_n_clients(env.m->server) == 2);
+        kernel_fake_release(env.fake);
+        r = test_client_receive(&env, &c);
+        CHECK_OK(r);
+        json_object_put(r);
+        r = test_client_receive(&env, &q);
+        CHECK_OK(r);
+        json_object_put(r);
+        test_env_settle(&env);
+        CHECK(fake_mdev(&env, UUID_A, &md));
+        CHECK(desired_state_find_guest(&env.m->desired, "b") != NULL);
+        /* The client that went away before its turn: its change was dropped, not applied. */
+        CHECK(desired_state_find_guest(&env.m->desired, "c") == NULL);
+        test_client_close(&c);
+        test_client_close(&q);
+        test_env_done(&env);
+        tap_case_end("changes wait their turn behind a transaction; a vanished client's waiting change is dropped");
+}
+
 static void test_kernel_refusal_names_error(void) {
         TestEnv env;
         TestClient c;
@@ -326,5 +381,6 @@ int main(void) {
         test_roll_forward();
         test_timeout_keeps_answering();
         test_kernel_refusal_names_error();
+        test_changes_queue_behind_transaction();
         return tap_finish();
 }
