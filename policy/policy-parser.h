@@ -12,12 +12,12 @@
 typedef struct Parser Parser;
 
 typedef struct KeyType {
-        const char *name;
+        const char *name;               /* borrowed, static */
         int (*parse)(Parser *ps, const char *value);
 } KeyType;
 
 typedef struct SectionType {
-        const char *kind;               /* "defaults", "host", "access", "guest" */
+        const char *kind;               /* borrowed, static: "defaults", "host", "access", "guest" */
         bool named;                     /* [kind NAME] rather than [kind] */
         int (*begin)(Parser *ps, const char *name);
         int (*end)(Parser *ps);         /* completeness checks, at the next header or end of file */

@@ -41,7 +41,7 @@ static bool check_reservations(const Policy *p, const PolicyPlacement *pl, Polic
 
 /* One of adapters, usage-domains, control-domains. */
 typedef struct MaskRule {
-        const char *what;               /* "adapter", "usage domain", "control domain" */
+        const char *what;               /* borrowed, static: "adapter", "usage domain", "control domain" */
         size_t setting_offset;          /* offsetof the PolicyMaskSetting in PolicyGuestRule */
         size_t request_offset;          /* offsetof the ApMask in PolicyPlacement */
 } MaskRule;
