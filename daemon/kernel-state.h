@@ -62,6 +62,11 @@ typedef struct MdevState {
         ApConfig assigned;      /* matrix + control_domains (or ap_config) */
         ApMask guest_apm;       /* guest_matrix: what the guest gets after filtering */
         ApMask guest_aqm;
+        /*
+         * guest_matrix filled its one sysfs page (~500 APQNs) and may be cut
+         * short (kernel/README.md): guest_apm/aqm are then a lower bound.
+         */
+        bool guest_matrix_partial;
 } MdevState;
 
 typedef struct KernelState {

@@ -18,6 +18,8 @@
 #include "macro.h"
 
 #define MDEV_TYPE "vfio_ap-passthrough"
+/* sysfs shows at most one page per attribute. */
+#define SYSFS_PAGE_SIZE 4096
 /* Leaves room in PATH_MAX buffers for the longest attribute path below the root. */
 #define SYSFS_ROOT_MAX 3000
 
@@ -185,6 +187,7 @@ static int mdev_read_dir(KernelSysfs *k, const char *uuid, bool ap_config, MdevS
         _cleanup_free_ char *matrix = NULL, *guest = NULL, *cdoms = NULL;
         MdevState m = {};
         char path[PATH_MAX];
+        size_t len;
         int r;
 
         snprintf(dir, sizeof(dir), "%s/%s", k->matrix, uuid);
@@ -212,8 +215,16 @@ static int mdev_read_dir(KernelSysfs *k, const char *uuid, bool ap_config, MdevS
                         return r;
         }
         snprintf(path, sizeof(path), "%s/guest_matrix", dir);
-        if (read_file(path, 1 << 20, &guest, NULL) >= 0)
+        if (read_file(path, 1 << 20, &guest, &len) >= 0) {
+                /* A page-sized read may have been cut mid-line: parse whole lines only. */
+                m.guest_matrix_partial = len >= SYSFS_PAGE_SIZE - 8;
+                if (m.guest_matrix_partial) {
+                        char *nl = strrchr(guest, '\n');
+                        if (nl)
+                                nl[1] = 0;
+                }
                 (void) ap_matrix_parse(guest, &m.guest_apm, &m.guest_aqm, NULL);
+        }
         *ret = m;
         return 0;
 }

@@ -197,6 +197,35 @@ static void test_sysfs_writes(void) {
         tap_case_end("sysfs backend writes each attribute in the kernel's syntax");
 }
 
+static void test_sysfs_partial_guest_matrix(void) {
+        KernelBackend *b = NULL;
+        MdevState md;
+        char *text = malloc(32 * 16 * 8 + 1), path[512];
+        size_t n = 0;
+        FILE *f;
+
+        build_tree(true);
+        for (unsigned a = 0; a < 32; a++)
+                for (unsigned d = 0; d < 16; d++)
+                        n += sprintf(text + n, "%02x.%04x\n", a, d);
+        /* What a one-page sysfs read returns: cut in the middle of line 512. */
+        snprintf(path, sizeof(path), "%s/devices/vfio_ap/matrix/" UUID "/guest_matrix", root);
+        f = fopen(path, "w");
+        if (f) {
+                fwrite(text, 1, 4095, f);
+                fclose(f);
+        }
+        CHECK(kernel_sysfs_new(root, &b) >= 0);
+        if (CHECK(b->ops->mdev_read(b, UUID, &md) >= 0)) {
+                CHECK(md.guest_matrix_partial);
+                CHECK(ap_mask_count(&md.guest_apm) == 32 && ap_mask_count(&md.guest_aqm) == 16);
+        }
+        kernel_backend_free(b);
+        free(text);
+        drop_tree();
+        tap_case_end("a page-full guest_matrix is parsed up to its last whole line and marked partial");
+}
+
 static void write_state(TestEnv *env, const char *text) {
         CHECK(write_file_atomic(env->state_dir, "state.json", text, strlen(text), 0600) >= 0);
 }
@@ -248,6 +277,7 @@ int main(void) {
         test_sysfs_load(true);
         test_sysfs_load(false);
         test_sysfs_writes();
+        test_sysfs_partial_guest_matrix();
         test_state_files();
         return tap_finish();
 }
