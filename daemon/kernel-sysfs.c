@@ -182,6 +182,22 @@ static int load_devices(KernelSysfs *k, KernelState *s) {
         return r;
 }
 
+/*
+ * A cut-short matrix text is not a cross product any more, which the strict
+ * parser insists on: take what each whole "XX.YYYY" line says.
+ */
+static void matrix_parse_lines(char *text, ApMask *apm, ApMask *aqm) {
+        char *save = NULL;
+
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                Apqn q;
+                if (apqn_parse(line, &q, NULL) >= 0) {
+                        ap_mask_set(apm, q.adapter);
+                        ap_mask_set(aqm, q.domain);
+                }
+        }
+}
+
 static int mdev_read_dir(KernelSysfs *k, const char *uuid, bool ap_config, MdevState *ret) {
         char dir[SYSFS_ROOT_MAX + 80], buf[AP_CONFIG_BUFSZ + 16];
         _cleanup_free_ char *matrix = NULL, *guest = NULL, *cdoms = NULL;
@@ -222,8 +238,9 @@ static int mdev_read_dir(KernelSysfs *k, const char *uuid, bool ap_config, MdevS
                         char *nl = strrchr(guest, '\n');
                         if (nl)
                                 nl[1] = 0;
-                }
-                (void) ap_matrix_parse(guest, &m.guest_apm, &m.guest_aqm, NULL);
+                        matrix_parse_lines(guest, &m.guest_apm, &m.guest_aqm);
+                } else
+                        (void) ap_matrix_parse(guest, &m.guest_apm, &m.guest_aqm, NULL);
         }
         *ret = m;
         return 0;
