@@ -84,35 +84,15 @@ static int parse_args(Cli *cli, int argc, char **argv, unsigned long *ret_count)
         return 0;
 }
 
-int verb_events(Cli *cli, int argc, char **argv) {
-        _cleanup_(varlink_client_freep) VarlinkClient *client = NULL;
-        struct sigaction sa = { .sa_handler = on_signal };
-        unsigned long count = 0, seen = 0;
-        sigset_t stop_signals, waiting;
-        int r;
+/*
+ * Print events until a signal, count events, or an error: 0 when stopped,
+ * a negative errno for the connection, or an exit code (> 0) when apctld
+ * answered with an error.
+ */
+static int follow(Cli *cli, VarlinkClient *client, unsigned long count) {
+        unsigned long seen = 0;
+        int r = 0;
 
-        r = parse_args(cli, argc, argv, &count);
-        if (r != 0)
-                return r < 0 ? CLI_EXIT_OK : r;
-        /*
-         * SIGINT and SIGTERM stay blocked except inside the client's ppoll(),
-         * so one arriving while an event is printed still ends the next wait.
-         */
-        sigemptyset(&stop_signals);
-        sigaddset(&stop_signals, SIGINT);
-        sigaddset(&stop_signals, SIGTERM);
-        sigprocmask(SIG_BLOCK, &stop_signals, &waiting);
-        sigdelset(&waiting, SIGINT);
-        sigdelset(&waiting, SIGTERM);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-
-        r = varlink_client_connect(cli->socket_path, &client);
-        if (r >= 0)
-                client->wait_sigmask = &waiting;
-        if (r >= 0)
-                r = varlink_client_send(client, "io.apctl.Events.Subscribe", json_object_new_object(), true,
-                                        (int) cli->timeout_msec);
         for (bool first = true; r >= 0 && !stop_requested && (!count || seen < count); first = false) {
                 _cleanup_json_ json_object *msg = NULL;
                 json_object *params, *event, *error;
@@ -141,7 +121,45 @@ int verb_events(Cli *cli, int argc, char **argv) {
                 fflush(stdout);
                 seen++;
         }
-        if (r < 0 && !(r == -EINTR && stop_requested)) {
+        if (r == -EINTR && stop_requested)
+                return 0;
+        return r;
+}
+
+int verb_events(Cli *cli, int argc, char **argv) {
+        _cleanup_(varlink_client_freep) VarlinkClient *client = NULL;
+        struct sigaction sa = { .sa_handler = on_signal };
+        unsigned long count = 0;
+        sigset_t stop_signals, waiting;
+        int r;
+
+        r = parse_args(cli, argc, argv, &count);
+        if (r != 0)
+                return r < 0 ? CLI_EXIT_OK : r;
+        /*
+         * SIGINT and SIGTERM stay blocked except inside the client's ppoll(),
+         * so one arriving while an event is printed still ends the next wait.
+         */
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        sigprocmask(SIG_BLOCK, &stop_signals, &waiting);
+        sigdelset(&waiting, SIGINT);
+        sigdelset(&waiting, SIGTERM);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+
+        r = varlink_client_connect(cli->socket_path, &client);
+        if (r >= 0)
+                client->wait_sigmask = &waiting;
+        if (r >= 0)
+                r = varlink_client_send(client, "io.apctl.Events.Subscribe", json_object_new_object(), true,
+                                        (int) cli->timeout_msec);
+        if (r >= 0)
+                r = follow(cli, client, count);
+        if (r > 0)
+                return r;
+        if (r < 0) {
                 if (r == -ECONNRESET)
                         return cli_fail(cli, CLI_EXIT_UNAVAILABLE, "apctld closed the event stream");
                 if (r == -ETIMEDOUT)

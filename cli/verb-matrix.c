@@ -128,6 +128,38 @@ static void print_grid(const Grid *g, const HostView *v, bool color) {
                 printf("# %zu more guests; 'apctl list --owner guest' names them\n", g->n_guests - GUEST_LETTERS);
 }
 
+/* Append v (NULL for JSON null) to array; consumes v. */
+static int append_nullable(json_object *array, json_object *v, bool want) {
+        if (want && !v)
+                return -ENOMEM;
+        if (json_object_array_add(array, v) < 0) {
+                json_object_put(v);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* {"adapter": 5, "owners": [...], "guests": [...]}: one entry per column, null where there is no queue or guest. */
+static json_object *row_json(const Grid *g, unsigned adapter) {
+        _cleanup_json_ json_object *row = json_object_new_object(), *owners = json_object_new_array(),
+                                   *guests = json_object_new_array();
+
+        if (!row || !owners || !guests)
+                return NULL;
+        AP_MASK_FOREACH(d, &g->domains) {
+                const HostQueue *q = g->cell[adapter][d];
+
+                if (append_nullable(owners, q ? json_object_new_string(host_owner_to_string(q->owner)) : NULL, q) < 0 ||
+                    append_nullable(guests, q && q->guest ? json_object_new_string(q->guest) : NULL,
+                                    q && q->guest) < 0)
+                        return NULL;
+        }
+        if (json_add_int(row, "adapter", adapter) < 0 || json_add(row, "owners", TAKE_PTR(owners)) < 0 ||
+            json_add(row, "guests", TAKE_PTR(guests)) < 0)
+                return NULL;
+        return TAKE_PTR(row);
+}
+
 static int print_json(const Grid *g, const HostView *v) {
         _cleanup_json_ json_object *root = json_object_new_object(), *domains = json_object_new_array(),
                                    *rows = json_object_new_array(), *legend = json_object_new_array();
@@ -137,54 +169,15 @@ static int print_json(const Grid *g, const HostView *v) {
         AP_MASK_FOREACH(d, &g->domains)
                 if (json_append(domains, json_object_new_int(d)) < 0)
                         return -ENOMEM;
-        for (size_t i = 0; i < v->n_cards; i++) {
-                _cleanup_json_ json_object *row = json_object_new_object(), *cells = json_object_new_array();
-                unsigned a = v->cards[i].adapter;
-
-                if (!row || !cells)
+        for (size_t i = 0; i < v->n_cards; i++)
+                if (json_append(rows, row_json(g, v->cards[i].adapter)) < 0)
                         return -ENOMEM;
-                AP_MASK_FOREACH(d, &g->domains) {
-                        const HostQueue *q = g->cell[a][d];
-                        json_object *cell = q ? json_object_new_string(host_owner_to_string(q->owner)) : NULL;
-
-                        if (q && !cell)
-                                return -ENOMEM;
-                        if (json_object_array_add(cells, cell) < 0) {
-                                json_object_put(cell);
-                                return -ENOMEM;
-                        }
-                }
-                if (json_add_int(row, "adapter", a) < 0 || json_add(row, "owners", TAKE_PTR(cells)) < 0 ||
-                    json_append(rows, TAKE_PTR(row)) < 0)
-                        return -ENOMEM;
-        }
         for (size_t i = 0; i < g->n_guests; i++) {
                 _cleanup_json_ json_object *o = json_object_new_object();
                 char sym[2] = { guest_symbol(g, g->guests[i].name, g->guests[i].running), 0 };
 
                 if (!o || json_add_string(o, "symbol", sym) < 0 || json_add_string(o, "guest", g->guests[i].name) < 0 ||
                     json_add_bool(o, "running", g->guests[i].running) < 0 || json_append(legend, TAKE_PTR(o)) < 0)
-                        return -ENOMEM;
-        }
-        /* Per-cell guest names are in `apctl list --json`; the legend names each guest once. */
-        for (size_t i = 0; i < v->n_cards; i++) {
-                json_object *row = json_object_array_get_idx(rows, i);
-                _cleanup_json_ json_object *guests = json_object_new_array();
-
-                if (!guests)
-                        return -ENOMEM;
-                AP_MASK_FOREACH(d, &g->domains) {
-                        const HostQueue *q = g->cell[v->cards[i].adapter][d];
-                        json_object *n = q && q->guest ? json_object_new_string(q->guest) : NULL;
-
-                        if (q && q->guest && !n)
-                                return -ENOMEM;
-                        if (json_object_array_add(guests, n) < 0) {
-                                json_object_put(n);
-                                return -ENOMEM;
-                        }
-                }
-                if (json_add(row, "guests", TAKE_PTR(guests)) < 0)
                         return -ENOMEM;
         }
         if (json_add(root, "domains", TAKE_PTR(domains)) < 0 || json_add(root, "rows", TAKE_PTR(rows)) < 0 ||

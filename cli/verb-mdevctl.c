@@ -68,7 +68,15 @@ static int read_text(const char *path, char **ret, size_t *ret_len) {
         return 0;
 }
 
-int verb_import_mdevctl(Cli *cli, int argc, char **argv) {
+typedef struct ImportArgs {
+        const char *path;       /* borrowed: argv */
+        const char *uuid;       /* borrowed: argv or uuid_buf */
+        const char *name;       /* borrowed: argv, or NULL for "named after the UUID" */
+        char uuid_buf[64];
+} ImportArgs;
+
+/* > 0 exit code, < 0 help printed, 0 parsed and checked. */
+static int parse_import_args(Cli *cli, int argc, char **argv, ImportArgs *a) {
         enum { ARG_UUID = CLI_ARG_VERB_BASE, ARG_NAME };
         static const struct option options[] = {
                 CLI_COMMON_OPTIONS,
@@ -76,11 +84,6 @@ int verb_import_mdevctl(Cli *cli, int argc, char **argv) {
                 { "name", required_argument, NULL, ARG_NAME },
                 {}
         };
-        _cleanup_json_ json_object *def = NULL, *params = NULL, *reply = NULL;
-        _cleanup_free_ char *text = NULL, *copy = NULL;
-        const char *uuid = NULL, *name = NULL, *path;
-        JsonError e = {};
-        size_t len;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
@@ -89,47 +92,59 @@ int verb_import_mdevctl(Cli *cli, int argc, char **argv) {
                         return CLI_EXIT_USAGE;
                 if (r > 0)
                         continue;
-                switch (c) {
-                case 'h':
+                if (c == 'h') {
                         help_import();
-                        return CLI_EXIT_OK;
-                case ARG_UUID:
-                        uuid = optarg;
-                        break;
-                case ARG_NAME:
-                        name = optarg;
-                        break;
-                default:
-                        return cli_bad_option(cli, argv);
+                        return -1;
                 }
+                if (c == ARG_UUID)
+                        a->uuid = optarg;
+                else if (c == ARG_NAME)
+                        a->name = optarg;
+                else
+                        return cli_bad_option(cli, argv);
         }
         if (optind >= argc)
                 return cli_fail(cli, CLI_EXIT_USAGE, "which file? give the mdevctl definition's path");
         if (optind + 1 < argc)
                 return cli_fail(cli, CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind + 1]);
-        path = argv[optind];
-        if (!uuid) {
-                copy = strdup(path);
-                if (!copy)
-                        return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
-                uuid = basename(copy);
-                if (!guest_uuid_is_valid(uuid))
+        a->path = argv[optind];
+        if (!a->uuid) {
+                /* mdevctl names each definition file after its mdev's UUID. */
+                const char *slash = strrchr(a->path, '/');
+                snprintf(a->uuid_buf, sizeof(a->uuid_buf), "%s", slash ? slash + 1 : a->path);
+                if (!guest_uuid_is_valid(a->uuid_buf))
                         return cli_fail(cli, CLI_EXIT_USAGE,
-                                        "'%s' is not named after a UUID as mdevctl names definitions; give --uuid", path);
-        } else if (!guest_uuid_is_valid(uuid))
-                return cli_fail(cli, CLI_EXIT_USAGE, "--uuid: '%s' is not a lower-case UUID", uuid);
-        if (name && (r = cli_check_guest_name(cli, name)) != 0)
-                return r;
-        r = read_text(path, &text, &len);
+                                        "'%s' is not named after a UUID as mdevctl names definitions; give --uuid",
+                                        a->path);
+                a->uuid = a->uuid_buf;
+        } else if (!guest_uuid_is_valid(a->uuid))
+                return cli_fail(cli, CLI_EXIT_USAGE, "--uuid: '%s' is not a lower-case UUID", a->uuid);
+        if (a->name)
+                return cli_check_guest_name(cli, a->name);
+        return 0;
+}
+
+int verb_import_mdevctl(Cli *cli, int argc, char **argv) {
+        _cleanup_json_ json_object *def = NULL, *params = NULL, *reply = NULL;
+        _cleanup_free_ char *text = NULL;
+        ImportArgs a = {};
+        JsonError e = {};
+        size_t len;
+        int r;
+
+        r = parse_import_args(cli, argc, argv, &a);
+        if (r != 0)
+                return r < 0 ? CLI_EXIT_OK : r;
+        r = read_text(a.path, &text, &len);
         if (r < 0)
                 return cli_fail(cli, r == -ENOENT ? CLI_EXIT_NOT_FOUND : r == -ENOMEM ? CLI_EXIT_FAILURE : CLI_EXIT_USAGE,
-                                "cannot read %s: %s", path,
+                                "cannot read %s: %s", a.path,
                                 r == -EFBIG ? "larger than 1 MiB" : r == -EISDIR ? "not a regular file" : strerror(-r));
         if (json_parse_limited(text, len, 8, &def, &e) < 0)
-                return cli_fail(cli, CLI_EXIT_USAGE, "%s is not JSON: %s", path, e.message);
+                return cli_fail(cli, CLI_EXIT_USAGE, "%s is not JSON: %s", a.path, e.message);
         params = json_object_new_object();
-        if (!params || json_add_string(params, "uuid", uuid) < 0 || (name && json_add_string(params, "name", name) < 0) ||
-            json_add(params, "mdevctl", TAKE_PTR(def)) < 0)
+        if (!params || json_add_string(params, "uuid", a.uuid) < 0 ||
+            (a.name && json_add_string(params, "name", a.name) < 0) || json_add(params, "mdevctl", TAKE_PTR(def)) < 0)
                 return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
         r = cli_call(cli, "io.apctl.Guest.Import", TAKE_PTR(params), &reply);
         if (r != CLI_EXIT_OK)
@@ -170,7 +185,14 @@ fail:
         return r;
 }
 
-int verb_export_mdevctl(Cli *cli, int argc, char **argv) {
+typedef struct ExportArgs {
+        const char *name;       /* borrowed: argv */
+        const char *output;     /* borrowed: argv, or NULL */
+        bool install;
+} ExportArgs;
+
+/* > 0 exit code, < 0 help printed, 0 parsed and checked. */
+static int parse_export_args(Cli *cli, int argc, char **argv, ExportArgs *a) {
         enum { ARG_INSTALL = CLI_ARG_VERB_BASE };
         static const struct option options[] = {
                 CLI_COMMON_OPTIONS,
@@ -178,11 +200,6 @@ int verb_export_mdevctl(Cli *cli, int argc, char **argv) {
                 { "install", no_argument, NULL, ARG_INSTALL },
                 {}
         };
-        _cleanup_json_ json_object *params = NULL, *reply = NULL;
-        _cleanup_free_ char *text = NULL;
-        const char *output = NULL, *target;
-        json_object *def, *where;
-        bool install = false;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "ho:", options, NULL)) >= 0) {
@@ -191,31 +208,40 @@ int verb_export_mdevctl(Cli *cli, int argc, char **argv) {
                         return CLI_EXIT_USAGE;
                 if (r > 0)
                         continue;
-                switch (c) {
-                case 'h':
+                if (c == 'h') {
                         help_export();
-                        return CLI_EXIT_OK;
-                case 'o':
-                        output = optarg;
-                        break;
-                case ARG_INSTALL:
-                        install = true;
-                        break;
-                default:
-                        return cli_bad_option(cli, argv);
+                        return -1;
                 }
+                if (c == 'o')
+                        a->output = optarg;
+                else if (c == ARG_INSTALL)
+                        a->install = true;
+                else
+                        return cli_bad_option(cli, argv);
         }
         if (optind >= argc)
                 return cli_fail(cli, CLI_EXIT_USAGE, "which guest? give its name");
         if (optind + 1 < argc)
                 return cli_fail(cli, CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind + 1]);
-        if (output && install)
+        if (a->output && a->install)
                 return cli_fail(cli, CLI_EXIT_USAGE, "give --output or --install, not both");
-        r = cli_check_guest_name(cli, argv[optind]);
+        a->name = argv[optind];
+        return cli_check_guest_name(cli, a->name);
+}
+
+int verb_export_mdevctl(Cli *cli, int argc, char **argv) {
+        _cleanup_json_ json_object *params = NULL, *reply = NULL;
+        _cleanup_free_ char *text = NULL;
+        ExportArgs a = {};
+        const char *target;
+        json_object *def, *where;
+        int r;
+
+        r = parse_export_args(cli, argc, argv, &a);
         if (r != 0)
-                return r;
+                return r < 0 ? CLI_EXIT_OK : r;
         params = json_object_new_object();
-        if (!params || json_add_string(params, "name", argv[optind]) < 0)
+        if (!params || json_add_string(params, "name", a.name) < 0)
                 return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
         r = cli_call(cli, "io.apctl.Guest.Export", TAKE_PTR(params), &reply);
         if (r != CLI_EXIT_OK)
@@ -223,16 +249,16 @@ int verb_export_mdevctl(Cli *cli, int argc, char **argv) {
         if (!json_object_object_get_ex(reply, "mdevctl", &def) || !json_object_is_type(def, json_type_object) ||
             !json_object_object_get_ex(reply, "path", &where) || !json_object_is_type(where, json_type_string))
                 return cli_fail(cli, CLI_EXIT_UNAVAILABLE, "apctld's Guest.Export reply is not as apctl expects");
-        if (cli->json && !output && !install)
+        if (cli->json && !a.output && !a.install)
                 return cli_print_json(reply);
         if (asprintf(&text, "%s\n", json_object_to_json_string_ext(def, JSON_C_TO_STRING_PRETTY |
                                                                                 JSON_C_TO_STRING_SPACED)) < 0)
                 return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
-        if (!output && !install) {
+        if (!a.output && !a.install) {
                 fputs(text, stdout);
                 return CLI_EXIT_OK;
         }
-        target = output ?: json_object_get_string(where);
+        target = a.output ?: json_object_get_string(where);
         r = write_atomic(target, text);
         if (r < 0)
                 return cli_fail(cli, r == -ENOENT ? CLI_EXIT_NOT_FOUND : r == -EACCES || r == -EPERM ? CLI_EXIT_DENIED :
