@@ -118,7 +118,7 @@ unload_apctl_modules() {
 		_apctl_left=
 		for _apctl_m in $_apctl_loaded; do
 			if [ -n "$(ls "/sys/module/$_apctl_m/holders" 2>/dev/null)" ] ||
-			   ! rmmod "$_apctl_m" 2>/tmp/.apctl-rmmod.err; then
+			   ! rmmod "$_apctl_m" 2>"/tmp/.apctl-rmmod.$_apctl_m"; then
 				_apctl_left="$_apctl_left $_apctl_m"
 			fi
 		done
@@ -130,7 +130,7 @@ unload_apctl_modules() {
 		for _apctl_m in $_apctl_loaded; do
 			echo "APCTL-UNLOAD-FAIL $_apctl_m refcnt=$(cat "/sys/module/$_apctl_m/refcnt" 2>/dev/null)" \
 				"holders=$(ls "/sys/module/$_apctl_m/holders" 2>/dev/null | tr '\n' ' ')" \
-				"$(cat /tmp/.apctl-rmmod.err 2>/dev/null)"
+				"$(cat "/tmp/.apctl-rmmod.$_apctl_m" 2>/dev/null)"
 		done
 	fi
 	return 1
