@@ -50,6 +50,7 @@ int main(int argc, char *argv[]) {
         int c, r;
 
         setlocale(LC_ALL, "");
+        argv[0] = (char *) "apctl";     /* getopt's messages name the command, not its path */
         /* '+': stop at the verb, whose own options may share letters with ours. */
         while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0) {
                 r = cli_common_option(&cli, c, optarg);
@@ -78,6 +79,8 @@ int main(int argc, char *argv[]) {
                         int vargc = argc - optind;
 
                         cli.verb_name = verb_table[i].name;
+                        snprintf(cli.prog, sizeof(cli.prog), "apctl %s", cli.verb_name);
+                        vargv[0] = cli.prog;
                         optind = 0;     /* each verb runs getopt from scratch */
                         r = verb_table[i].run(&cli, vargc, vargv);
                         if (fflush(stdout) != 0 && r == CLI_EXIT_OK)

@@ -64,7 +64,7 @@ int cli_common_option(Cli *cli, int c, const char *arg) {
 
 int cli_bad_option(const Cli *cli, char **argv) {
         /* getopt already said what was wrong; point at the help. */
-        fprintf(stderr, "Try 'apctl %s --help'.\n", cli->verb_name ?: "");
+        fprintf(stderr, "Try 'apctl%s%s --help'.\n", cli->verb_name ? " " : "", cli->verb_name ?: "");
         return CLI_EXIT_USAGE;
 }
 
@@ -201,6 +201,8 @@ int cli_dispatch_subverb(Cli *cli, int argc, char **argv, const Verb *table, siz
                 if (streq(table[i].name, argv[1])) {
                         snprintf(cli->verb_buf, sizeof(cli->verb_buf), "%s %s", verb, table[i].name);
                         cli->verb_name = cli->verb_buf;
+                        snprintf(cli->prog, sizeof(cli->prog), "apctl %s", cli->verb_buf);
+                        argv[1] = cli->prog;
                         optind = 0;
                         return table[i].run(cli, argc - 1, argv + 1);
                 }

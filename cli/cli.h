@@ -42,6 +42,7 @@ typedef struct Cli {
         CliColor color;
         const char *verb_name;          /* borrowed: for messages, "guest define" (may point to verb_buf) */
         char verb_buf[64];
+        char prog[80];                  /* "apctl guest define": argv[0] for getopt's messages */
 } Cli;
 
 typedef struct Verb {
