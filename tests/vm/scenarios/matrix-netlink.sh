@@ -1,0 +1,93 @@
+# vfio_ap_sim's generic netlink family (kernel/README.md): the dump of
+# every mdev in one exchange, strict validation of requests, and the
+# multicast events for guest configuration changes, queue resets (done and
+# failed), in_use refusals and host configuration changes, read with the
+# matrix-nl helper (a plain netlink socket, as libnl would use it).
+M=/sys/devices/vfio_ap/matrix
+T=$M/mdev_supported_types/vfio_ap-passthrough
+C=/sys/kernel/debug/vfio_ap_sim
+APSIM=/sys/kernel/debug/apsim/control
+U1=11111111-1111-4111-8111-111111111111
+U2=22222222-2222-4222-8222-222222222222
+Z=0x0000000000000000000000000000000000000000000000000000000000000000
+A4=0x0800000000000000000000000000000000000000000000000000000000000000
+A0=0x8000000000000000000000000000000000000000000000000000000000000000
+A04=0x8800000000000000000000000000000000000000000000000000000000000000
+
+lines_at_least() { [ "$(wc -l < "$1")" -ge "$2" ]; }
+# listen N: start a listener for the next N events into /tmp/ev, wait until
+# it is subscribed.
+listen() {
+	rm -f /tmp/ev
+	matrix-nl listen "$1" 30 > /tmp/ev &
+	listener=$!
+	wait_for 10 grep -qx ready /tmp/ev
+}
+# got_events: wait for the listener (not in a subshell: it is our child),
+# then $ev is what it got after "ready".
+got_events() {
+	wait $listener || fail "listener: $(cat /tmp/ev)"
+	ev=$(sed 1d /tmp/ev)
+}
+
+load_apctl_modules
+expect_write_ok /sys/bus/ap/apmask "-4"
+expect_write_ok /sys/bus/ap/aqmask "-4"
+wait_for 10 test -e /sys/bus/ap/drivers/vfio_ap/04.0004
+expect_write_ok $T/create $U1
+expect_write_ok $T/create $U2
+expect_write_ok $M/$U1/assign_adapter 4
+expect_write_ok $M/$U1/assign_domain 4
+
+note "dump: every mdev in one exchange, or one by uuid"
+expect_eq "$(matrix-nl dump | sort)" "mdev $U1 $A4,$A4,$Z $A4,$A4,$Z
+mdev $U2 $Z,$Z,$Z $Z,$Z,$Z" "dump"
+expect_eq "$(matrix-nl dump $U2)" "mdev $U2 $Z,$Z,$Z $Z,$Z,$Z" "dump of one mdev"
+
+note "strict validation"
+expect_eq "$(matrix-nl bad-attr || true)" "error EINVAL" "unknown attribute"
+expect_eq "$(matrix-nl bad-uuid || true)" "error EINVAL" "malformed uuid"
+expect_eq "$(matrix-nl no-dump || true)" "error EOPNOTSUPP" "GET_MDEV without dump"
+
+note "guest configuration events; the dump shows the attached guest"
+expect_write_ok $C/guest_create g1
+listen 1
+expect_write_ok $C/guests/g1/attach $U1
+got_events
+expect_eq "$ev" "guest-config $U1 g1 $A4,$A4,$Z" "attach event"
+expect_eq "$(matrix-nl dump $U1)" "mdev $U1 $A4,$A4,$Z $A4,$A4,$Z g1 $A4,$A4,$Z" "dump with guest"
+
+note "hot unplug and the reset that follows"
+listen 2
+expect_write_ok $M/$U1/unassign_domain 4
+got_events
+expect_eq "$ev" "guest-config $U1 g1 $A4,$Z,$Z
+reset-done 04.0004 0" "unassign events"
+
+note "a failed reset"
+expect_write_ok $M/$U1/assign_domain 4
+expect_write_ok $APSIM "reset-fail 04.0004 0x06"
+listen 2
+expect_write_ok $M/$U1/unassign_domain 4
+got_events
+expect_eq "$ev" "guest-config $U1 g1 $A4,$Z,$Z
+reset-failed 04.0004 6" "failed reset events"
+expect_write_ok $APSIM "reset-fail 04.0004 0"
+
+note "in_use refusal"
+expect_write_ok $M/$U1/assign_domain 0
+listen 1
+expect_write_err EBUSY /sys/bus/ap/apmask "+4"
+got_events
+expect_eq "$ev" "in-use $U1 04.0000" "in_use event"
+
+note "host configuration change"
+listen 1
+expect_write_ok $APSIM "remove-adapter 7"
+expect_write_ok /sys/bus/ap/scans 1
+got_events
+case $ev in
+"host-config 0xfe"*) ;;
+*) fail "host config event: got '$ev'" ;;
+esac
+expect_write_ok $C/guests/g1/detach 1
