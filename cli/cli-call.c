@@ -27,7 +27,7 @@ static const struct {
         { APCTL_ERROR_GUEST_EXISTS,          CLI_EXIT_CONFLICT,    "pick another name, or change the guest with 'apctl guest modify'" },
         { APCTL_ERROR_GUEST_RUNNING,         CLI_EXIT_CONFLICT,    NULL },
         { APCTL_ERROR_GUEST_NOT_RUNNING,     CLI_EXIT_CONFLICT,    "start it with 'apctl guest start'" },
-        { APCTL_ERROR_CONFLICT,              CLI_EXIT_CONFLICT,    "'apctl matrix' shows who owns each APQN" },
+        { APCTL_ERROR_CONFLICT,              CLI_EXIT_CONFLICT,    "detach it from its guest first ('apctl guest detach'), or pick a free one: 'apctl matrix' shows who owns each APQN" },
         { APCTL_ERROR_RESERVED_BY_HOST,      CLI_EXIT_CONFLICT,    "release it from the host first with 'apctl host release'" },
         { APCTL_ERROR_UNSUPPORTED_CARD,      CLI_EXIT_CONFLICT,    "pick a CEX4 or newer adapter; 'apctl list' shows the types" },
         { APCTL_ERROR_POLICY_DENIED,         CLI_EXIT_DENIED,      "'apctl policy show' prints the rules in force" },
