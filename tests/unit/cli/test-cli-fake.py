@@ -11,6 +11,7 @@ APCTL_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing.
 """
 import difflib
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,28 @@ def run(sock, *args, env_extra=None):
     env.update(env_extra or {})
     p = subprocess.run([APCTL, *args], env=env, capture_output=True, text=True, timeout=30)
     return p.returncode, p.stdout, p.stderr
+
+
+def run_on_tty(sock, *args, env_extra=None):
+    """stdout of apctl when stdout is a terminal (a pty)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "APCTL_SOCKET")}
+    env.update({"APCTL_SOCKET": sock, "TERM": "xterm", "LC_ALL": "C"})
+    env.update(env_extra or {})
+    master, slave = pty.openpty()
+    p = subprocess.Popen([APCTL, *args], env=env, stdout=slave, stderr=subprocess.DEVNULL)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:         # EIO: the child closed its side
+            break
+        if not data:
+            break
+        out += data
+    os.close(master)
+    p.wait(timeout=30)
+    return out.decode().replace("\r\n", "\n")
 
 
 def golden(name, text):
@@ -85,6 +108,10 @@ def test_golden(d, sock):
     # Not a terminal (captured), so auto means plain: no escape sequences.
     rc, out, _ = run(sock, "matrix")
     check("\033[" not in out, "matrix --color=auto is plain when stdout is not a terminal")
+    tty_out = run_on_tty(sock, "matrix")
+    check("\033[32mB" in tty_out, "matrix --color=auto colors on a terminal", repr(tty_out))
+    tty_out = run_on_tty(sock, "matrix", env_extra={"NO_COLOR": "1"})
+    check("\033[" not in tty_out and "05  HBBB" in tty_out, "NO_COLOR turns color off on a terminal", repr(tty_out))
 
 
 def test_parameters(d, sock):
