@@ -104,6 +104,49 @@ static int permissions_check(const struct stat *st, const char *path, const Poli
         return 0;
 }
 
+/*
+ * Whoever can rename an ancestor of the policy directory can swap in a
+ * directory of their own, so every ancestor must be owned by root (or the
+ * expected owner) and writable by nobody else, unless it is sticky like
+ * /tmp, where others cannot rename what is not theirs.
+ */
+static int ancestors_check(const char *dir, const PolicyLoadOptions *opts, PolicyError *error) {
+        _cleanup_free_ char *path = NULL;
+        char *slash;
+
+        if (opts->owner_uid == POLICY_OWNER_ANY)
+                return 0;
+        path = realpath(dir, NULL);
+        if (!path)
+                return policy_error_set(error, negative_errno(), dir, 0, POLICY_ERROR_IO, "cannot resolve: %m");
+
+        while ((slash = strrchr(path, '/'))) {
+                struct stat st;
+
+                if (slash == path)
+                        slash[1] = '\0';     /* the root directory itself */
+                else
+                        *slash = '\0';
+                if (stat(path, &st) < 0)
+                        return policy_error_set(error, negative_errno(), path, 0, POLICY_ERROR_IO,
+                                                "cannot stat: %m");
+                if (st.st_uid != 0 && st.st_uid != opts->owner_uid)
+                        return policy_error_set(error, -EPERM, path, 0, POLICY_ERROR_NOT_OWNER,
+                                                "owned by uid %u, so it could replace the policy directory %s; "
+                                                "refusing to use it",
+                                                (unsigned) st.st_uid, dir);
+                if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+                        return policy_error_set(error, -EPERM, path, 0, POLICY_ERROR_WRITABLE,
+                                                "writable by %s (mode %04o), so the policy directory %s could be "
+                                                "replaced; refusing to use it",
+                                                (st.st_mode & S_IWOTH) ? "others" : "its group",
+                                                (unsigned) (st.st_mode & 07777), dir);
+                if (slash == path)
+                        break;
+        }
+        return 0;
+}
+
 /* Read a whole policy file through an fd already opened without following links. */
 static int file_read(int fd, const char *path, const PolicyLoadOptions *opts, char **ret, size_t *ret_size,
                      PolicyError *error) {
@@ -291,6 +334,9 @@ _public_ int policy_load_directory(const char *dir, const PolicyLoadOptions *opt
         if (fstat(dirfd, &st) < 0)
                 return policy_error_set(error, negative_errno(), dir, 0, POLICY_ERROR_IO, "cannot stat: %m");
         r = permissions_check(&st, dir, opts, error);
+        if (r < 0)
+                return r;
+        r = ancestors_check(dir, opts, error);
         if (r < 0)
                 return r;
 

@@ -333,6 +333,24 @@ static void test_permissions(void) {
         refuse_dir(dir, &o, exp);
         REQUIRE(chmod(dir, 0755) == 0);
 
+        /* An ancestor that others may write to could swap the whole directory; a sticky one cannot. */
+        {
+                _cleanup_free_ char *parent = test_path(dir, "etc"), *policy_dir = test_path(parent, "policy.d"),
+                                    *real = NULL, *file = test_path(policy_dir, "10-site.conf");
+
+                REQUIRE(mkdir(parent, 0755) == 0 && chmod(parent, 0775) == 0 && mkdir(policy_dir, 0755) == 0);
+                test_write_file(file, 0644, text, strlen(text));
+                real = realpath(parent, NULL);
+                REQUIRE(real);
+                free(exp);
+                REQUIRE(asprintf(&exp, "%s: writable by its group (mode 0775), so the policy directory %s could "
+                                 "be replaced; refusing to use it", real, policy_dir) > 0);
+                refuse_dir(policy_dir, &o, exp);
+                REQUIRE(chmod(parent, 01777) == 0);
+                accept_dir(policy_dir, &o);
+                test_rm_rf(parent);
+        }
+
         REQUIRE(mkdir(sub, 0755) == 0);
         refuse_dir(dir, &o, "20-dir.conf: not a regular file; refusing to use it");
         REQUIRE(rmdir(sub) == 0);
