@@ -16,6 +16,7 @@
 #include "reconcile.h"
 #include "server.h"
 #include "transaction.h"
+#include "netlink-watch.h"
 #include "udev-watch.h"
 #include "varlink-protocol.h"
 #include "worker.h"
@@ -74,6 +75,7 @@ Manager *manager_free(Manager *m) {
         free(m->load_waiters);
         m->server = server_free(m->server);
         m->udev = udev_watch_free(m->udev);
+        m->netlink = netlink_watch_free(m->netlink);
         sd_event_source_disable_unref(m->worker_source);
         sd_event_source_disable_unref(m->resync_source);
         sd_event_source_disable_unref(m->reconcile_source);
@@ -367,6 +369,10 @@ int manager_start(Manager *m, int listen_fd) {
                 r = udev_watch_new(m, &m->udev);
                 if (r < 0)
                         return log_error_errno(r, "Failed to watch uevents");
+                /* Same switch: tests and fake kernels watch neither. */
+                r = netlink_watch_new(m, &m->netlink);
+                if (r < 0)
+                        log_warning("Not watching the vfio_ap_sim netlink family: %s", strerror(-r));
         }
         reconcile_run(m, false);
         manager_update_status(m);

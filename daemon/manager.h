@@ -20,6 +20,7 @@ typedef struct Server Server;
 typedef struct Call Call;
 typedef struct Transaction Transaction;
 typedef struct UdevWatch UdevWatch;
+typedef struct NetlinkWatch NetlinkWatch;
 typedef struct WorkerJob WorkerJob;
 
 typedef struct ManagerConfig {
@@ -48,6 +49,7 @@ typedef struct Manager {
         PolicyHook policy;
         Server *server;                 /* owned */
         UdevWatch *udev;                /* owned */
+        NetlinkWatch *netlink;          /* owned; NULL when the kernel has no vfio_ap_sim family */
 
         Transaction *txn;               /* owned: the transaction in flight, or NULL */
         Call **queued;                  /* owned array of owned calls waiting for txn */
