@@ -386,6 +386,7 @@ int kernel_fake_new(KernelBackend **ret) {
         pthread_mutex_init(&f->lock, NULL);
         pthread_cond_init(&f->released_cond, NULL);
         /* A z15-like host with APXA: all ids usable, everything with the host at boot. */
+        f->st.bus_present = true;
         f->st.max_adapter = AP_ID_MAX;
         f->st.max_domain = AP_ID_MAX;
         f->st.qci_supported = true;

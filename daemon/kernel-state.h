@@ -70,6 +70,7 @@ typedef struct MdevState {
 } MdevState;
 
 typedef struct KernelState {
+        bool bus_present;       /* /sys/bus/ap exists (the AP bus is loaded) */
         ApMask apmask;
         ApMask aqmask;
         ApConfig qci;           /* host configuration (ap_*_mask) */

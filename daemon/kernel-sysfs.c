@@ -284,6 +284,14 @@ static int sysfs_load(KernelBackend *b, KernelState *ret) {
         KernelState s = {};
         int r;
 
+        /* No AP bus (module not loaded yet): an empty host; its uevents bring us back. */
+        if (access(k->bus, F_OK) < 0) {
+                if (errno != ENOENT)
+                        return negative_errno();
+                *ret = s;
+                return 0;
+        }
+        s.bus_present = true;
         r = load_bus_attrs(k, &s);
         if (r >= 0)
                 r = load_devices(k, &s);

@@ -335,7 +335,7 @@ int manager_start(Manager *m, int listen_fd) {
         r = m->backend->ops->load(m->backend, &m->kernel);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the kernel's AP state (%s backend)", m->backend->ops->name);
-        if (!m->desired.host_known) {
+        if (!m->desired.host_known && m->kernel.bus_present) {
                 /* First start: the host keeps what the kernel gives it today; nothing moves. */
                 m->desired.host_known = true;
                 m->desired.host_apm = m->kernel.apmask;

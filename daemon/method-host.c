@@ -72,6 +72,7 @@ int method_host_list(Manager *m, Call *c) {
             json_add(p, "bindings", TAKE_PTR(bindings)) < 0 ||
             json_add_int(p, "max_adapter", m->kernel.max_adapter) < 0 ||
             json_add_int(p, "max_domain", m->kernel.max_domain) < 0 ||
+            json_add_bool(p, "ap_bus", m->kernel.bus_present) < 0 ||
             json_add_bool(p, "vfio_ap", m->kernel.matrix_present) < 0 ||
             json_add_bool(p, "ap_config", m->kernel.ap_config_supported) < 0)
                 goto oom;
@@ -101,6 +102,8 @@ static int host_change(Manager *m, Call *c, bool reserve) {
 
         if (call_dispatch_parameters(c, host_fields, &p) < 0)
                 return -EINVAL;
+        if (!m->kernel.bus_present)
+                return call_error(c, APCTL_ERROR_NO_SUCH_DEVICE, ENODEV, "the AP bus is not loaded (no /sys/bus/ap)");
         if (ap_mask_is_empty(&p.adapters) && ap_mask_is_empty(&p.domains))
                 return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL,
                                   "give at least one of 'adapters' and 'domains'");

@@ -74,8 +74,10 @@ static json_object *compute_drift(Manager *m) {
                 return NULL;
         for (size_t i = 0; i < m->desired.n_guests; i++)
                 guest_drift(m, &m->desired.guests[i], list);
-        if (!ap_mask_equal(&m->kernel.apmask, &m->desired.host_apm) ||
-            !ap_mask_equal(&m->kernel.aqmask, &m->desired.host_aqm))
+        if (!m->kernel.bus_present)
+                (void) drift_add(list, "no-ap-bus", NULL, "the AP bus is not loaded (no /sys/bus/ap)", NULL);
+        else if (m->desired.host_known && (!ap_mask_equal(&m->kernel.apmask, &m->desired.host_apm) ||
+                                           !ap_mask_equal(&m->kernel.aqmask, &m->desired.host_aqm)))
                 (void) drift_add(list, "host-masks", NULL, "apmask/aqmask differ from the host reservation", NULL);
         for (size_t i = 0; i < m->kernel.n_mdevs; i++)
                 if (!desired_state_find_guest_by_uuid(&m->desired, m->kernel.mdevs[i].uuid)) {
@@ -129,6 +131,18 @@ static int start_internal(Manager *m, const char *method, TransactionSpec *spec)
 static bool try_host(Manager *m) {
         TransactionSpec spec;
         ValidationError ve = {};
+
+        if (!m->kernel.bus_present)
+                return false;
+        if (!m->desired.host_known) {
+                /* The bus appeared after apctld started on a fresh state: take its masks over as they are. */
+                if (spec_init(m, "reconcile: take over host masks", &spec) < 0)
+                        return false;
+                spec.next.host_known = true;
+                spec.next.host_apm = m->kernel.apmask;
+                spec.next.host_aqm = m->kernel.aqmask;
+                return start_internal(m, "io.apctl.Reconcile", &spec) >= 0;
+        }
 
         if (ap_mask_equal(&m->kernel.apmask, &m->desired.host_apm) &&
             ap_mask_equal(&m->kernel.aqmask, &m->desired.host_aqm))

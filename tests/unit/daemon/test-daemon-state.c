@@ -59,11 +59,17 @@ static char *get(const char *rel) {
         return text;
 }
 
+static void populate_tree(bool ap_config);
+
 static void build_tree(bool ap_config) {
         snprintf(root, sizeof(root), "/tmp/apctld-sysfs.XXXXXX");
         if (!mkdtemp(root))
                 return;
-        put("bus/ap/apmask", "0xf9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\n");
+        populate_tree(ap_config);
+}
+
+/* The files of a small host below root: two cards, an mdev. */
+static void populate_tree(bool ap_config) {        put("bus/ap/apmask", "0xf9ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\n");
         put("bus/ap/aqmask", "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\n");
         put("bus/ap/ap_adapter_mask", "0x0600000000000000000000000000000000000000000000000000000000000000\n");
         put("bus/ap/ap_usage_domain_mask", "0xffff000000000000000000000000000000000000000000000000000000000000\n");
@@ -226,6 +232,54 @@ static void test_sysfs_partial_guest_matrix(void) {
         tap_case_end("a page-full guest_matrix is parsed up to its last whole line and marked partial");
 }
 
+static void test_bus_appears_later(void) {
+        TestEnv env = {};
+        TestClient c;
+        ManagerConfig config;
+        KernelBackend *b = NULL;
+        json_object *r;
+        char state[80], sock[96];
+
+        /* apctld on a host whose AP bus module is not loaded yet. */
+        snprintf(root, sizeof(root), "/tmp/apctld-sysfs.XXXXXX");
+        CHECK(mkdtemp(root) != NULL);
+        snprintf(env.dir, sizeof(env.dir), "%s", root);
+        snprintf(state, sizeof(state), "%s/state", root);
+        snprintf(env.state_dir, sizeof(env.state_dir), "%s", state);
+        snprintf(sock, sizeof(sock), "%s/sock", root);
+        CHECK(sd_event_new(&env.event) >= 0);
+        CHECK(kernel_sysfs_new(root, &b) >= 0);
+        manager_config_init(&config);
+        config.state_dir = strdup(state);
+        config.socket_path = strdup(sock);
+        config.use_udev = false;
+        config.admin_uid = 4242;
+        CHECK(manager_new(env.event, b, &config, &env.m) >= 0);
+        CHECK(manager_start(env.m, -1) >= 0);
+        CHECK(test_client_connect(&env, 4242, &c) >= 0);
+        r = test_call(&env, &c, "io.apctl.Status", NULL);
+        CHECK(r && strstr(json_object_to_json_string(reply_params(r)), "no-ap-bus"));
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Host.Release", "{\"adapters\":[5]}");
+        CHECK_ERROR(r, "io.apctl.NoSuchDevice");
+        json_object_put(r);
+
+        /* The bus appears (its uevents would trigger this; here Reconcile re-reads). */
+        populate_tree(true);
+        r = test_call(&env, &c, "io.apctl.Reconcile", NULL);
+        CHECK_OK(r);
+        json_object_put(r);
+        test_env_settle(&env);
+        CHECK(env.m->kernel.bus_present && env.m->kernel.n_cards == 2);
+        CHECK(env.m->desired.host_known && ap_mask_test(&env.m->desired.host_apm, 7));
+        CHECK(!ap_mask_test(&env.m->desired.host_apm, 5));
+        test_client_close(&c);
+        env.m = manager_free(env.m);
+        env.event = sd_event_unref(env.event);
+        drop_tree();
+        tap_case_end("without an AP bus apctld starts, says so, and takes the masks over when the bus appears");
+}
+
 static void write_state(TestEnv *env, const char *text) {
         CHECK(write_file_atomic(env->state_dir, "state.json", text, strlen(text), 0600) >= 0);
 }
@@ -279,5 +333,6 @@ int main(void) {
         test_sysfs_writes();
         test_sysfs_partial_guest_matrix();
         test_state_files();
+        test_bus_appears_later();
         return tap_finish();
 }
