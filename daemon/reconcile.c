@@ -174,6 +174,9 @@ static bool try_autostart(Manager *m) {
                 /* Once per run: a guest stopped on purpose is not started again behind the admin's back. */
                 if (json_object_object_get_ex(m->autostart_tried, g->name, NULL))
                         continue;
+                /* Not tried yet, only deferred: vfio_ap or its bindings may still come. */
+                if (!m->kernel.matrix_present)
+                        continue;
                 if (!m->kernel.bindings_complete) {
                         waiting = true;
                         continue;

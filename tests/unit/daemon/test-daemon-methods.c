@@ -298,8 +298,19 @@ static void test_autostart_waits_for_bindings(void) {
         test_env_settle(&env);
         CHECK(env.m->rescan_requested);
         CHECK(fake_mdev(&env, "11111111-2222-4333-8444-555555555555", &md));
+
+        /* vfio_ap not loaded at start: autostart waits for it instead of failing once for good. */
+        CHECK(env.fake->ops->mdev_remove(env.fake, "11111111-2222-4333-8444-555555555555") >= 0);
+        kernel_fake_set_matrix_present(env.fake, false);
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        test_env_settle(&env);
+        CHECK(!fake_mdev(&env, "11111111-2222-4333-8444-555555555555", &md));
+        kernel_fake_set_matrix_present(env.fake, true);
+        CHECK(manager_resync(env.m) >= 0);      /* what the matrix device's uevent triggers */
+        test_env_settle(&env);
+        CHECK(fake_mdev(&env, "11111111-2222-4333-8444-555555555555", &md));
         test_env_done(&env);
-        tap_case_end("autostart waits for bindings complete and forces a scan to get there");
+        tap_case_end("autostart waits for vfio_ap and bindings complete, forcing a scan to get there");
 }
 
 static void test_mdevctl_import_export(void) {
