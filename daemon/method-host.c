@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* io.apctl.Host.*: the host's cards and queues with their owners, and the host reservation. */
 #include <errno.h>
+#include <malloc.h>
 #include <string.h>
 
 #include "json-ap.h"
@@ -52,6 +53,7 @@ int method_host_list(Manager *m, Call *c) {
         _cleanup_json_ json_object *p = json_object_new_object(), *cards = json_object_new_array();
         _cleanup_json_ json_object *reservation = json_object_new_object(), *bindings = json_object_new_object();
         size_t qi = 0;
+        int r;
 
         if (call_dispatch_parameters(c, fields, NULL) < 0)
                 return -EINVAL;
@@ -76,7 +78,11 @@ int method_host_list(Manager *m, Call *c) {
             json_add_bool(p, "vfio_ap", m->kernel.matrix_present) < 0 ||
             json_add_bool(p, "ap_config", m->kernel.ap_config_supported) < 0)
                 goto oom;
-        return call_reply(c, TAKE_PTR(p));
+        r = call_reply(c, TAKE_PTR(p));
+        /* The listing of a z16 is a few MiB of short-lived JSON objects: give the pages back. */
+        if (m->kernel.n_queues > 1024)
+                malloc_trim(0);
+        return r;
 oom:
         return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
 }

@@ -153,6 +153,12 @@ int varlink_writer_flush(VarlinkWriter *w, int fd) {
                 w->sent += n;
         }
         w->sent = w->size = 0;
+        /* One big reply (a host listing) should not pin its buffer for the connection's life. */
+        if (w->allocated > VARLINK_MESSAGE_MAX) {
+                free(w->buf);
+                w->buf = NULL;
+                w->allocated = 0;
+        }
         return 1;
 }
 
