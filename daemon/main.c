@@ -199,12 +199,17 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                 a->config.socket_path = strdup(APCTL_RUNDIR "/apctld.sock");
         if (!a->config.state_dir || !a->config.socket_path)
                 return log_error_errno(ENOMEM, "Out of memory");
+#ifdef APCTLD_FAKE_KERNEL
         {
-                /* Test hook for the VM crash scenarios: SIGKILL ourselves after step N of a transaction. */
+                /*
+                 * Test build only (apctld-test, which also drives real sysfs): for the
+                 * VM crash scenarios, SIGKILL ourselves after step N of a transaction.
+                 */
                 const char *kill_at = getenv("APCTLD_TEST_KILL_AFTER_STEP");
                 if (kill_at && parse_uint(kill_at, 100000, &v) >= 0)
                         a->config.test_kill_after_step = v;
         }
+#endif
         return 1;
 }
 

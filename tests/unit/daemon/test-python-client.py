@@ -4,7 +4,8 @@
 A client written with nothing but the Python standard library (socket +
 json): proves the apctld protocol is usable without apctl's own code.
 Starts the test build of apctld (fake kernel) and waits for its READY=1
-on a private NOTIFY_SOCKET, then drives the API over the Unix socket.
+on a private NOTIFY_SOCKET, then drives the API over the Unix socket; and
+checks the SIGKILL test hook leaves a journal the next start resolves.
 """
 import json
 import os
@@ -71,32 +72,73 @@ def expect_error(reply, name, what):
           and reply["parameters"].get("message"), f"{what}: expected {name}, got {reply}")
 
 
-def main():
-    daemon = sys.argv[1]
-    tmp = tempfile.mkdtemp(prefix="apctld-py.")
+def start_daemon(daemon, tmp, extra_env=None):
+    """Start apctld-test and wait for its READY=1."""
     sock_path = os.path.join(tmp, "apctld.sock")
     notify_path = os.path.join(tmp, "notify")
+    if os.path.exists(notify_path):
+        os.unlink(notify_path)
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(notify_path)
-    env = dict(os.environ, NOTIFY_SOCKET=notify_path)
+    env = dict(os.environ, NOTIFY_SOCKET=notify_path, **(extra_env or {}))
     proc = subprocess.Popen([daemon, "--fake-kernel=5:13:0-15,6:12:0-15", "--socket", sock_path,
                              "--state-dir", os.path.join(tmp, "state"), "--log-target=stderr",
                              f"--admin-uid={os.getuid()}"], env=env)
+    ready = False
+    while not ready:
+        r, _, _ = select.select([notify], [], [], TIMEOUT)
+        if not r:
+            proc.kill()
+            raise TimeoutError("apctld did not send READY=1")
+        ready = b"READY=1" in notify.recv(4096)
+    notify.close()
+    return proc, sock_path
+
+
+def kill_hook(daemon):
+    """The SIGKILL test hook dies mid-transaction; the next start resolves the journal."""
+    tmp = tempfile.mkdtemp(prefix="apctld-py-kill.")
     try:
-        # Wait for READY=1: the socket is listening once it arrives.
-        ready = False
-        while not ready:
-            r, _, _ = select.select([notify], [], [], TIMEOUT)
-            if not r:
-                raise TimeoutError("apctld did not send READY=1")
-            ready = b"READY=1" in notify.recv(4096)
-        # Later STATUS= updates then fail on the sender's side instead of filling our buffer.
-        notify.close()
+        proc, sock_path = start_daemon(daemon, tmp, {"APCTLD_TEST_KILL_AFTER_STEP": "2"})
+        c = Varlink(sock_path)
+        expect_ok(c.call("io.apctl.Host.Release", {"adapters": [5]}), "kill hook: Host.Release")
+        expect_ok(c.call("io.apctl.Guest.Define", {"name": "k", "adapters": [5], "domains": [1, 2]}),
+                  "kill hook: Guest.Define")
+        c.send("io.apctl.Guest.Start", {"name": "k"})
+        try:
+            c.receive()
+            check(False, "kill hook: Guest.Start must not be answered")
+        except (EOFError, ConnectionResetError):
+            check(True, "kill hook: connection drops when apctld is killed")
+        rc = proc.wait(timeout=TIMEOUT)
+        check(rc == -9, f"kill hook: apctld died of SIGKILL (rc {rc})")
+        check(os.path.exists(os.path.join(tmp, "state", "journal.json")), "kill hook: the journal was left behind")
+        proc, sock_path = start_daemon(daemon, tmp)
+        c = Varlink(sock_path)
+        status = expect_ok(c.call("io.apctl.Status"), "kill hook: Status after restart")
+        check(not status["recovery_needed"], "kill hook: recovered")
+        check(not os.path.exists(os.path.join(tmp, "state", "journal.json")), "kill hook: journal resolved")
+        g = expect_ok(c.call("io.apctl.Guest.Show", {"name": "k"}), "kill hook: definition survived")
+        check(g["running"] is False, "kill hook: the half-started guest is not running")
+        proc.terminate()
+        proc.wait(timeout=TIMEOUT)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    daemon = sys.argv[1]
+    kill_hook(daemon)
+    tmp = tempfile.mkdtemp(prefix="apctld-py.")
+    proc = None
+    try:
+        proc, sock_path = start_daemon(daemon, tmp)
         run(sock_path)
     finally:
-        proc.terminate()
-        rc = proc.wait(timeout=TIMEOUT)
-        check(rc == 0, f"apctld exits cleanly on SIGTERM (rc {rc})")
+        if proc:
+            proc.terminate()
+            rc = proc.wait(timeout=TIMEOUT)
+            check(rc == 0, f"apctld exits cleanly on SIGTERM (rc {rc})")
         shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failures else 0
 
