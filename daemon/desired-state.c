@@ -141,7 +141,7 @@ static const JsonField host_fields[] = {
 };
 
 typedef struct StateJson {
-        char *format;
+        char *format;           /* owned */
         int64_t version;
         int64_t generation;
         json_object *host;      /* ref held */

@@ -49,8 +49,8 @@ json_object *guest_def_to_json(const GuestDef *g) {
 }
 
 typedef struct GuestJson {
-        char *name;
-        char *uuid;
+        char *name;             /* owned */
+        char *uuid;             /* owned */
         ApConfig config;
         bool autostart;
         bool overprovision;

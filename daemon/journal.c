@@ -79,10 +79,10 @@ static const JsonField host_target_fields[] = {
 typedef struct JournalJson {
         int64_t version;
         int64_t generation;
-        char *kind;
-        char *method;
-        char *guest;
-        char *uuid;
+        char *kind;             /* owned */
+        char *method;           /* owned */
+        char *guest;            /* owned */
+        char *uuid;             /* owned */
         json_object *before;    /* ref held */
         json_object *after;     /* ref held */
 } JournalJson;

@@ -13,7 +13,7 @@ typedef enum AttrAction {
 } AttrAction;
 
 static const struct {
-        const char *name;
+        const char *name;       /* borrowed: static string */
         AttrAction action;
         size_t offset;          /* which mask of ApConfig */
         bool domain;            /* id limit and label */
@@ -58,8 +58,8 @@ static int apply_attr(ApConfig *c, size_t index, const char *name, const char *v
 }
 
 typedef struct MdevctlJson {
-        char *mdev_type;
-        char *start;
+        char *mdev_type;        /* owned */
+        char *start;            /* owned */
         json_object *attrs;     /* ref held */
 } MdevctlJson;
 

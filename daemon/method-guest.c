@@ -41,12 +41,12 @@ static int parse_opt_bool(const char *name, json_object *v, void *dest, JsonErro
 }
 
 typedef struct GuestParams {
-        char *name;
-        char *uuid;
+        char *name;             /* owned */
+        char *uuid;             /* owned */
         OptMask adapters, domains, control_domains;
         OptBool autostart, overprovision, live;
         json_object *mdevctl;   /* ref held */
-        char *path;
+        char *path;             /* owned */
 } GuestParams;
 
 static void guest_params_done(GuestParams *p) {

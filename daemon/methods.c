@@ -149,7 +149,7 @@ int method_get_info(Manager *m, Call *c) {
 }
 
 typedef struct InterfaceParams {
-        char *interface;
+        char *interface;        /* owned */
 } InterfaceParams;
 
 int method_get_interface_description(Manager *m, Call *c) {

@@ -19,7 +19,7 @@
 struct Client {
         unsigned n_ref;
         Server *server;                 /* borrowed; NULL once the server is gone */
-        Client *next, *prev;            /* the server's client list */
+        Client *next, *prev;            /* borrowed: links of the server's client list */
         int fd;
         sd_event_source *io;            /* ref held */
         sd_event_source *idle;          /* ref held */
