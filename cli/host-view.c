@@ -132,7 +132,7 @@ static int card_from_json(json_object *o, HostCard *ret, json_object **ret_queue
 int host_view_from_json(json_object *reply, HostView *ret) {
         _cleanup_free_ HostCard *cards = NULL;
         _cleanup_free_ HostQueue *queues = NULL;
-        json_object *arr;
+        json_object *arr, *bus;
         size_t n_cards, n_queues = 0, qi = 0;
         int r;
 
@@ -165,7 +165,10 @@ int host_view_from_json(json_object *reply, HostView *ret) {
                                 return r;
                 }
         }
+        /* Older apctld does not send ap_bus; it needed the bus to start. */
         *ret = (HostView) {
+                .ap_bus = !json_object_object_get_ex(reply, "ap_bus", &bus) ||
+                          !json_object_is_type(bus, json_type_boolean) || json_object_get_boolean(bus),
                 .reply = json_object_get(reply),
                 .cards = TAKE_PTR(cards),
                 .n_cards = n_cards,
@@ -173,6 +176,11 @@ int host_view_from_json(json_object *reply, HostView *ret) {
                 .n_queues = n_queues,
         };
         return 0;
+}
+
+const char *host_view_empty_text(const HostView *v) {
+        return v->ap_bus ? "No AP cards on this host.\n" :
+                           "No AP bus on this host: the ap module (or apsim for tests) is not loaded.\n";
 }
 
 void host_view_done(HostView *v) {

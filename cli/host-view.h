@@ -46,7 +46,11 @@ typedef struct HostView {
         size_t n_cards;
         HostQueue *queues;      /* owned: all queues, card by card */
         size_t n_queues;
+        bool ap_bus;            /* the AP bus is loaded (true when apctld does not say) */
 } HostView;
+
+/* What list and matrix print when there is nothing to show. */
+const char *host_view_empty_text(const HostView *v);
 
 /* -EBADMSG when the reply is not shaped like Host.List's. Takes a reference on reply. */
 int host_view_from_json(json_object *reply, HostView *ret);

@@ -150,8 +150,7 @@ static int print_table(const HostView *v, const ListFilter *f, bool color) {
         if (r < 0)
                 return r;
         if (table_rows(t) == 0) {
-                printf(filter_on_queues(f) || f->adapters_set || f->mode ? "No card or queue matches.\n" :
-                                                                            "No AP cards on this host.\n");
+                fputs(v->n_cards > 0 ? "No card or queue matches.\n" : host_view_empty_text(v), stdout);
                 return 0;
         }
         return table_print(t, stdout, color);

@@ -92,7 +92,7 @@ static void print_grid(const Grid *g, const HostView *v, bool color) {
         static const char hex[] = "0123456789abcdef";
 
         if (v->n_cards == 0) {
-                printf("No AP cards on this host.\n");
+                fputs(host_view_empty_text(v), stdout);
                 return;
         }
         for (unsigned line = 0; line < 2; line++) {

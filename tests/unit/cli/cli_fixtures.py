@@ -44,7 +44,7 @@ def host_list():
         "apmask": [6], "aqmask": [0, 1, 2],
         "reservation": {"adapters": [6], "domains": [0, 1, 2]},
         "bindings": {"bound": 22, "total": 22, "complete": True},
-        "max_adapter": 255, "max_domain": 255, "vfio_ap": True, "ap_config": True,
+        "max_adapter": 255, "max_domain": 255, "ap_bus": True, "vfio_ap": True, "ap_config": True,
     }
 
 

@@ -104,14 +104,22 @@ def start_daemon(tmp, extra):
     proc = subprocess.Popen([DAEMON, "--fake-kernel=5:13:0-15,6:12:0-15,7:9:0-3", "--socket", sock,
                              "--state-dir", os.path.join(tmp, "state"), "--log-target=stderr", *extra],
                             env=dict(os.environ, NOTIFY_SOCKET=notify_path))
-    ready = False
-    while not ready:
-        r, _, _ = select.select([notify], [], [], TIMEOUT)
-        if not r:
-            proc.kill()
-            raise TimeoutError("apctld did not send READY=1")
-        ready = b"READY=1" in notify.recv(4096)
-    notify.close()
+    # Wait for READY=1, or for the daemon to die (its pidfd becomes readable), within TIMEOUT.
+    pidfd = os.pidfd_open(proc.pid)
+    try:
+        while True:
+            r, _, _ = select.select([notify, pidfd], [], [], TIMEOUT)
+            if pidfd in r:
+                raise RuntimeError(f"apctld exited with {proc.wait()} before it was ready")
+            if not r:
+                proc.kill()
+                proc.wait()
+                raise TimeoutError("apctld did not send READY=1")
+            if b"READY=1" in notify.recv(4096):
+                break
+    finally:
+        os.close(pidfd)
+        notify.close()
     return proc, sock
 
 

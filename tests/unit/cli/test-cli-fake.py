@@ -233,7 +233,7 @@ def test_bad_input(d, sock):
         d.calls.clear()
         rc, out, err = run(sock, *args)
         check(rc == 2 and needle in err and not d.calls and out == "",
-              f"apctl {' '.join(args)[:60]} is a usage error naming '{needle}'", f"rc {rc} err {err} calls {d.calls}")
+              f"apctl {' '.join(args)[:60]} is a usage error naming {needle!r}", f"rc {rc} err {err} calls {d.calls}")
 
 
 ERROR_CLASSES = [
@@ -272,6 +272,16 @@ def test_errors(d, sock):
     d.replies = {"io.apctl.Host.List": fx.error("org.varlink.service.PermissionDenied", 1, "no")}
     rc, _, _ = run(sock, "list")
     check(rc == 5, "list maps PermissionDenied to 5")
+
+    no_bus = dict(fx.host_list(), cards=[], ap_bus=False)
+    d.replies = {"io.apctl.Host.List": fx.ok(no_bus)}
+    for verb in ("list", "matrix"):
+        rc, out, err = run(sock, verb)
+        check(rc == 0 and out.startswith("No AP bus on this host"), f"{verb} says when the AP bus is not loaded",
+              out + err)
+    d.replies = {"io.apctl.Host.List": fx.ok(dict(no_bus, ap_bus=True))}
+    rc, out, err = run(sock, "list")
+    check(rc == 0 and out == "No AP cards on this host.\n", "list says when the bus has no cards", out + err)
 
     d.replies = {"io.apctl.Host.List": fx.ok({"cards": [{"adapter": 5}]})}
     rc, _, err = run(sock, "list")
