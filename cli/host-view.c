@@ -30,7 +30,7 @@ static int owner_from_string(const char *s, HostOwner *ret) {
 
 /* lszcrypt's suffix letter per mode. */
 static const struct {
-        const char *mode;
+        const char *mode;       /* borrowed: static string */
         char suffix;
 } mode_suffix[] = {
         { "accel", 'A' },
