@@ -213,6 +213,48 @@ static int parse_argv(int argc, char *argv[], Args *a) {
         return 1;
 }
 
+/* The kernel backend the command line asks for; -EINVAL for a bad --fake-kernel spec. */
+static int make_backend(Args *a, KernelBackend **ret) {
+        int r;
+
+#ifdef APCTLD_FAKE_KERNEL
+        if (a->fake_spec) {
+                r = fake_kernel_from_spec(a->fake_spec, ret);
+                if (r < 0) {
+                        fprintf(stderr, "apctld: --fake-kernel: bad spec '%s' (want A:TYPE:D1-D2[,...])\n", a->fake_spec);
+                        return -EINVAL;
+                }
+                a->config.use_udev = false;
+                return 0;
+        }
+#endif
+        r = kernel_sysfs_new(a->sysfs_root, ret);
+        if (r < 0)
+                return log_error_errno(r, "Cannot use sysfs root %s", a->sysfs_root);
+        return 0;
+}
+
+/* SIGTERM and SIGINT end the loop; the watchdog pings when the service has WatchdogSec=. */
+static int make_event_loop(sd_event **ret) {
+        sigset_t mask;
+        int r;
+
+        r = sd_event_default(ret);
+        if (r < 0)
+                return r;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        r = sd_event_add_signal(*ret, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(*ret, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_set_watchdog(*ret, true);
+        return r < 0 ? r : 0;
+}
+
 int main(int argc, char *argv[]) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -229,36 +271,12 @@ int main(int argc, char *argv[]) {
                 return r < 0 ? 2 : 0;
         }
 
-#ifdef APCTLD_FAKE_KERNEL
-        if (a.fake_spec) {
-                r = fake_kernel_from_spec(a.fake_spec, &backend);
-                if (r < 0) {
-                        fprintf(stderr, "apctld: --fake-kernel: bad spec '%s' (want A:TYPE:D1-D2[,...])\n", a.fake_spec);
-                        return 2;
-                }
-                a.config.use_udev = false;
-        }
-#else
-        (void) a.fake_spec;
-#endif
-        if (!backend) {
-                r = kernel_sysfs_new(a.sysfs_root, &backend);
-                if (r < 0)
-                        return log_error_errno(r, "Cannot use sysfs root %s", a.sysfs_root), 1;
-        }
-
-        r = sd_event_default(&event);
+        r = make_backend(&a, &backend);
+        if (r < 0)
+                return r == -EINVAL ? 2 : 1;
+        r = make_event_loop(&event);
         if (r < 0)
                 return log_error_errno(r, "Cannot create the event loop"), 1;
-        sigset_t mask;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-        signal(SIGPIPE, SIG_IGN);
-        (void) sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
-        (void) sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
-        (void) sd_event_set_watchdog(event, true);
 
         r = manager_new(event, TAKE_PTR(backend), &a.config, &m);
         if (r < 0)

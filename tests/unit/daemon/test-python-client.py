@@ -117,7 +117,14 @@ def kill_hook(daemon):
         c = Varlink(sock_path)
         status = expect_ok(c.call("io.apctl.Status"), "kill hook: Status after restart")
         check(not status["recovery_needed"], "kill hook: recovered")
-        check(not os.path.exists(os.path.join(tmp, "state", "journal.json")), "kill hook: journal resolved")
+        # The restart may already run its own transaction (re-applying the host masks to
+        # the fresh fake kernel); the Guest.Start entry itself must be gone.
+        try:
+            with open(os.path.join(tmp, "state", "journal.json")) as f:
+                left = json.load(f).get("method")
+        except FileNotFoundError:
+            left = None
+        check(left != "io.apctl.Guest.Start", f"kill hook: the Guest.Start journal entry was resolved ({left})")
         g = expect_ok(c.call("io.apctl.Guest.Show", {"name": "k"}), "kill hook: definition survived")
         check(g["running"] is False, "kill hook: the half-started guest is not running")
         proc.terminate()
