@@ -46,6 +46,7 @@ const char apctl_interface_description[] =
 "method Guest.Export(name: string) -> (uuid: string, parent: string, path: string, mdevctl: object)\n"
 "method Guest.Show(name: string) -> Guest + (drift: []Drift)\n"
 "method Guest.List() -> (guests: []Guest)\n"
+"method Guest.Check(uuid: string, action: string, mdevctl: object) -> (guest: ?string)\n"
 "method Events.Subscribe() -> (subscribed: ?bool, event: ?object)\n"
 "method Status() -> (version: string, backend: string, status: string, generation: int, guests: int,\n"
 "                    running: int, cards: int, queues: int, mdevs: int, clients: int, subscriptions: int,\n"

@@ -27,6 +27,7 @@ static const MethodDef method_table[] = {
         { "io.apctl.Guest.Export",      method_guest_export,      METHOD_PRIV_READ,  0 },
         { "io.apctl.Guest.Show",        method_guest_show,        METHOD_PRIV_READ,  0 },
         { "io.apctl.Guest.List",        method_guest_list,        METHOD_PRIV_READ,  0 },
+        { "io.apctl.Guest.Check",       method_guest_check,       METHOD_PRIV_READ,  0 },
         { "io.apctl.Events.Subscribe",  method_events_subscribe,  METHOD_PRIV_READ,  METHOD_MORE_ALLOWED | METHOD_MORE_REQUIRED },
         { "io.apctl.Status",            method_status,            METHOD_PRIV_READ,  0 },
         { "io.apctl.Reconcile",         method_reconcile,         METHOD_PRIV_ADMIN, METHOD_MUTATES },

@@ -58,6 +58,7 @@ int method_guest_show(Manager *m, Call *c);
 int method_guest_list(Manager *m, Call *c);
 int method_guest_import(Manager *m, Call *c);
 int method_guest_export(Manager *m, Call *c);
+int method_guest_check(Manager *m, Call *c);
 int method_events_subscribe(Manager *m, Call *c);
 int method_status(Manager *m, Call *c);
 int method_reconcile(Manager *m, Call *c);
