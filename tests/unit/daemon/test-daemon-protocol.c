@@ -225,10 +225,61 @@ static void test_limits(void) {
         tap_case_end("limits: clients, subscriptions per uid, slow readers, idle connections");
 }
 
+/* Seeded, so every run and architecture sends the same bytes. */
+static uint32_t xorshift(uint32_t *state) {
+        uint32_t x = *state;
+
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        return *state = x;
+}
+
+static void test_random_garbage(void) {
+        static const char *const pieces[] = {
+                "{", "}", "[", "]", "\"method\"", ":", ",", "\"io.apctl.Guest.Define\"", "\"parameters\"",
+                "\"name\"", "\"adapters\"", "1e999", "-1", "256", "null", "true", "\"\\u0000\"", "\xc3\x28",
+                "\"more\"", "\"oneway\"", " ", "\"0-3,5\"", "\"010\"", "\"\xff\"", "0x10",
+        };
+        uint32_t seed = 0x5eed1234;
+        TestEnv env;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        for (int i = 0; i < 300; i++) {
+                char msg[512];
+                size_t n = 0;
+                TestClient c;
+                json_object *r;
+                int parts = 1 + xorshift(&seed) % 24;
+
+                for (int k = 0; k < parts; k++) {
+                        const char *p = pieces[xorshift(&seed) % ELEMENTSOF(pieces)];
+                        size_t l = strlen(p);
+                        if (n + l >= sizeof(msg) - 1)
+                                break;
+                        memcpy(msg + n, p, l);
+                        n += l;
+                }
+                msg[n++] = 0;
+                CHECK(test_client_connect(&env, 4242, &c) >= 0);
+                CHECK(test_client_send_raw(&c, msg, n) >= 0);
+                /* Some garbage is a valid call (a Define that succeeds); anything else is an error or a close. */
+                r = test_client_receive(&env, &c);
+                if (!r)
+                        CHECK(test_client_wait_closed(&env, &c));
+                json_object_put(r);
+                test_client_close(&c);
+        }
+        CHECK(daemon_alive(&env));
+        test_env_done(&env);
+        tap_case_end("300 seeded random messages: each answered or closed, daemon still serving");
+}
+
 int main(void) {
         test_malformed();
         test_size_and_depth();
         test_pipelining();
         test_limits();
+        test_random_garbage();
         return tap_finish();
 }
