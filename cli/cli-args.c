@@ -14,16 +14,31 @@
 
 const char cli_common_help[] =
         "  -h --help              Show this help\n"
-        "     --json              Print JSON (shapes in apctl(8))\n"
+        "     --json[=FORMAT]     Print JSON (shapes in apctl(8)); FORMAT pretty, short, or\n"
+        "                         auto (default: pretty on a terminal, else one line)\n"
         "     --socket=PATH       apctld's socket (default $APCTL_SOCKET or " CLI_SOCKET_DEFAULT ")\n"
         "     --color=WHEN        auto, always or never (default auto)\n"
         "     --timeout=MSEC      Give up waiting for apctld after this (default 60000)\n";
 
 int cli_common_option(Cli *cli, int c, const char *arg) {
         switch (c) {
-        case CLI_ARG_JSON:
+        case CLI_ARG_JSON: {
+                static const char *const formats[] = {
+                        [CLI_JSON_AUTO] = "auto", [CLI_JSON_PRETTY] = "pretty", [CLI_JSON_SHORT] = "short",
+                };
                 cli->json = true;
-                return 1;
+                if (!arg) {
+                        cli->json_format = CLI_JSON_AUTO;
+                        return 1;
+                }
+                for (size_t i = 0; i < ELEMENTSOF(formats); i++)
+                        if (streq(formats[i], arg)) {
+                                cli->json_format = (CliJsonFormat) i;
+                                return 1;
+                        }
+                cli_fail(cli, CLI_EXIT_USAGE, "--json: '%s' is not auto, pretty or short", arg);
+                return -EINVAL;
+        }
         case CLI_ARG_SOCKET:
                 if (!*arg) {
                         cli_fail(cli, CLI_EXIT_USAGE, "--socket: the path is empty");

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json-util.h"
@@ -131,10 +132,16 @@ int cli_call(Cli *cli, const char *method, json_object *parameters, json_object 
         return CLI_EXIT_OK;
 }
 
-int cli_print_json(json_object *o) {
-        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
+int cli_print_json(const Cli *cli, json_object *o) {
+        int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+        const char *s;
 
+        /* Pretty for a person at a terminal, one line for scripts and pipes. */
+        if (cli->json_format == CLI_JSON_PRETTY || (cli->json_format == CLI_JSON_AUTO && isatty(STDOUT_FILENO)))
+                flags |= JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
+        else
+                flags |= JSON_C_TO_STRING_PLAIN;
+        s = json_object_to_json_string_ext(o, flags);
         if (!s)
                 return CLI_EXIT_FAILURE;
         fputs(s, stdout);

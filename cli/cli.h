@@ -26,6 +26,12 @@ typedef enum CliExit {
         CLI_EXIT_KERNEL = 8,            /* the kernel refused a change */
 } CliExit;
 
+typedef enum CliJsonFormat {
+        CLI_JSON_AUTO,                  /* pretty on a terminal, one line otherwise */
+        CLI_JSON_PRETTY,
+        CLI_JSON_SHORT,
+} CliJsonFormat;
+
 typedef enum CliColor {
         CLI_COLOR_AUTO,
         CLI_COLOR_ALWAYS,
@@ -39,6 +45,7 @@ typedef struct Cli {
         const char *socket_path;        /* borrowed: argv or environment */
         unsigned timeout_msec;
         bool json;
+        CliJsonFormat json_format;
         CliColor color;
         const char *verb_name;          /* borrowed: for messages, "guest define" (may point to verb_buf) */
         char verb_buf[64];
@@ -83,8 +90,8 @@ int cli_fail(const Cli *cli, int code, const char *fmt, ...) _printf_(3, 4);
 /* Map a daemon error name to an exit code, through one table. */
 int cli_exit_from_error_name(const char *name);
 
-/* Print a JSON value on stdout, pretty, with a final newline. */
-int cli_print_json(json_object *o);
+/* Print a JSON value on stdout in the --json format, with a final newline. */
+int cli_print_json(const Cli *cli, json_object *o);
 
 /*
  * Option parsing helpers: id lists ("0-3,5,0x1a"), APQN lists
@@ -114,7 +121,7 @@ enum {
 };
 #define CLI_COMMON_OPTIONS                                              \
         { "help", no_argument, NULL, 'h' },                             \
-        { "json", no_argument, NULL, CLI_ARG_JSON },                    \
+        { "json", optional_argument, NULL, CLI_ARG_JSON },              \
         { "socket", required_argument, NULL, CLI_ARG_SOCKET },          \
         { "color", required_argument, NULL, CLI_ARG_COLOR },            \
         { "timeout", required_argument, NULL, CLI_ARG_TIMEOUT }

@@ -145,7 +145,7 @@ int guest_show(Cli *cli, int argc, char **argv) {
         r = cli_call(cli, "io.apctl.Guest.Show", TAKE_PTR(params), &reply);
         if (r != CLI_EXIT_OK)
                 return r;
-        return cli->json ? cli_print_json(reply) : print_show(cli, reply);
+        return cli->json ? cli_print_json(cli, reply) : print_show(cli, reply);
 }
 
 static int print_list(const Cli *cli, json_object *guests) {
@@ -194,5 +194,5 @@ int guest_list(Cli *cli, int argc, char **argv) {
                 return r;
         if (!json_object_object_get_ex(reply, "guests", &guests) || !json_object_is_type(guests, json_type_array))
                 return cli_fail(cli, CLI_EXIT_UNAVAILABLE, "apctld's Guest.List reply has no guests array");
-        return cli->json ? cli_print_json(reply) : print_list(cli, guests);
+        return cli->json ? cli_print_json(cli, reply) : print_list(cli, guests);
 }

@@ -173,7 +173,7 @@ static int guest_change(Cli *cli, int argc, char **argv, unsigned allowed, const
         if (r != CLI_EXIT_OK)
                 return r;
         if (cli->json)
-                return cli_print_json(reply);
+                return cli_print_json(cli, reply);
         if (json_object_object_length(reply) == 0) {
                 /* Undefine replies with nothing: the guest is gone. */
                 printf("Guest %s %s.\n", a.name, done);

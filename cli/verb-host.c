@@ -55,7 +55,7 @@ static int host_change(Cli *cli, int argc, char **argv, bool reserve) {
         if (r != CLI_EXIT_OK)
                 return r;
         if (cli->json)
-                return cli_print_json(reply);
+                return cli_print_json(cli, reply);
         if (cli_mask_from_json(json_object_object_get(reply, "adapters"), &apm) < 0 ||
             cli_mask_from_json(json_object_object_get(reply, "domains"), &aqm) < 0)
                 return cli_fail(cli, CLI_EXIT_UNAVAILABLE, "apctld's reply has no valid adapters and domains");

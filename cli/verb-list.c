@@ -170,7 +170,7 @@ static json_object *queue_json(const HostCard *c, const HostQueue *q) {
         return TAKE_PTR(o);
 }
 
-static int print_json(const HostView *v, const ListFilter *f) {
+static int print_json(const Cli *cli, const HostView *v, const ListFilter *f) {
         _cleanup_json_ json_object *root = json_object_new_object(), *cards = json_object_new_array();
         char type[16], id[4];
 
@@ -200,7 +200,7 @@ static int print_json(const HostView *v, const ListFilter *f) {
         }
         if (json_add(root, "cards", TAKE_PTR(cards)) < 0)
                 return -ENOMEM;
-        return cli_print_json(root) == CLI_EXIT_OK ? 0 : -ENOMEM;
+        return cli_print_json(cli, root) == CLI_EXIT_OK ? 0 : -ENOMEM;
 }
 
 static int parse_choice(const Cli *cli, const char *option, const char *arg, const char *const *names, size_t n,
@@ -291,7 +291,7 @@ int verb_list(Cli *cli, int argc, char **argv) {
         if (r < 0)
                 return cli_fail(cli, CLI_EXIT_UNAVAILABLE, "apctld's Host.List reply is not shaped as apctl expects: %s",
                                 strerror(-r));
-        r = cli->json ? print_json(&v, &f) : print_table(&v, &f, cli_use_color(cli));
+        r = cli->json ? print_json(cli, &v, &f) : print_table(&v, &f, cli_use_color(cli));
         if (r < 0)
                 return cli_fail(cli, CLI_EXIT_FAILURE, "cannot print the list: %s", strerror(-r));
         return CLI_EXIT_OK;

@@ -160,7 +160,7 @@ static json_object *row_json(const Grid *g, unsigned adapter) {
         return TAKE_PTR(row);
 }
 
-static int print_json(const Grid *g, const HostView *v) {
+static int print_json(const Cli *cli, const Grid *g, const HostView *v) {
         _cleanup_json_ json_object *root = json_object_new_object(), *domains = json_object_new_array(),
                                    *rows = json_object_new_array(), *legend = json_object_new_array();
 
@@ -183,7 +183,7 @@ static int print_json(const Grid *g, const HostView *v) {
         if (json_add(root, "domains", TAKE_PTR(domains)) < 0 || json_add(root, "rows", TAKE_PTR(rows)) < 0 ||
             json_add(root, "legend", TAKE_PTR(legend)) < 0)
                 return -ENOMEM;
-        return cli_print_json(root) == CLI_EXIT_OK ? 0 : -ENOMEM;
+        return cli_print_json(cli, root) == CLI_EXIT_OK ? 0 : -ENOMEM;
 }
 
 int verb_matrix(Cli *cli, int argc, char **argv) {
@@ -219,7 +219,7 @@ int verb_matrix(Cli *cli, int argc, char **argv) {
                 return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
         grid_build(g, &v);
         if (cli->json) {
-                r = print_json(g, &v);
+                r = print_json(cli, g, &v);
                 if (r < 0)
                         return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
         } else

@@ -149,7 +149,7 @@ int verb_import_mdevctl(Cli *cli, int argc, char **argv) {
         r = cli_call(cli, "io.apctl.Guest.Import", TAKE_PTR(params), &reply);
         if (r != CLI_EXIT_OK)
                 return r;
-        return cli->json ? cli_print_json(reply) : guest_print_summary(cli, reply, "imported");
+        return cli->json ? cli_print_json(cli, reply) : guest_print_summary(cli, reply, "imported");
 }
 
 /* Temp file next to path, fsync, rename over path, fsync the directory: never a torn file. */
@@ -250,7 +250,7 @@ int verb_export_mdevctl(Cli *cli, int argc, char **argv) {
             !json_object_object_get_ex(reply, "path", &where) || !json_object_is_type(where, json_type_string))
                 return cli_fail(cli, CLI_EXIT_UNAVAILABLE, "apctld's Guest.Export reply is not as apctl expects");
         if (cli->json && !a.output && !a.install)
-                return cli_print_json(reply);
+                return cli_print_json(cli, reply);
         if (asprintf(&text, "%s\n", json_object_to_json_string_ext(def, JSON_C_TO_STRING_PRETTY |
                                                                                 JSON_C_TO_STRING_SPACED)) < 0)
                 return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
@@ -265,7 +265,7 @@ int verb_export_mdevctl(Cli *cli, int argc, char **argv) {
                                                                                                      CLI_EXIT_FAILURE,
                                 "cannot write %s: %s", target, strerror(-r));
         if (cli->json)
-                return cli_print_json(reply);
+                return cli_print_json(cli, reply);
         printf("Wrote %s\n", target);
         return CLI_EXIT_OK;
 }

@@ -92,7 +92,7 @@ static int policy_check(Cli *cli, int argc, char **argv) {
                                json_add_string(o, "file", error.file) < 0 || json_add_int(o, "line", error.line) < 0 ||
                                json_add_string(o, "message", error.message[0] ? error.message : error.text) < 0)))
                         return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
-                cli_print_json(o);
+                cli_print_json(cli, o);
         }
         if (r == -ENOENT)
                 return cli_fail(cli, CLI_EXIT_NOT_FOUND, "%s", error.text[0] ? error.text : "no such file or directory");
@@ -134,7 +134,7 @@ static int policy_show(Cli *cli, int argc, char **argv) {
                 _cleanup_json_ json_object *o = json_object_new_object();
                 if (!o || json_add_string(o, "source", source) < 0 || json_add_string(o, "policy", text) < 0)
                         return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
-                return cli_print_json(o);
+                return cli_print_json(cli, o);
         }
         fputs(text, stdout);
         return CLI_EXIT_OK;
@@ -154,7 +154,7 @@ static int policy_reload(Cli *cli, int argc, char **argv) {
         if (r != CLI_EXIT_OK)
                 return r;
         if (cli->json)
-                return cli_print_json(reply);
+                return cli_print_json(cli, reply);
         printf("apctld reloaded its policy.\n");
         return CLI_EXIT_OK;
 }

@@ -85,7 +85,7 @@ int verb_status(Cli *cli, int argc, char **argv) {
         if (r != CLI_EXIT_OK)
                 return r;
         if (cli->json)
-                return cli_print_json(reply);
+                return cli_print_json(cli, reply);
         print_status(reply);
         return CLI_EXIT_OK;
 }
