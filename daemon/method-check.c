@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "json-ap.h"
 #include "json-util.h"
 #include "mdevctl.h"
 #include "methods.h"
@@ -133,8 +134,10 @@ int method_guest_check(Manager *m, Call *c) {
         if (action->in_kernel && check_running_mdevs(m, c, &g) < 0)
                 return -EADDRINUSE;
 
+        /* The configuration as apctl reads it, so the caller can apply it with Guest.Modify. */
         reply = json_object_new_object();
-        if (!reply || (owner && json_add_string(reply, "guest", owner->name) < 0))
+        if (!reply || (owner && json_add_string(reply, "guest", owner->name) < 0) ||
+            json_add(reply, "config", json_from_ap_config(&g.config)) < 0)
                 return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
         return call_reply(c, TAKE_PTR(reply));
 }

@@ -54,9 +54,13 @@ static void test_check(void) {
                 CHECK(!json_object_object_get_ex(reply_params(reply), "guest", &v));
         /* web01's own UUID: its current definition is no conflict, and the reply names it. */
         CALL("io.apctl.Guest.Check", check_params(WEB_UUID, "modify", "manual", "5", "3"));
-        if (CHECK_OK(reply))
+        if (CHECK_OK(reply)) {
                 CHECK(json_object_object_get_ex(reply_params(reply), "guest", &v) &&
                       strcmp(json_object_get_string(v), "web01") == 0);
+                CHECK(json_object_object_get_ex(reply_params(reply), "config", &v) &&
+                      strcmp(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+                             "{\"adapters\":[5],\"domains\":[3],\"control_domains\":[]}") == 0);
+        }
         /* Values read as the kernel reads them: "05" is 5, "0x1" is 1 (web01's APQN 05.0001). */
         CALL("io.apctl.Guest.Check", check_params(OTHER_UUID, "define", "manual", "05", "0x1"));
         CHECK_ERROR(reply, "io.apctl.Conflict");
