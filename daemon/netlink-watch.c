@@ -116,11 +116,22 @@ static int netlink_valid(struct nl_msg *msg, void *userdata) {
                 log_debug("Ignoring a vfio_ap_sim netlink message: %s", strerror(-r));
                 return NL_SKIP;
         }
+        const char *type = json_object_get_string(json_object_object_get(e, "type"));
+        const char *apqn = json_object_get_string(json_object_object_get(e, "apqn"));
+        const char *guest = NULL, *mdev = NULL;
+
         if (json_object_object_get_ex(e, "uuid", &uuid)) {
                 const GuestDef *g = desired_state_find_guest_by_uuid(&w->manager->desired, json_object_get_string(uuid));
-                if (g)
+                mdev = json_object_get_string(uuid);
+                if (g) {
+                        guest = g->name;
                         (void) json_add_string(e, "guest", g->name);
+                }
         }
+        /* The two that mean trouble for a guest are worth a journal line of their own. */
+        if (streq(type, "queue-reset-failed") || streq(type, "in-use-refused"))
+                log_full(LOG_WARNING, 0, NULL, guest, apqn, mdev, "%s: APQN %s%s%s", type, apqn ?: "?",
+                         mdev ? " held by mdev " : "", mdev ?: "");
         manager_emit(w->manager, e);
         if (resync)
                 manager_schedule_resync(w->manager);
