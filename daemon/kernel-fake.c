@@ -17,7 +17,7 @@ typedef struct KernelFake {
         ApMask card_domains[AP_MASK_BITS]; /* domains of each card, for queue rebuilds */
         bool bindings_complete;
         unsigned steps;
-        unsigned fail_step;
+        unsigned fail_steps[4];         /* steps that fail (0: unused slot) */
         int fail_err;
         unsigned block_step;
         bool released;
@@ -110,10 +110,11 @@ static int fake_step(KernelFake *f) {
                         pthread_cond_wait(&f->released_cond, &f->lock);
                 f->block_step = 0;
         }
-        if (f->fail_step && n == f->fail_step) {
-                f->fail_step = 0;
-                return -f->fail_err;
-        }
+        for (size_t i = 0; i < ELEMENTSOF(f->fail_steps); i++)
+                if (f->fail_steps[i] == n) {
+                        f->fail_steps[i] = 0;
+                        return -f->fail_err;
+                }
         return 0;
 }
 
@@ -493,7 +494,20 @@ void kernel_fake_fail_step(KernelBackend *b, unsigned n, int err) {
 
         pthread_mutex_lock(&f->lock);
         f->steps = 0;
-        f->fail_step = n;
+        memset(f->fail_steps, 0, sizeof(f->fail_steps));
+        f->fail_steps[0] = n;
+        f->fail_err = err;
+        pthread_mutex_unlock(&f->lock);
+}
+
+void kernel_fake_fail_steps(KernelBackend *b, unsigned first, unsigned second, int err) {
+        KernelFake *f = fake_of(b);
+
+        pthread_mutex_lock(&f->lock);
+        f->steps = 0;
+        memset(f->fail_steps, 0, sizeof(f->fail_steps));
+        f->fail_steps[0] = first;
+        f->fail_steps[1] = second;
         f->fail_err = err;
         pthread_mutex_unlock(&f->lock);
 }

@@ -25,6 +25,8 @@ void kernel_fake_set_bindings_complete(KernelBackend *b, bool complete);
 
 /* Step n (1-based, counted over write ops from now on) fails with -err; 0 disarms. */
 void kernel_fake_fail_step(KernelBackend *b, unsigned n, int err);
+/* Two steps fail (e.g. a forward write and then the first write of its rollback). */
+void kernel_fake_fail_steps(KernelBackend *b, unsigned first, unsigned second, int err);
 /* Step n blocks until kernel_fake_release() is called; 0 disarms. */
 void kernel_fake_block_step(KernelBackend *b, unsigned n);
 void kernel_fake_release(KernelBackend *b);

@@ -168,6 +168,50 @@ static void test_fail_every_step(const Scenario *sc) {
         tap_case_end("%s: each of its %u kernel writes failing leaves kernel and state unchanged", sc->name, steps);
 }
 
+/*
+ * The rollback fails too (its first write after a forward write k fails):
+ * the caller is told, changes are refused, the journal stays, and the next
+ * start finishes the rollback.
+ */
+static void test_rollback_fails(const Scenario *sc) {
+        unsigned steps = scenario_steps(sc);
+
+        for (unsigned k = 2; k <= steps; k++) {
+                TestEnv env;
+                TestClient c;
+                Snapshot before, after;
+                json_object *r;
+
+                if (!CHECK(scenario_setup(&env, &c, sc, NULL, NULL)))
+                        break;
+                snapshot(&env, &before);
+                kernel_fake_fail_steps(env.fake, k, k + 1, EIO);
+                r = test_call(&env, &c, sc->method, sc->params);
+                CHECK(r && reply_error(r) && strstr(reply_message(r), "rolling back also failed"));
+                json_object_put(r);
+                CHECK(journal_exists(&env));
+                r = test_call(&env, &c, "io.apctl.Status", NULL);
+                CHECK(r && json_object_get_boolean(json_object_object_get(reply_params(r), "recovery_needed")));
+                json_object_put(r);
+                r = test_call(&env, &c, "io.apctl.Guest.Define", "{\"name\":\"later\"}");
+                CHECK_ERROR(r, "io.apctl.Busy");
+                json_object_put(r);
+                test_client_close(&c);
+
+                CHECK(test_env_restart(&env, NULL) >= 0);
+                test_env_settle(&env);
+                snapshot(&env, &after);
+                if (!CHECK(snapshot_equal(&before, &after)))
+                        tap_diag("rollback failure after step %u of %u: restart did not restore the kernel", k, steps);
+                CHECK(strcmp(before.state, after.state) == 0);
+                CHECK(!journal_exists(&env) && !env.m->recovery_failed);
+                free(before.state);
+                free(after.state);
+                test_env_done(&env);
+        }
+        tap_case_end("%s: when its rollback fails too, changes stop and the next start rolls back", sc->name);
+}
+
 /* Expected outcome after a crash mid-transaction and a restart: the state as before the call. */
 static void test_crash_every_step(const Scenario *sc) {
         unsigned steps = scenario_steps(sc);
@@ -378,6 +422,9 @@ int main(void) {
                 test_fail_every_step(&scenarios[i]);
         for (size_t i = 0; i < ELEMENTSOF(scenarios); i++)
                 test_crash_every_step(&scenarios[i]);
+        test_rollback_fails(&scenarios[0]);
+        test_rollback_fails(&scenarios[2]);
+        test_rollback_fails(&scenarios[6]);
         test_roll_forward();
         test_timeout_keeps_answering();
         test_kernel_refusal_names_error();
