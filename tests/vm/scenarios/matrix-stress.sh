@@ -20,45 +20,74 @@ U2=22222222-2222-4222-8222-222222222222
 U3=33333333-3333-4333-8333-333333333333
 U4=44444444-4444-4444-8444-444444444444
 ERR=/tmp/stress.unexpected
+MDEVS="$M/*-*-*-*-*"
 
-# try WHAT FILE VALUE ALLOWED...: one write; record it if its result is
-# not one of ALLOWED (OK or errno names).
+# try WHAT FILE VALUE ALLOWED...: one write by the shell's own echo (no
+# fork: under TCG a fork per operation would leave little stress); record
+# it if its result is not one of ALLOWED (OK or errno names). $ETMP is the
+# worker's own file for the shell's error message.
 try() {
 	_what=$1 _file=$2 _val=$3
 	shift 3
-	_got=$(sysfs-write "$_file" "$_val" 2>/dev/null) || true
+	if { echo "$_val" > "$_file"; } 2> "$ETMP"; then
+		_got=OK
+	else
+		_line=
+		read -r _line < "$ETMP" || true
+		case $_line in
+		*"No such device or address"*) _got=ENXIO ;;
+		*"Address already in use"*) _got=EADDRINUSE ;;
+		*"Cannot assign requested address"*) _got=EADDRNOTAVAIL ;;
+		*"Device or resource busy"*) _got=EBUSY ;;
+		*"No such device"*) _got=ENODEV ;;
+		*"Operation not permitted"*) _got=EPERM ;;
+		*"Input/output error"*) _got=EIO ;;
+		*"Invalid argument"*) _got=EINVAL ;;
+		*"No such file or directory"*) _got=ENOENT ;;
+		*"File exists"*) _got=EEXIST ;;
+		*) _got="?$_line" ;;
+		esac
+	fi
+	[ "$_got" = OK ] || echo "$_what $_got" >> "$ETMP.refused"
 	for _ok in "$@"; do
 		[ "$_got" = "$_ok" ] && return 0
 	done
 	echo "$_what: write '$_val' to $_file: $_got" >> $ERR
 }
-# rnd N: a pseudo-random number 0..N-1 (per-process LCG; busybox has no $RANDOM everywhere)
+# rnd N: R = a pseudo-random number 0..N-1 (per-worker LCG, no fork)
 rnd() {
 	seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
-	echo $(( (seed / 65536) % $1 ))
+	R=$(( (seed / 65536) % $1 ))
 }
-running() { [ "$(date +%s)" -lt "$end" ]; }
-masks="0x3000000000000000000000000000000000000000000000000000000000000000
-0x0c00000000000000000000000000000000000000000000000000000000000000
-0x0300000000000000000000000000000000000000000000000000000000000000
-0x0000000000000000000000000000000000000000000000000000000000000000"
-pick_mask() {
-	echo "$masks" | sed -n "$(( $(rnd 4) + 1 ))p"
+# running: before the deadline (seconds of uptime; no fork)
+running() {
+	read -r _up _ < /proc/uptime
+	[ "${_up%.*}" -lt "$end" ]
+}
+pick_mask() {   # MASK = one of four adapter/domain masks
+	rnd 4
+	case $R in
+	0) MASK=0x3000000000000000000000000000000000000000000000000000000000000000 ;;
+	1) MASK=0x0c00000000000000000000000000000000000000000000000000000000000000 ;;
+	2) MASK=0x0300000000000000000000000000000000000000000000000000000000000000 ;;
+	*) MASK=0x0000000000000000000000000000000000000000000000000000000000000000 ;;
+	esac
 }
 
 assigner() {    # MDEV SEED
-	seed=$2 n=0
+	seed=$2 n=0 ETMP=/tmp/e.assigner$2
 	while running; do
-		id=$(( $(rnd 8) + 2 ))
-		case $(rnd 7) in
+		rnd 8; id=$((R + 2))
+		rnd 7
+		case $R in
 		0) try assign $M/$1/assign_adapter $id OK EADDRINUSE EADDRNOTAVAIL ;;
 		1) try assign $M/$1/assign_domain $id OK EADDRINUSE EADDRNOTAVAIL ;;
 		2) try unassign $M/$1/unassign_adapter $id OK ;;
 		3) try unassign $M/$1/unassign_domain $id OK ;;
 		4) try cdom $M/$1/assign_control_domain $id OK ;;
 		5) try cdom $M/$1/unassign_control_domain $id OK ;;
-		6) try ap_config $M/$1/ap_config "$(pick_mask),$(pick_mask),$(pick_mask)" \
-			OK EADDRINUSE EADDRNOTAVAIL ;;
+		6) pick_mask; m1=$MASK; pick_mask; m2=$MASK; pick_mask
+		   try ap_config $M/$1/ap_config "$m1,$m2,$MASK" OK EADDRINUSE EADDRNOTAVAIL ;;
 		esac
 		n=$((n + 1))
 	done
@@ -66,10 +95,11 @@ assigner() {    # MDEV SEED
 }
 
 masker() {
-	seed=7 n=0
+	seed=7 n=0 ETMP=/tmp/e.masker
 	while running; do
-		id=$(( $(rnd 8) + 2 ))
-		case $(rnd 4) in
+		rnd 8; id=$((R + 2))
+		rnd 4
+		case $R in
 		0) try apmask /sys/bus/ap/apmask "+$id" OK EBUSY ;;
 		1) try apmask /sys/bus/ap/apmask "-$id" OK ;;
 		2) try aqmask /sys/bus/ap/aqmask "+$id" OK EBUSY ;;
@@ -81,9 +111,16 @@ masker() {
 }
 
 binder() {
-	seed=11 n=0
+	seed=11 n=0 ETMP=/tmp/e.binder
 	while running; do
-		q=$(ls /sys/bus/ap/drivers/vfio_ap 2>/dev/null | grep '^[0-9a-f][0-9a-f]\.' | head -n $(( $(rnd 4) + 1 )) | tail -n 1)
+		rnd 16
+		i=0 q=
+		for f in /sys/bus/ap/drivers/vfio_ap/??.????; do
+			[ -e "$f" ] || continue
+			q=${f##*/}
+			[ $i -ge $R ] && break
+			i=$((i + 1))
+		done
 		if [ -n "$q" ]; then
 			try unbind /sys/bus/ap/drivers/vfio_ap/unbind "$q" OK ENODEV
 			try bind /sys/bus/ap/drivers/vfio_ap/bind "$q" OK ENODEV EBUSY
@@ -94,13 +131,15 @@ binder() {
 }
 
 hostcfg() {
-	seed=13 n=0
+	seed=13 n=0 ETMP=/tmp/e.hostcfg
 	while running; do
-		case $(rnd 4) in
-		0) sysfs-write $APSIM "add-adapter 10 cex8 cca" > /dev/null || true ;;
-		1) sysfs-write $APSIM "remove-adapter 10" > /dev/null || true ;;
-		2) sysfs-write $APSIM "add-usage-domain 9" > /dev/null || true ;;
-		3) sysfs-write $APSIM "remove-usage-domain 9" > /dev/null || true ;;
+		rnd 4
+		# the bus's control refuses what is already so: any result is fine
+		case $R in
+		0) try hw $APSIM "add-adapter 10 cex8 cca" OK EEXIST EINVAL ENOENT ENODEV ;;
+		1) try hw $APSIM "remove-adapter 10" OK EEXIST EINVAL ENOENT ENODEV ;;
+		2) try hw $APSIM "add-usage-domain 9" OK EEXIST EINVAL ENOENT ENODEV ;;
+		3) try hw $APSIM "remove-usage-domain 9" OK EEXIST EINVAL ENOENT ENODEV ;;
 		esac
 		try scans /sys/bus/ap/scans 1 OK
 		n=$((n + 1))
@@ -109,15 +148,18 @@ hostcfg() {
 }
 
 guests() {
-	seed=17 n=0
+	seed=17 n=0 ETMP=/tmp/e.guests
 	while running; do
-		g=g$(( $(rnd 3) + 1 ))
-		case $(rnd 4) in
+		rnd 3; g=g$((R + 1))
+		rnd 8; a=$((R + 2))
+		rnd 8; d=$((R + 2))
+		rnd 4
+		case $R in
 		0) case $g in g1) u=$U1 ;; g2) u=$U2 ;; g3) u=$U4 ;; esac
 		   try attach $C/guests/$g/attach $u OK EBUSY EPERM ENODEV ;;
 		1) try detach $C/guests/$g/detach 1 OK ENODEV ;;
-		2) try aqic $C/guests/$g/aqic "0$(( $(rnd 8) + 2 )).000$(( $(rnd 8) + 2 )) 1" OK EIO ENODEV ;;
-		3) try aqic $C/guests/$g/aqic "0$(( $(rnd 8) + 2 )).000$(( $(rnd 8) + 2 )) 0" OK EIO ENODEV ;;
+		2) try aqic $C/guests/$g/aqic "0$a.000$d 1" OK EIO ENODEV ;;
+		3) try aqic $C/guests/$g/aqic "0$a.000$d 0" OK EIO ENODEV ;;
 		esac
 		n=$((n + 1))
 	done
@@ -129,11 +171,11 @@ guests() {
 }
 
 mdev_cycler() {
-	seed=19 n=0
+	seed=19 n=0 ETMP=/tmp/e.cycler
 	while running; do
 		try create $T/create $U4 OK
-		try assign $M/$U4/assign_adapter $(( $(rnd 8) + 2 )) OK EADDRINUSE EADDRNOTAVAIL
-		try assign $M/$U4/assign_domain $(( $(rnd 8) + 2 )) OK EADDRINUSE EADDRNOTAVAIL
+		rnd 8; try assign $M/$U4/assign_adapter $((R + 2)) OK EADDRINUSE EADDRNOTAVAIL
+		rnd 8; try assign $M/$U4/assign_domain $((R + 2)) OK EADDRINUSE EADDRNOTAVAIL
 		# blocks while g3 holds it, until the guests worker detaches g3
 		try remove $M/$U4/remove 1 OK
 		n=$((n + 1))
@@ -144,7 +186,7 @@ mdev_cycler() {
 reader() {
 	n=0
 	while running; do
-		cat $M/*/matrix $M/*/guest_matrix $M/*/ap_config $M/*/control_domains > /dev/null 2>&1 || true
+		cat $MDEVS/matrix $MDEVS/guest_matrix $MDEVS/ap_config $MDEVS/control_domains > /dev/null 2>&1 || true
 		cat /sys/bus/ap/drivers/vfio_ap/*/status > /dev/null 2>&1 || true
 		matrix-nl dump > /dev/null || echo "netlink dump failed" >> $ERR
 		n=$((n + 1))
@@ -178,7 +220,8 @@ for g in g1 g2 g3; do
 done
 
 note "stress for $STRESS_SECS s"
-end=$(( $(date +%s) + STRESS_SECS ))
+read -r up _ < /proc/uptime
+end=$(( ${up%.*} + STRESS_SECS ))
 assigner $U1 1 > /tmp/w1 &
 assigner $U2 2 > /tmp/w2 &
 assigner $U3 3 > /tmp/w3 &
@@ -190,6 +233,8 @@ mdev_cycler > /tmp/w8 &
 reader > /tmp/w9 &
 wait
 cat /tmp/w[1-9]
+echo "refused writes (expected under contention):"
+cat /tmp/e.*.refused 2>/dev/null | sort | uniq -c
 [ ! -s $ERR ] || fail "unexpected results: $(sort $ERR | uniq -c | head -n 20)"
 
 note "settle: host config restored, forced scan"
@@ -198,7 +243,8 @@ sysfs-write $APSIM "add-usage-domain 9" > /dev/null || true
 expect_write_ok /sys/bus/ap/scans 1
 
 note "invariant: no APQN in two mdevs"
-dups=$(cat $M/*/matrix | grep -E '^[0-9a-f]{2}\.[0-9a-f]{4}$' | sort | uniq -d)
+# shellcheck disable=SC2086
+dups=$(cat $MDEVS/matrix | grep -E '^[0-9a-f]{2}\.[0-9a-f]{4}$' | sort | uniq -d)
 [ -z "$dups" ] || fail "APQNs in two mdevs: $dups"
 
 note "invariant: guests have exactly their mdev's filtered matrix, within the assigned one"

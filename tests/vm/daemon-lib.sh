@@ -1,0 +1,164 @@
+# Helpers for the daemon-*.sh VM scenarios (busybox sh): load the modules
+# with a realistic machine, run apctld in the background the way a host
+# without systemd or udevd would, and run apctl against it. tests/vm/run
+# packs this file as /apctl/daemon-lib.sh; a scenario sources it after
+# /apctl/lib.sh. Every helper fails the scenario with a message naming what
+# it expected and what it saw.
+
+APCTLD_SOCKET=/run/apctl/apctld.sock
+APCTLD_STATE=/var/lib/apctl
+APCTLD_LOG=/tmp/apctld.log
+APCTLD_PID=
+APSIM_CONTROL=/sys/kernel/debug/apsim/control
+VAP_DEBUG=/sys/kernel/debug/vfio_ap_sim
+MATRIX_DEV=/sys/devices/vfio_ap/matrix
+export APCTL_SOCKET=$APCTLD_SOCKET
+
+# A small LinuxONE: CCA, EP11 and accelerator adapters of four
+# generations, 20 usage domains and a few control-only domains.
+DAEMON_ADAPTERS=0-1:cex8:cca,2:cex8:ep11,3:cex7:accel,4-5:cex7:cca,6:cex6:ep11,7:cex5:accel
+DAEMON_USAGE_DOMAINS=0-15,32-35
+DAEMON_CONTROL_DOMAINS=0-15,32-35,60-63
+
+# daemon_load_modules [APSIM_PARAM=VALUE...]: apsim.ko with the machine
+# above (parameters given override it), then every other apctl module; waits
+# until the bus reports its bindings complete.
+daemon_load_modules() {
+	load_host_modules
+	insmod "$APCTL_MODDIR/apsim.ko" adapters="$DAEMON_ADAPTERS" \
+		usage_domains="$DAEMON_USAGE_DOMAINS" control_domains="$DAEMON_CONTROL_DOMAINS" "$@" \
+		2>/tmp/.daemon-insmod.err || fail "insmod apsim.ko: $(cat /tmp/.daemon-insmod.err)"
+	load_apctl_modules
+	# The first scan is queued at load: a synchronous one makes the cards
+	# exist before anything looks.
+	echo 1 >/sys/bus/ap/scans
+}
+
+# daemon_bindings_complete: the bus bound every queue it can.
+daemon_bindings_complete() {
+	case $(cat /sys/bus/ap/bindings 2>/dev/null) in
+	*complete*) return 0 ;;
+	esac
+	return 1
+}
+
+# daemon_start [APCTLD_OPTION...]: apctld in the background (no
+# NOTIFY_SOCKET, no udevd), logging to $APCTLD_LOG; returns once its socket
+# answers a status request.
+daemon_start() {
+	[ -z "$APCTLD_PID" ] || fail "daemon_start: apctld already runs as $APCTLD_PID"
+	mkdir -p "$APCTLD_STATE" /run/apctl
+	unset NOTIFY_SOCKET
+	apctld --log-target=stderr --state-dir="$APCTLD_STATE" --socket="$APCTLD_SOCKET" "$@" \
+		>>"$APCTLD_LOG" 2>&1 &
+	APCTLD_PID=$!
+	wait_for 60 _daemon_answers
+}
+
+_daemon_answers() {
+	kill -0 "$APCTLD_PID" 2>/dev/null || {
+		_daemon_show_log
+		fail "apctld ($APCTLD_PID) exited while starting"
+	}
+	[ -S "$APCTLD_SOCKET" ] && apctl status >/dev/null 2>&1
+}
+
+# daemon_stop: SIGTERM, and wait for apctld to exit successfully.
+daemon_stop() {
+	[ -n "$APCTLD_PID" ] || return 0
+	kill -TERM "$APCTLD_PID" 2>/dev/null || true
+	_daemon_rc=0
+	wait "$APCTLD_PID" || _daemon_rc=$?
+	APCTLD_PID=
+	[ "$_daemon_rc" = 0 ] || { _daemon_show_log; fail "apctld exited $_daemon_rc after SIGTERM"; }
+}
+
+# daemon_wait_exit: wait for apctld to end (e.g. killed by its test hook);
+# sets DAEMON_EXIT to its exit status.
+daemon_wait_exit() {
+	DAEMON_EXIT=0
+	wait "$APCTLD_PID" || DAEMON_EXIT=$?
+	APCTLD_PID=
+}
+
+_daemon_show_log() {
+	echo "---- apctld log (last 40 lines)" >&2
+	tail -n 40 "$APCTLD_LOG" >&2 2>/dev/null || true
+}
+
+# run_apctl ARGS...: run apctl, print its output as a user would see it
+# (prefixed with the command), fail on a non-zero exit. Output also in
+# $APCTL_OUT.
+run_apctl() {
+	echo "# apctl $*"
+	_daemon_rc=0
+	APCTL_OUT=$(apctl "$@" 2>&1) || _daemon_rc=$?
+	[ -z "$APCTL_OUT" ] || echo "$APCTL_OUT"
+	[ "$_daemon_rc" = 0 ] || { _daemon_show_log; fail "apctl $* exited $_daemon_rc"; }
+}
+
+# apctl_refused EXIT ARGS...: apctl fails with exactly exit code EXIT; its
+# message is in $APCTL_OUT.
+apctl_refused() {
+	_daemon_want=$1
+	shift
+	echo "# apctl $*"
+	_daemon_rc=0
+	APCTL_OUT=$(apctl "$@" 2>&1) || _daemon_rc=$?
+	echo "$APCTL_OUT"
+	[ "$_daemon_rc" = "$_daemon_want" ] ||
+		fail "apctl $*: expected exit $_daemon_want, got $_daemon_rc"
+}
+
+# expect_contains TEXT NEEDLE [WHAT]
+expect_contains() {
+	case $1 in
+	*"$2"*) ;;
+	*) fail "${3:-output}: expected to contain '$2', got: $1" ;;
+	esac
+}
+
+# expect_not_contains TEXT NEEDLE [WHAT]
+expect_not_contains() {
+	case $1 in
+	*"$2"*) fail "${3:-output}: expected not to contain '$2', got: $1" ;;
+	esac
+}
+
+# mdev_dir UUID: the mdev's sysfs directory under the matrix device.
+mdev_dir() {
+	echo "$MATRIX_DEV/$1"
+}
+
+# guest_uuid NAME: the mdev UUID apctld gave the guest.
+guest_uuid() {
+	apctl --json guest show "$1" | sed -n 's/.*"uuid": *"\([0-9a-f-]*\)".*/\1/p' | head -n1
+}
+
+# sim_guest_attach NAME UUID: a simulated guest (the stand-in for QEMU/KVM)
+# takes the mdev, as a running VM holds it.
+sim_guest_attach() {
+	[ -d "$VAP_DEBUG/guests/$1" ] || echo "$1" >"$VAP_DEBUG/guest_create"
+	echo "$2" >"$VAP_DEBUG/guests/$1/attach"
+}
+
+# sim_guest_detach NAME: the simulated guest lets its mdev go.
+sim_guest_detach() {
+	echo 1 >"$VAP_DEBUG/guests/$1/detach"
+}
+
+# sim_guest_apcb NAME: what the guest sees now, "APM,AQM,ADM".
+sim_guest_apcb() {
+	cat "$VAP_DEBUG/guests/$1/apcb"
+}
+
+# json_num JSON NAME: the number field NAME (the last one if repeated) in
+# compact or pretty JSON.
+json_num() {
+	echo "$1" | tr -d ' \n' | sed -n "s/.*\"$2\":\(-\{0,1\}[0-9][0-9]*\).*/\1/p" | head -n1
+}
+
+# json_str JSON NAME: the string field NAME (the last one if repeated).
+json_str() {
+	echo "$1" | tr -d '\n' | sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p" | head -n1
+}
