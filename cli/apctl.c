@@ -17,6 +17,7 @@ static const Verb verb_table[] = {
         { "guest",          verb_guest,          "define|undefine|modify|start|stop|attach|detach|show|list guests" },
         { "events",         verb_events,         "Follow apctld's event stream until interrupted" },
         { "status",         verb_status,         "apctld's state: counts, bindings, drift, recovery" },
+        { "reconcile",      verb_reconcile,      "Re-read the kernel now and retry repairing drift" },
         { "policy",         verb_policy,         "check|show|reload the access and placement policy" },
         { "import-mdevctl", verb_import_mdevctl, "Define a guest from an mdevctl vfio_ap definition" },
         { "export-mdevctl", verb_export_mdevctl, "Print or write a guest as an mdevctl definition" },

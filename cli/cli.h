@@ -65,6 +65,7 @@ int verb_host(Cli *cli, int argc, char **argv);
 int verb_guest(Cli *cli, int argc, char **argv);
 int verb_events(Cli *cli, int argc, char **argv);
 int verb_status(Cli *cli, int argc, char **argv);
+int verb_reconcile(Cli *cli, int argc, char **argv);
 int verb_policy(Cli *cli, int argc, char **argv);
 int verb_import_mdevctl(Cli *cli, int argc, char **argv);
 int verb_export_mdevctl(Cli *cli, int argc, char **argv);

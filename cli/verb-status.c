@@ -28,6 +28,17 @@ static bool get_bool(json_object *o, const char *key) {
         return v && json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v);
 }
 
+/* Changes whose kernel write hung past the timeout: they hold their APQNs until the kernel answers. */
+static void print_stuck(json_object *stuck) {
+        size_t n = stuck && json_object_is_type(stuck, json_type_array) ? json_object_array_length(stuck) : 0;
+
+        for (size_t i = 0; i < n; i++) {
+                json_object *t = json_object_array_get_idx(stuck, i);
+                printf("%s %s on %s: its kernel write hung; its resources stay locked until the kernel answers\n",
+                       i == 0 ? "Stuck:       " : "             ", get_str(t, "method"), get_str(t, "subject"));
+        }
+}
+
 static void print_status(json_object *s) {
         json_object *bindings = json_object_object_get(s, "bindings"), *drift = json_object_object_get(s, "drift");
         json_object *txn = json_object_object_get(s, "transaction");
@@ -50,6 +61,7 @@ static void print_status(json_object *s) {
                        get_bool(txn, "timed_out") ? ", its kernel write TIMED OUT" : "");
         else
                 printf("Transaction:  none\n");
+        print_stuck(json_object_object_get(s, "stuck"));
         if (get_bool(s, "recovery_needed"))
                 printf("Recovery:     NEEDED: a change could not be rolled back; see 'journalctl -u apctld'\n");
         if (n_drift == 0)

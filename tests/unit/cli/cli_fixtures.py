@@ -81,7 +81,12 @@ def status():
             "bindings": {"complete": True, "bound": 22, "total": 22},
             "drift": guest_show()["drift"],
             "transaction": {"method": "io.apctl.Guest.Attach", "subject": "web01", "kernel": True,
-                            "timed_out": True}}
+                            "timed_out": True},
+            "stuck": [{"method": "io.apctl.Guest.Detach", "subject": "db", "kernel": True, "timed_out": True}]}
+
+
+def reconcile():
+    return {"drift": guest_show()["drift"], "transaction_started": True}
 
 
 def export():

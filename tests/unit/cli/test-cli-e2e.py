@@ -68,7 +68,8 @@ def raw_call(sock, method, parameters=None):
     return json.loads(buf.split(b"\0", 1)[0])
 
 
-OPTIONAL_KEYS = {"guest", "mdev", "transaction"}
+# Sent only in some states; "stuck" is new in apctld (older ones lack it).
+OPTIONAL_KEYS = {"guest", "mdev", "transaction", "stuck"}
 
 
 def shape_diff(want, got, path="$"):
@@ -144,6 +145,7 @@ def test_shapes(sock):
         ("io.apctl.Guest.Show", {"name": "web01"}, fx.guest_show()),
         ("io.apctl.Status", None, fx.status()),
         ("io.apctl.Guest.Export", {"name": "web01"}, fx.export()),
+        ("io.apctl.Reconcile", None, fx.reconcile()),
     ]
     for method, params, fixture in pairs:
         reply = raw_call(sock, method, params)
@@ -183,6 +185,8 @@ def test_verbs(sock):
     rc, out, err = run(sock, "guest", "list")
     check(rc == 0 and out.splitlines()[1].split()[:6] == ["web01", "running", "0x05", "0x04-0x05", "0x01", "no"],
           "guest list shows the modified guest", out)
+    rc, out, err = run(sock, "reconcile")
+    check(rc == 0 and "No drift" in out, "reconcile: the fake kernel matches the definitions", out + err)
     rc, out, err = run(sock, "status", "--json")
     check(rc == 0 and json.loads(out)["running"] == 1, "status --json counts one running guest", out + err)
 

@@ -137,6 +137,7 @@ def test_parameters(d, sock):
     d.replies["io.apctl.Host.Reserve"] = fx.ok({"adapters": [6], "domains": [0, 1, 2]})
     d.replies["io.apctl.Host.Release"] = fx.ok({"adapters": [], "domains": [0]})
     d.replies["io.apctl.Guest.Export"] = fx.ok(fx.export())
+    d.replies["io.apctl.Reconcile"] = fx.ok(fx.reconcile())
     cases = [
         (["guest", "define", "web01", "--apqn", "05.0001,05.0002", "--control-domain", "0x1", "--autostart"],
          "io.apctl.Guest.Define",
@@ -161,6 +162,10 @@ def test_parameters(d, sock):
         (["host", "release", "--apqn", "06.0001,06.0002"], "io.apctl.Host.Release",
          {"adapters": [6], "domains": [1, 2]}, "Host reservation is now: adapters -, domains 0x00\n"),
         (["export-mdevctl", "web01"], "io.apctl.Guest.Export", {"name": "web01"}, None),
+        (["reconcile"], "io.apctl.Reconcile", None,
+         "A change to repair the drift was started; 'apctl events' shows how it ends.\n"
+         "1 difference between the definitions and the kernel:\n"
+         "  guest 'web01': domain 3 is assigned but not in the guest (queue 05.0003 not bound)\n"),
     ]
     for args, method, params, out_want in cases:
         d.calls.clear()
@@ -350,7 +355,7 @@ def test_policy_local(d, sock):
 
 def test_help(sock):
     for args in (["--help"], ["list", "--help"], ["matrix", "-h"], ["guest", "--help"], ["guest", "define", "--help"],
-                 ["host", "--help"], ["events", "--help"], ["status", "--help"], ["policy", "--help"],
+                 ["host", "--help"], ["events", "--help"], ["status", "--help"], ["reconcile", "--help"], ["policy", "--help"],
                  ["import-mdevctl", "--help"], ["export-mdevctl", "--help"]):
         rc, out, err = run(sock, *args)
         check(rc == 0 and out.startswith("Usage: apctl") and err == "", f"apctl {' '.join(args)} prints usage")
