@@ -70,7 +70,7 @@ while not buf.endswith(b"\0"): buf += s.recv(1 << 20)
 json.loads(buf[:-1])' "$1"
 }
 
-queues=$("$apctl" --socket "$tmp/z16.sock" list --json | grep -c '"apqn"')
+queues=$("$apctl" --socket "$tmp/z16.sock" list --json | grep -o '"apqn"' | wc -l)
 json_ms=$(time_ms "$apctl" --socket "$tmp/z16.sock" list --json)
 table_ms=$(time_ms "$apctl" --socket "$tmp/z16.sock" list)
 matrix_ms=$(time_ms "$apctl" --socket "$tmp/z16.sock" matrix)
