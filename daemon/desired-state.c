@@ -91,6 +91,30 @@ int desired_state_remove_guest(DesiredState *s, const char *name) {
         return 0;
 }
 
+bool desired_state_is_committed(const DesiredState *s, uint64_t id) {
+        for (size_t i = 0; i < s->n_committed; i++)
+                if (s->committed[i] == id)
+                        return true;
+        return false;
+}
+
+int desired_state_add_committed(DesiredState *s, uint64_t id) {
+        if (desired_state_is_committed(s, id))
+                return 0;
+        if (s->n_committed >= DESIRED_STATE_COMMITTED_MAX)
+                return -ENOSPC;
+        s->committed[s->n_committed++] = id;
+        return 0;
+}
+
+void desired_state_drop_committed(DesiredState *s, uint64_t id) {
+        for (size_t i = 0; i < s->n_committed; i++)
+                if (s->committed[i] == id) {
+                        s->committed[i] = s->committed[--s->n_committed];
+                        return;
+                }
+}
+
 static json_object *desired_state_to_json(const DesiredState *s) {
         _cleanup_json_ json_object *o = json_object_new_object();
         _cleanup_json_ json_object *guests = json_object_new_array();
@@ -113,6 +137,20 @@ static json_object *desired_state_to_json(const DesiredState *s) {
                         return NULL;
         if (json_add(o, "guests", TAKE_PTR(guests)) < 0)
                 return NULL;
+        if (s->n_committed > 0) {
+                _cleanup_json_ json_object *c = json_object_new_array();
+                char hex[17];
+
+                if (!c)
+                        return NULL;
+                for (size_t i = 0; i < s->n_committed; i++) {
+                        snprintf(hex, sizeof(hex), "%016" PRIx64, s->committed[i]);
+                        if (json_append(c, json_object_new_string(hex)) < 0)
+                                return NULL;
+                }
+                if (json_add(o, "committed", TAKE_PTR(c)) < 0)
+                        return NULL;
+        }
         return TAKE_PTR(o);
 }
 
@@ -146,6 +184,7 @@ typedef struct StateJson {
         int64_t generation;
         json_object *host;      /* ref held */
         json_object *guests;    /* ref held */
+        json_object *committed; /* ref held */
 } StateJson;
 
 static const JsonField state_fields[] = {
@@ -154,6 +193,7 @@ static const JsonField state_fields[] = {
         { "generation", json_type_int, json_dispatch_int64, offsetof(StateJson, generation), JSON_FIELD_REQUIRED },
         { "host", json_type_object, json_dispatch_object_ref, offsetof(StateJson, host), 0 },
         { "guests", json_type_array, json_dispatch_object_ref, offsetof(StateJson, guests), JSON_FIELD_REQUIRED },
+        { "committed", json_type_array, json_dispatch_object_ref, offsetof(StateJson, committed), 0 },
         {}
 };
 
@@ -201,6 +241,20 @@ static int state_from_json(json_object *o, DesiredState *ret, JsonError *e) {
                         goto out;
                 }
         }
+        for (size_t i = 0; j.committed && i < json_object_array_length(j.committed); i++) {
+                json_object *x = json_object_array_get_idx(j.committed, i);
+                const char *hex = json_object_get_string(x);
+                char *end;
+                uint64_t id;
+
+                errno = 0;
+                id = json_object_is_type(x, json_type_string) ? strtoull(hex, &end, 16) : 0;
+                if (!json_object_is_type(x, json_type_string) || errno || *end || strlen(hex) != 16 || id == 0 ||
+                    desired_state_add_committed(&s, id) < 0) {
+                        json_error_set(e, "committed", "entry %zu is not a journal id, or there are too many", i);
+                        goto out;
+                }
+        }
         *ret = s;
         s = (DesiredState) {};
         r = 0;
@@ -208,6 +262,7 @@ out:
         free(j.format);
         json_object_put(j.host);
         json_object_put(j.guests);
+        json_object_put(j.committed);
         return r;
 }
 

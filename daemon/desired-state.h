@@ -13,6 +13,7 @@
 #define DESIRED_STATE_FILE "state.json"
 #define DESIRED_STATE_FORMAT_VERSION 1
 #define DESIRED_STATE_GUESTS_MAX 1024
+#define DESIRED_STATE_COMMITTED_MAX 64   /* = JOURNAL_ENTRIES_MAX */
 
 typedef struct DesiredState {
         uint64_t generation;    /* bumped on every committed change; ties the journal to it */
@@ -21,6 +22,13 @@ typedef struct DesiredState {
         ApMask host_aqm;        /* domains reserved for the host (aqmask) */
         GuestDef *guests;       /* owned, sorted by name */
         size_t n_guests;
+        /*
+         * Journal ids of transactions committed by this state whose journal
+         * files may still exist: a crash before their removal rolls them
+         * forward, not back. Pruned once the files are gone.
+         */
+        uint64_t committed[DESIRED_STATE_COMMITTED_MAX];
+        size_t n_committed;
 } DesiredState;
 
 void desired_state_done(DesiredState *s);
@@ -34,3 +42,7 @@ GuestDef *desired_state_find_guest_by_uuid(const DesiredState *s, const char *uu
 /* Insert a copy, replacing a guest of the same name. */
 int desired_state_put_guest(DesiredState *s, const GuestDef *g);
 int desired_state_remove_guest(DesiredState *s, const char *name);
+bool desired_state_is_committed(const DesiredState *s, uint64_t id);
+/* -ENOSPC when the list is full. */
+int desired_state_add_committed(DesiredState *s, uint64_t id);
+void desired_state_drop_committed(DesiredState *s, uint64_t id);

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The intent journal file: one pending transaction, written before the kernel is touched. */
+#include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "fileio.h"
 #include "journal.h"
@@ -10,6 +14,21 @@
 #include "macro.h"
 
 #define JOURNAL_VERSION 1
+
+static void journal_name(uint64_t id, char buf[static 64]) {
+        snprintf(buf, 64, JOURNAL_PREFIX "%016" PRIx64 JOURNAL_SUFFIX, id);
+}
+
+int journal_new_id(uint64_t *ret) {
+        uint64_t id;
+
+        do {
+                if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+                        return -EIO;
+        } while (id == 0);
+        *ret = id;
+        return 0;
+}
 
 static json_object *mdev_target_to_json(const MdevTarget *t) {
         _cleanup_json_ json_object *o = json_object_new_object();
@@ -34,8 +53,11 @@ int journal_write(const char *dir, const JournalEntry *j) {
         const char *text;
         size_t len;
 
+        char name[64], idhex[17];
+
+        snprintf(idhex, sizeof(idhex), "%016" PRIx64, j->id);
         if (!o || json_add_int(o, "version", JOURNAL_VERSION) < 0 ||
-            json_add_int(o, "generation", (int64_t) j->generation) < 0 ||
+            json_add_string(o, "id", idhex) < 0 ||
             json_add_string(o, "kind", j->kind == JOURNAL_MDEV ? "mdev" : "host") < 0 ||
             json_add_string(o, "method", j->method) < 0)
                 return -ENOMEM;
@@ -50,7 +72,8 @@ int journal_write(const char *dir, const JournalEntry *j) {
         text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PRETTY, &len);
         if (!text)
                 return -ENOMEM;
-        return write_file_atomic(dir, JOURNAL_FILE, text, len, 0600);
+        journal_name(j->id, name);
+        return write_file_atomic(dir, name, text, len, 0600);
 }
 
 static const JsonField config_fields[] = {
@@ -78,7 +101,7 @@ static const JsonField host_target_fields[] = {
 
 typedef struct JournalJson {
         int64_t version;
-        int64_t generation;
+        char *id;               /* owned */
         char *kind;             /* owned */
         char *method;           /* owned */
         char *guest;            /* owned */
@@ -89,7 +112,7 @@ typedef struct JournalJson {
 
 static const JsonField journal_fields[] = {
         { "version", json_type_int, json_dispatch_int64, offsetof(JournalJson, version), JSON_FIELD_REQUIRED },
-        { "generation", json_type_int, json_dispatch_int64, offsetof(JournalJson, generation), JSON_FIELD_REQUIRED },
+        { "id", json_type_string, json_dispatch_string, offsetof(JournalJson, id), JSON_FIELD_REQUIRED },
         { "kind", json_type_string, json_dispatch_string, offsetof(JournalJson, kind), JSON_FIELD_REQUIRED },
         { "method", json_type_string, json_dispatch_string, offsetof(JournalJson, method), JSON_FIELD_REQUIRED },
         { "guest", json_type_string, json_dispatch_string, offsetof(JournalJson, guest), 0 },
@@ -108,11 +131,19 @@ static int journal_from_json(json_object *o, JournalEntry *ret, JsonError *e) {
         if (r < 0)
                 goto out;
         r = -EBADMSG;
-        if (j.version != JOURNAL_VERSION || j.generation < 0) {
-                json_error_set(e, "version", "unsupported journal version or generation");
+        if (j.version != JOURNAL_VERSION) {
+                json_error_set(e, "version", "unsupported journal version %" PRId64, j.version);
                 goto out;
         }
-        entry.generation = j.generation;
+        {
+                char *end;
+                errno = 0;
+                entry.id = strtoull(j.id, &end, 16);
+                if (errno || *end || end == j.id || strlen(j.id) != 16 || entry.id == 0) {
+                        json_error_set(e, "id", "invalid journal id '%s'", j.id);
+                        goto out;
+                }
+        }
         snprintf(entry.method, sizeof(entry.method), "%s", j.method);
         if (streq(j.kind, "mdev")) {
                 entry.kind = JOURNAL_MDEV;
@@ -137,6 +168,7 @@ static int journal_from_json(json_object *o, JournalEntry *ret, JsonError *e) {
         *ret = entry;
         r = 0;
 out:
+        free(j.id);
         free(j.kind);
         free(j.method);
         free(j.guest);
@@ -146,14 +178,14 @@ out:
         return r;
 }
 
-int journal_read(const char *dir, JournalEntry *ret, JsonError *e) {
+static int journal_read_file(const char *dir, const char *name, JournalEntry *ret, JsonError *e) {
         _cleanup_free_ char *text = NULL;
         _cleanup_json_ json_object *o = NULL;
         char path[4096];
         size_t len;
         int r;
 
-        if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, JOURNAL_FILE) >= sizeof(path))
+        if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
                 return -ENAMETOOLONG;
         r = read_file(path, 1 << 16, &text, &len);
         if (r < 0)
@@ -164,6 +196,62 @@ int journal_read(const char *dir, JournalEntry *ret, JsonError *e) {
         return journal_from_json(o, ret, e);
 }
 
-int journal_remove(const char *dir) {
-        return remove_file_durable(dir, JOURNAL_FILE);
+static bool is_journal_name(const char *name) {
+        size_t n = strlen(name), p = strlen(JOURNAL_PREFIX), s = strlen(JOURNAL_SUFFIX);
+
+        return n == p + 16 + s && strneq(name, JOURNAL_PREFIX, p) && streq(name + n - s, JOURNAL_SUFFIX);
+}
+
+int journal_read_all(const char *dir, JournalEntry **ret, size_t *ret_n, JsonError *e) {
+        _cleanup_free_ JournalEntry *entries = NULL;
+        size_t n = 0;
+        bool bad = false;
+        struct dirent *de;
+        DIR *d = opendir(dir);
+
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d))) {
+                JournalEntry j;
+                JsonError je = {};
+
+                if (!is_journal_name(de->d_name))
+                        continue;
+                if (n >= JOURNAL_ENTRIES_MAX || journal_read_file(dir, de->d_name, &j, &je) < 0) {
+                        if (!bad)
+                                json_error_set(e, de->d_name, "%s", n >= JOURNAL_ENTRIES_MAX ? "too many journal entries" :
+                                               je.message[0] ? je.message : "unreadable");
+                        bad = true;
+                        continue;
+                }
+                if (!entries && !(entries = calloc(JOURNAL_ENTRIES_MAX, sizeof(JournalEntry)))) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+                entries[n++] = j;
+        }
+        closedir(d);
+        *ret = TAKE_PTR(entries);
+        *ret_n = n;
+        return bad ? -EBADMSG : 0;
+}
+
+int journal_remove(const char *dir, uint64_t id) {
+        char name[64];
+
+        journal_name(id, name);
+        return remove_file_durable(dir, name);
+}
+
+bool journal_any(const char *dir) {
+        struct dirent *de;
+        bool found = false;
+        DIR *d = opendir(dir);
+
+        if (!d)
+                return false;
+        while (!found && (de = readdir(d)))
+                found = is_journal_name(de->d_name);
+        closedir(d);
+        return found;
 }

@@ -2,10 +2,12 @@
 /*
  * The intent journal: before its first kernel write a transaction records
  * what the kernel looked like before and what it should look like after,
- * tagged with the generation the desired state will have once committed.
- * At start-up an entry left behind by a crash is rolled back (the state
- * file still has the old generation) or forward (it already has the new
- * one). One transaction at a time, so one file (journal.json).
+ * in a file of its own, journal-<id>.json. When the transaction commits,
+ * its id goes into the state file's "committed" list in the same atomic
+ * write as the new desired state. At start-up an entry left behind by a
+ * crash is rolled forward if its id was committed, and back otherwise.
+ * More than one entry exists only while a kernel write hangs past its
+ * timeout and other transactions go on.
  */
 #pragma once
 
@@ -14,7 +16,9 @@
 #include "guest.h"
 #include "json-util.h"
 
-#define JOURNAL_FILE "journal.json"
+#define JOURNAL_PREFIX "journal-"
+#define JOURNAL_SUFFIX ".json"
+#define JOURNAL_ENTRIES_MAX 64
 
 typedef enum JournalKind {
         JOURNAL_MDEV,           /* one guest's mdev */
@@ -33,7 +37,7 @@ typedef struct HostTarget {
 } HostTarget;
 
 typedef struct JournalEntry {
-        uint64_t generation;
+        uint64_t id;                            /* random, names the file and the commit marker */
         JournalKind kind;
         char method[64];                        /* for logs */
         char guest[GUEST_NAME_MAX + 1];
@@ -42,7 +46,14 @@ typedef struct JournalEntry {
         HostTarget host_before, host_after;
 } JournalEntry;
 
+int journal_new_id(uint64_t *ret);
 int journal_write(const char *dir, const JournalEntry *j);
-/* -ENOENT when there is none. */
-int journal_read(const char *dir, JournalEntry *ret, JsonError *e);
-int journal_remove(const char *dir);
+/*
+ * Every entry in dir, oldest first is not promised. Unreadable entries are
+ * reported through e (file name in e->field) and make the call fail with
+ * -EBADMSG after the readable ones were returned.
+ */
+int journal_read_all(const char *dir, JournalEntry **ret, size_t *ret_n, JsonError *e);
+int journal_remove(const char *dir, uint64_t id);
+/* Whether any entry file exists (tests, status). */
+bool journal_any(const char *dir);

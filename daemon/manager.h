@@ -39,6 +39,7 @@ typedef struct ManagerConfig {
 } ManagerConfig;
 
 #define DRIFT_MAX 256
+#define MANAGER_STUCK_MAX 8     /* hung kernel writes set aside before everything waits */
 
 typedef struct Manager {
         sd_event *event;                /* ref held */
@@ -52,6 +53,8 @@ typedef struct Manager {
         NetlinkWatch *netlink;          /* owned; NULL when the kernel has no vfio_ap_sim family */
 
         Transaction *txn;               /* owned: the transaction in flight, or NULL */
+        Transaction *stuck[MANAGER_STUCK_MAX]; /* owned: transactions whose kernel write hangs */
+        size_t n_stuck;
         Call **queued;                  /* owned array of owned calls waiting for txn */
         size_t n_queued;
         int worker_pipe[2];             /* worker threads -> loop */

@@ -66,6 +66,8 @@ int method_status(Manager *m, Call *c) {
                 if (!txn || json_add(p, "transaction", TAKE_PTR(txn)) < 0)
                         goto oom;
         }
+        if (json_add(p, "stuck", transaction_describe_stuck(m)) < 0)
+                goto oom;
         return call_reply(c, TAKE_PTR(p));
 oom:
         return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");

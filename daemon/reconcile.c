@@ -138,6 +138,7 @@ static bool try_host(Manager *m) {
                 /* The bus appeared after apctld started on a fresh state: take its masks over as they are. */
                 if (spec_init(m, "reconcile: take over host masks", &spec) < 0)
                         return false;
+                spec.host_scope = true;
                 spec.next.host_known = true;
                 spec.next.host_apm = m->kernel.apmask;
                 spec.next.host_aqm = m->kernel.aqmask;

@@ -37,6 +37,7 @@ void spec_set_mdev(Manager *m, TransactionSpec *s, const GuestDef *g, bool exist
 void spec_set_host(Manager *m, TransactionSpec *s, const ApMask *apm, const ApMask *aqm) {
         JournalEntry *j = &s->intent;
 
+        s->host_scope = true;
         j->kind = JOURNAL_HOST;
         j->host_before = (HostTarget) { .apmask = m->kernel.apmask, .aqmask = m->kernel.aqmask };
         j->host_after = (HostTarget) { .apmask = *apm, .aqmask = *aqm };

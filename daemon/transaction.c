@@ -10,6 +10,7 @@
 #include "log.h"
 #include "methods.h"
 #include "transaction.h"
+#include "validate.h"
 #include "varlink-protocol.h"
 
 struct Transaction {
@@ -57,6 +58,7 @@ void transaction_enqueue(Manager *m, Call *c) {
         Transaction *t = m->txn;
         Call **p;
 
+        /* Only when no more hung transactions can be set aside does the one in flight hold everything. */
         if (t && t->timed_out) {
                 call_error(c, APCTL_ERROR_BUSY, EBUSY,
                            "a kernel write for %s (%s) has not returned; its resources stay locked until the kernel "
@@ -86,22 +88,65 @@ static void fail_queued_busy(Manager *m, const Transaction *t) {
         }
 }
 
-/* The desired state becomes next; saved with the generation the journal promised. */
+/*
+ * Commit: the transaction's subject from its next state, applied to the
+ * desired state as it is now, plus its journal id as committed, in one
+ * atomic write.
+ */
 static int txn_persist(Manager *m, Transaction *t) {
+        _cleanup_(desired_state_done) DesiredState cur = {};
+        const char *guest = t->spec.intent.guest;
         int r;
 
-        t->spec.next.generation = t->spec.kernel ? t->spec.intent.generation : m->desired.generation + 1;
-        r = desired_state_save(m->config.state_dir, &t->spec.next);
+        r = desired_state_copy(&m->desired, &cur);
+        if (r < 0)
+                return r;
+        if (t->spec.host_scope) {
+                cur.host_known = t->spec.next.host_known;
+                cur.host_apm = t->spec.next.host_apm;
+                cur.host_aqm = t->spec.next.host_aqm;
+        } else if (guest[0]) {
+                const GuestDef *g = desired_state_find_guest(&t->spec.next, guest);
+                r = g ? desired_state_put_guest(&cur, g) : desired_state_remove_guest(&cur, guest);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        if (t->spec.kernel) {
+                r = desired_state_add_committed(&cur, t->spec.intent.id);
+                if (r < 0)
+                        return r;
+        }
+        cur.generation = m->desired.generation + 1;
+        r = desired_state_save(m->config.state_dir, &cur);
         if (r < 0)
                 return r;
         desired_state_done(&m->desired);
-        m->desired = t->spec.next;
-        t->spec.next = (DesiredState) {};
+        m->desired = cur;
+        cur = (DesiredState) {};
         return 0;
 }
 
-static void txn_finish(Manager *m) {
-        m->txn = transaction_free(m->txn);
+/* The journal entry is resolved: the file goes, and with it the commit marker (at the next save). */
+static void txn_journal_done(Manager *m, Transaction *t) {
+        if (journal_remove(m->config.state_dir, t->spec.intent.id) >= 0)
+                desired_state_drop_committed(&m->desired, t->spec.intent.id);
+}
+
+static void txn_detach(Manager *m, Transaction *t) {
+        if (m->txn == t) {
+                m->txn = NULL;
+                return;
+        }
+        for (size_t i = 0; i < m->n_stuck; i++)
+                if (m->stuck[i] == t) {
+                        m->stuck[i] = m->stuck[--m->n_stuck];
+                        return;
+                }
+}
+
+static void txn_finish(Manager *m, Transaction *t) {
+        txn_detach(m, t);
+        transaction_free(t);
         manager_update_status(m);
         method_run_queued(m);
 }
@@ -119,25 +164,26 @@ static void txn_succeed(Manager *m, Transaction *t) {
                 txn_take_snapshot(m, t->job);
         log_full(LOG_INFO, 0, APCTLD_MESSAGE_TXN_COMMITTED, t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL,
                  NULL, t->spec.intent.kind == JOURNAL_MDEV && t->spec.kernel ? t->spec.intent.uuid : NULL,
-                 "%s committed (generation %llu)", t->spec.intent.method, (unsigned long long) m->desired.generation);
+                 "%s committed (state generation %llu)", t->spec.intent.method,
+                 (unsigned long long) m->desired.generation);
         if (t->spec.event)
                 manager_emit(m, TAKE_PTR(t->spec.event));
         if (t->call)
                 call_reply(TAKE_PTR(t->call), TAKE_PTR(t->spec.reply));
         manager_schedule_reconcile(m);
-        txn_finish(m);
+        txn_finish(m, t);
 }
 
 static int txn_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
-        Manager *m = userdata;
-        Transaction *t = m->txn;
+        Transaction *t = userdata;
+        Manager *m = t->manager;
 
-        if (!t || !t->job_running)
+        if (!t->job_running || t->timed_out)
                 return 0;
         t->timed_out = true;
         log_full(LOG_ERR, 0, APCTLD_MESSAGE_TXN_TIMEOUT, t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL,
                  NULL, t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.uuid : NULL,
-                 "%s: kernel write did not return within %llu ms; resources stay locked until it does",
+                 "%s: kernel write did not return within %llu ms; its resources stay locked until it does",
                  t->spec.intent.method, (unsigned long long) (m->config.kernel_timeout_usec / 1000));
         if (t->call)
                 call_error(TAKE_PTR(t->call), APCTL_ERROR_KERNEL_TIMEOUT, ETIMEDOUT,
@@ -145,7 +191,16 @@ static int txn_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
                            "or rolls back when it does, watch the events",
                            (unsigned long long) (m->config.kernel_timeout_usec / 1000), t->spec.intent.method,
                            txn_subject(t));
-        fail_queued_busy(m, t);
+        if (m->txn == t && m->n_stuck < MANAGER_STUCK_MAX) {
+                /* Set it aside; what it locks is checked at every commit (txn_check_locks). */
+                m->stuck[m->n_stuck++] = t;
+                m->txn = NULL;
+                manager_update_status(m);
+                method_run_queued(m);
+                return 0;
+        }
+        if (m->txn == t)
+                fail_queued_busy(m, t);
         manager_update_status(m);
         return 0;
 }
@@ -178,7 +233,7 @@ static int txn_start_job(Manager *m, Transaction *t, bool undo) {
                 sd_event_source_disable_unref(t->timeout);
                 t->timeout = NULL;
                 r = sd_event_add_time_relative(m->event, &t->timeout, CLOCK_MONOTONIC, m->config.kernel_timeout_usec, 0,
-                                               txn_timeout, m);
+                                               txn_timeout, t);
                 if (r < 0)
                         log_error_errno(r, "Failed to arm the kernel write timeout");
         }
@@ -205,13 +260,9 @@ static const char *kernel_error_name(int err) {
         return APCTL_ERROR_KERNEL;
 }
 
-json_object *transaction_describe(const Manager *m) {
-        const Transaction *t = m->txn;
-        json_object *o;
+static json_object *txn_describe(const Transaction *t) {
+        json_object *o = json_object_new_object();
 
-        if (!t)
-                return NULL;
-        o = json_object_new_object();
         if (o && (json_add_string(o, "method", t->spec.intent.method) < 0 ||
                   json_add_string(o, "subject", txn_subject(t)) < 0 ||
                   json_add_bool(o, "kernel", t->spec.kernel) < 0 ||
@@ -220,6 +271,21 @@ json_object *transaction_describe(const Manager *m) {
                 return NULL;
         }
         return o;
+}
+
+json_object *transaction_describe(const Manager *m) {
+        return m->txn ? txn_describe(m->txn) : NULL;
+}
+
+json_object *transaction_describe_stuck(const Manager *m) {
+        _cleanup_json_ json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < m->n_stuck; i++)
+                if (json_append(a, txn_describe(m->stuck[i])) < 0)
+                        return NULL;
+        return TAKE_PTR(a);
 }
 
 static void txn_report_failure(Manager *m, Transaction *t, const WorkerJob *job) {
@@ -256,12 +322,12 @@ static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
                 if (t->call)
                         call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, ECANCELED,
                                    "transaction abandoned after step %zu by the test hook", job->steps);
-                txn_finish(m);
+                txn_finish(m, t);
                 return;
         }
         if (t->undoing) {
                 if (job->result >= 0)
-                        (void) journal_remove(m->config.state_dir);
+                        txn_journal_done(m, t);
                 else
                         m->recovery_failed = true;
                 txn_take_snapshot(m, job);
@@ -269,12 +335,12 @@ static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
                         call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, t->undo_cause,
                                    "could not save the state (%s); the kernel change was %s", strerror(-t->undo_cause),
                                    job->result >= 0 ? "rolled back" : "NOT rolled back, see Status");
-                txn_finish(m);
+                txn_finish(m, t);
                 return;
         }
         if (job->result < 0) {
                 if (!job->rolled_back || job->rollback_result >= 0)
-                        (void) journal_remove(m->config.state_dir);
+                        txn_journal_done(m, t);
                 else
                         m->recovery_failed = true;
                 txn_take_snapshot(m, job);
@@ -290,7 +356,7 @@ static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
                         }
                         e;
                 }));
-                txn_finish(m);
+                txn_finish(m, t);
                 return;
         }
         r = txn_persist(m, t);
@@ -304,11 +370,11 @@ static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
                         m->recovery_failed = true;
                         if (t->call)
                                 call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, -r, "could not save the state");
-                        txn_finish(m);
+                        txn_finish(m, t);
                 }
                 return;
         }
-        (void) journal_remove(m->config.state_dir);
+        txn_journal_done(m, t);
         txn_succeed(m, t);
 }
 
@@ -324,6 +390,13 @@ int transaction_worker_event(sd_event_source *s, int fd, uint32_t revents, void 
                 txn_job_done(m, m->txn, job);
                 return 0;
         }
+        for (size_t i = 0; i < m->n_stuck; i++)
+                if (m->stuck[i]->job == job) {
+                        log_full(LOG_NOTICE, 0, NULL, NULL, NULL, NULL, "The hung %s for %s returned",
+                                 m->stuck[i]->spec.intent.method, txn_subject(m->stuck[i]));
+                        txn_job_done(m, m->stuck[i], job);
+                        return 0;
+                }
         if (job->kind == WORKER_JOB_RESCAN || job->kind == WORKER_JOB_LOAD) {
                 manager_worker_job_done(m, job);
                 return 0;
@@ -333,14 +406,56 @@ int transaction_worker_event(sd_event_source *s, int fd, uint32_t revents, void 
         return 0;
 }
 
+/*
+ * What a hung transaction still holds: its guest (name and mdev), the APQNs
+ * it is moving (its configuration before and after), or, for a host mask
+ * change, every other kernel change. Fills msg and returns true when spec
+ * must wait.
+ */
+static bool txn_check_locks(Manager *m, const TransactionSpec *spec, char *msg, size_t size) {
+        const GuestDef *mine = spec->host_scope ? NULL : desired_state_find_guest(&spec->next, spec->intent.guest);
+        char buf[APQN_BUFSZ];
+
+        for (size_t i = 0; i < m->n_stuck; i++) {
+                const Transaction *s = m->stuck[i];
+                const JournalEntry *j = &s->spec.intent;
+                const GuestDef *theirs;
+                Apqn q;
+
+                if (s->spec.host_scope || spec->host_scope) {
+                        /* Mask writes and assignments wait for each other in the kernel (ap_perms_mutex). */
+                        if (!spec->kernel && !spec->host_scope)
+                                continue;
+                        snprintf(msg, size, "a kernel write for %s (%s) has not returned; %s waits until the kernel "
+                                 "answers", txn_subject(s), j->method,
+                                 spec->host_scope ? "changing the host masks" : "this change");
+                        return true;
+                }
+                if (streq(j->guest, spec->intent.guest) || (spec->kernel && streq(j->uuid, spec->intent.uuid))) {
+                        snprintf(msg, size, "a kernel write for guest '%s' (%s) has not returned; the guest stays "
+                                 "locked until the kernel answers", j->guest, j->method);
+                        return true;
+                }
+                if (!mine)
+                        continue;
+                theirs = desired_state_find_guest(&s->spec.next, j->guest);
+                if ((theirs && validate_configs_collide(&mine->config, &theirs->config, &q)) ||
+                    (j->mdev_after.exists && validate_configs_collide(&mine->config, &j->mdev_after.config, &q)) ||
+                    (j->mdev_before.exists && validate_configs_collide(&mine->config, &j->mdev_before.config, &q))) {
+                        snprintf(msg, size, "APQN %s is being moved by a kernel write for guest '%s' (%s) that has "
+                                 "not returned; it stays locked until the kernel answers", apqn_format(q, buf),
+                                 j->guest, j->method);
+                        return true;
+                }
+        }
+        return false;
+}
+
 int transaction_commit(Manager *m, Call *c, TransactionSpec *spec) {
-        _cleanup_free_ Transaction *t = calloc(1, sizeof(Transaction));
+        Transaction *t;
+        char msg[400];
         int r;
 
-        if (!t) {
-                transaction_spec_done(spec);
-                return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
-        }
         assert(!m->txn);
         if (m->abandoned || m->recovery_failed) {
                 transaction_spec_done(spec);
@@ -348,97 +463,61 @@ int transaction_commit(Manager *m, Call *c, TransactionSpec *spec) {
                                   "an earlier transaction could not be completed or rolled back; restart apctld "
                                   "to recover (see Status)");
         }
+        if (txn_check_locks(m, spec, msg, sizeof(msg))) {
+                transaction_spec_done(spec);
+                return call_error(c, APCTL_ERROR_BUSY, EBUSY, "%s", msg);
+        }
+        t = calloc(1, sizeof(Transaction));
+        if (!t) {
+                transaction_spec_done(spec);
+                return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+        }
         t->manager = m;
         t->call = c;
         t->spec = *spec;
         *spec = (TransactionSpec) {};
-        m->txn = TAKE_PTR(t);
+        m->txn = t;
 
-        if (!m->txn->spec.kernel) {
-                r = txn_persist(m, m->txn);
+        if (!t->spec.kernel) {
+                r = txn_persist(m, t);
                 if (r < 0) {
-                        call_error(TAKE_PTR(m->txn->call), APCTL_ERROR_INTERNAL, -r, "could not save the state: %s",
+                        call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, -r, "could not save the state: %s",
                                    strerror(-r));
-                        txn_finish(m);
+                        txn_finish(m, t);
                         return r;
                 }
-                txn_succeed(m, m->txn);
+                txn_succeed(m, t);
                 return 0;
         }
 
-        m->txn->spec.intent.generation = m->desired.generation + 1;
-        r = journal_write(m->config.state_dir, &m->txn->spec.intent);
+        r = journal_new_id(&t->spec.intent.id);
+        if (r >= 0)
+                r = journal_write(m->config.state_dir, &t->spec.intent);
         if (r >= 0) {
-                m->txn->job = calloc(1, sizeof(WorkerJob));
-                r = m->txn->job ? txn_start_job(m, m->txn, false) : -ENOMEM;
+                t->job = calloc(1, sizeof(WorkerJob));
+                r = t->job ? txn_start_job(m, t, false) : -ENOMEM;
                 if (r < 0)
-                        (void) journal_remove(m->config.state_dir);
+                        (void) journal_remove(m->config.state_dir, t->spec.intent.id);
         }
         if (r < 0) {
-                call_error(TAKE_PTR(m->txn->call), APCTL_ERROR_INTERNAL, -r, "could not start the transaction: %s",
+                call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, -r, "could not start the transaction: %s",
                            strerror(-r));
-                txn_finish(m);
+                txn_finish(m, t);
                 return r;
         }
         manager_update_status(m);
         return 0;
 }
 
-int transaction_recover(Manager *m) {
-        JournalEntry j;
-        JsonError e = {};
-        WorkerJob job = {};
-        bool forward;
-        int r;
-
-        r = journal_read(m->config.state_dir, &j, &e);
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0) {
-                m->recovery_failed = true;
-                return log_error_errno(r, "Cannot read the transaction journal in %s (%s); refusing changes until "
-                                       "it is resolved", m->config.state_dir, e.message);
-        }
-        forward = m->desired.generation >= j.generation;
-        job = (WorkerJob) {
-                .kind = j.kind == JOURNAL_MDEV ? WORKER_JOB_MDEV : WORKER_JOB_HOST,
-                .backend = m->backend,
-                .use_ap_config = m->kernel.ap_config_supported,
-                .mdev_target = forward ? j.mdev_after : j.mdev_before,
-                .mdev_rollback = forward ? j.mdev_after : j.mdev_before,
-                .host_target = forward ? j.host_after : j.host_before,
-                .host_rollback = forward ? j.host_after : j.host_before,
-        };
-        snprintf(job.uuid, sizeof(job.uuid), "%s", j.uuid);
-        worker_run(&job);
-        if (job.snapshot_result >= 0)
-                manager_apply_snapshot(m, &job.snapshot);
-        kernel_state_done(&job.snapshot);
-        if (job.result < 0 && (!job.rolled_back || job.rollback_result < 0)) {
-                m->recovery_failed = true;
-                return log_full(LOG_ERR, job.result, APCTLD_MESSAGE_RECOVERED, j.kind == JOURNAL_MDEV ? j.guest : NULL,
-                                NULL, j.kind == JOURNAL_MDEV ? j.uuid : NULL,
-                                "Could not roll %s the unfinished %s at '%s'", forward ? "forward" : "back", j.method,
-                                job.failed_op);
-        }
-        r = journal_remove(m->config.state_dir);
-        if (r < 0)
-                return log_error_errno(r, "Failed to remove the resolved journal");
-        log_full(LOG_NOTICE, 0, APCTLD_MESSAGE_RECOVERED, j.kind == JOURNAL_MDEV ? j.guest : NULL, NULL,
-                 j.kind == JOURNAL_MDEV ? j.uuid : NULL, "Rolled the unfinished %s %s", j.method,
-                 forward ? "forward" : "back");
-        manager_emit(m, ({
-                json_object *ev = manager_event_new("transaction-recovered");
-                if (ev) {
-                        (void) json_add_string(ev, "method", j.method);
-                        (void) json_add_string(ev, "direction", forward ? "forward" : "back");
-                }
-                ev;
-        }));
-        return 1;
-}
-
 void transaction_abort_all(Manager *m) {
+        /* Hung jobs keep their memory: their threads may still write it when the kernel answers. */
+        while (m->n_stuck > 0) {
+                Transaction *t = m->stuck[--m->n_stuck];
+                if (t->job_running)
+                        t->job = NULL;
+                t->job_running = false;
+                transaction_free(t);
+        }
         while (m->n_queued > 0)
                 call_free(m->queued[--m->n_queued]);
         free(m->queued);
@@ -455,5 +534,7 @@ void transaction_abort_all(Manager *m) {
                                 worker_job_free(job);
                 }
         }
+        if (m->txn && m->txn->job_running)
+                m->txn->job = NULL;     /* still in the kernel: leave it to its thread */
         m->txn = transaction_free(m->txn);
 }

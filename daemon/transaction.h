@@ -5,7 +5,10 @@
  * that needs kernel writes journals its intent, runs the writes on a worker
  * thread with a timeout, rolls back on failure, persists, resyncs the
  * model, emits its event and replies. One transaction at a time; mutating
- * calls that arrive meanwhile wait in a bounded queue.
+ * calls that arrive meanwhile wait in a bounded queue. A transaction whose
+ * kernel write outlives its timeout is set aside ("stuck"): its guest (or
+ * the host masks), and the APQNs it is moving, stay locked until the kernel
+ * answers, and other changes go on.
  */
 #pragma once
 
@@ -15,7 +18,15 @@
 #include "worker.h"
 
 typedef struct TransactionSpec {
-        DesiredState next;              /* owned: the desired state once committed */
+        /*
+         * owned: the desired state once committed. Only the transaction's
+         * subject (the guest intent.guest, or the host reservation when
+         * host_scope) is taken from it, on top of the desired state as it is
+         * at commit time, so transactions that finish out of order (a kernel
+         * write that hung past its timeout) do not undo each other.
+         */
+        DesiredState next;
+        bool host_scope;                /* subject: the host reservation; else the guest intent.guest */
         bool kernel;                    /* the kernel must change: intent is valid */
         JournalEntry intent;            /* kind, method, guest, uuid, before and after */
         json_object *reply;             /* owned: reply parameters on success */
@@ -35,5 +46,7 @@ int transaction_worker_event(sd_event_source *s, int fd, uint32_t revents, void 
 int transaction_recover(Manager *m);
 /* {method, subject, kernel, timed_out} of the transaction in flight, or NULL. */
 json_object *transaction_describe(const Manager *m);
+/* The same for each transaction whose kernel write hangs past its timeout (an array). */
+json_object *transaction_describe_stuck(const Manager *m);
 /* Manager teardown: drop the transaction (a still-running job is left to its thread). */
 void transaction_abort_all(Manager *m);

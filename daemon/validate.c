@@ -33,6 +33,12 @@ static bool cross_overlap(const ApMask *apm1, const ApMask *aqm1, const ApMask *
         return true;
 }
 
+bool validate_configs_collide(const ApConfig *a, const ApConfig *b, Apqn *ret) {
+        return cross_overlap(&a->apm, &a->aqm, &b->apm, &b->aqm, ret) ||
+               cross_overlap(&a->apm, &a->adm, &b->apm, &b->aqm, ret) ||
+               cross_overlap(&a->apm, &a->aqm, &b->apm, &b->adm, ret);
+}
+
 static int check_limits(const KernelState *k, const GuestDef *g, ValidationError *ret) {
         int a = k->max_adapter < AP_ID_MAX ? ap_mask_next(&g->config.apm, k->max_adapter + 1) : -1;
         int d = k->max_domain < AP_ID_MAX ? ap_mask_next(&g->config.aqm, k->max_domain + 1) : -1;

@@ -21,6 +21,12 @@ typedef struct ValidationError {
 /* g is the new definition; a guest of the same name in d is the old one and ignored. */
 int validate_guest(const KernelState *k, const DesiredState *d, const GuestDef *g, const PolicyHook *policy,
                    const PeerCredentials *peer, ValidationError *ret);
+/*
+ * Would two guests' configurations collide: a shared usage APQN, or a
+ * control domain of one over a usage APQN of the other? *ret names the APQN.
+ */
+bool validate_configs_collide(const ApConfig *a, const ApConfig *b, Apqn *ret);
+
 /* A new host reservation against every guest definition. */
 int validate_host(const KernelState *k, const DesiredState *d, const ApMask *apm, const ApMask *aqm,
                   ValidationError *ret);

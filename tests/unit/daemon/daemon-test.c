@@ -268,10 +268,7 @@ char *state_file(TestEnv *env) {
 }
 
 bool journal_exists(TestEnv *env) {
-        char path[160];
-
-        snprintf(path, sizeof(path), "%s/" JOURNAL_FILE, env->state_dir);
-        return access(path, F_OK) == 0;
+        return journal_any(env->state_dir);
 }
 
 void test_env_settle(TestEnv *env) {

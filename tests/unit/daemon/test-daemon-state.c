@@ -313,7 +313,7 @@ static void test_state_files(void) {
 
         /* A journal apctld cannot read: it starts, reports it, and refuses changes. */
         test_env_stop_manager(&env);
-        CHECK(write_file_atomic(env.state_dir, "journal.json", "{\"version\":1}", 13, 0600) >= 0);
+        CHECK(write_file_atomic(env.state_dir, "journal-00000000000000aa.json", "{\"version\":1}", 13, 0600) >= 0);
         CHECK(test_env_restart(&env, NULL) >= 0);
         CHECK(test_client_connect(&env, 4242, &c) >= 0);
         r = test_call(&env, &c, "io.apctl.Status", NULL);
