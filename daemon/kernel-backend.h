@@ -51,12 +51,15 @@ typedef struct KernelBackendOps {
 } KernelBackendOps;
 
 struct KernelBackend {
+        unsigned n_ref;                 /* atomic: the manager, and each worker thread while it runs */
         const KernelBackendOps *ops;    /* borrowed: static table */
         void *data;                     /* owned by the implementation */
 };
 
 const char *kernel_assign_kind_to_string(KernelAssignKind k);
 
+KernelBackend *kernel_backend_ref(KernelBackend *b);
+/* Drops a reference; the last one frees. Returns NULL. */
 KernelBackend *kernel_backend_free(KernelBackend *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(KernelBackend *, kernel_backend_free);
 

@@ -396,6 +396,7 @@ int kernel_fake_new(KernelBackend **ret) {
         f->bindings_complete = true;
         ap_mask_set_range(&f->st.apmask, 0, AP_ID_MAX);
         ap_mask_set_range(&f->st.aqmask, 0, AP_ID_MAX);
+        b->n_ref = 1;
         b->ops = &fake_ops;
         b->data = f;
         *ret = b;
@@ -410,6 +411,7 @@ int kernel_fake_share(KernelBackend *b, KernelBackend **ret) {
                 return -ENOMEM;
         __atomic_add_fetch(&f->n_ref, 1, __ATOMIC_SEQ_CST);
         *copy = *b;
+        copy->n_ref = 1;
         *ret = copy;
         return 0;
 }
@@ -547,6 +549,10 @@ void kernel_fake_reset_steps(KernelBackend *b) {
         pthread_mutex_lock(&f->lock);
         f->steps = 0;
         pthread_mutex_unlock(&f->lock);
+}
+
+unsigned kernel_fake_users(KernelBackend *b) {
+        return __atomic_load_n(&fake_of(b)->n_ref, __ATOMIC_SEQ_CST);
 }
 
 void kernel_fake_set_change_callback(KernelBackend *b, void (*cb)(void *userdata), void *userdata) {

@@ -33,5 +33,7 @@ void kernel_fake_release(KernelBackend *b);
 /* Write ops since the last kernel_fake_reset_steps() / arm. */
 unsigned kernel_fake_steps(KernelBackend *b);
 void kernel_fake_reset_steps(KernelBackend *b);
+/* Backends sharing this fake kernel (a test waits for a dead manager's thread to let go). */
+unsigned kernel_fake_users(KernelBackend *b);
 /* Called (on the writer's thread) after every successful write; for change notification. */
 void kernel_fake_set_change_callback(KernelBackend *b, void (*cb)(void *userdata), void *userdata);

@@ -42,8 +42,13 @@ const char *kernel_assign_kind_to_string(KernelAssignKind k) {
         return (unsigned) k < _KERNEL_ASSIGN_MAX ? assign_names[k] : "?";
 }
 
+KernelBackend *kernel_backend_ref(KernelBackend *b) {
+        __atomic_add_fetch(&b->n_ref, 1, __ATOMIC_SEQ_CST);
+        return b;
+}
+
 KernelBackend *kernel_backend_free(KernelBackend *b) {
-        if (b) {
+        if (b && __atomic_sub_fetch(&b->n_ref, 1, __ATOMIC_SEQ_CST) == 0) {
                 b->ops->free(b);
                 free(b);
         }
@@ -417,6 +422,7 @@ int kernel_sysfs_new(const char *root, KernelBackend **ret) {
         }
         snprintf(k->bus, sizeof(k->bus), "%s/bus/ap", root);
         snprintf(k->matrix, sizeof(k->matrix), "%s/devices/vfio_ap/matrix", root);
+        b->n_ref = 1;
         b->ops = &sysfs_ops;
         b->data = k;
         *ret = b;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -346,8 +347,9 @@ int manager_start(Manager *m, int listen_fd) {
         }
         (void) transaction_recover(m);
 
-        if (pipe2(m->worker_pipe, O_CLOEXEC) < 0)
-                return log_error_errno(errno, "Failed to create the worker pipe");
+        /* A datagram socketpair, not a pipe: a thread finishing after teardown gets an error, not SIGPIPE. */
+        if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, m->worker_pipe) < 0)
+                return log_error_errno(errno, "Failed to create the worker socket");
         r = sd_event_add_io(m->event, &m->worker_source, m->worker_pipe[0], EPOLLIN, transaction_worker_event, m);
         if (r >= 0)
                 r = sd_event_add_defer(m->event, &m->resync_source, resync_handler, m);

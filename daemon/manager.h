@@ -57,7 +57,7 @@ typedef struct Manager {
         size_t n_stuck;
         Call **queued;                  /* owned array of owned calls waiting for txn */
         size_t n_queued;
-        int worker_pipe[2];             /* worker threads -> loop */
+        int worker_pipe[2];             /* worker threads -> loop: a datagram socketpair, [0] read by the loop */
         sd_event_source *worker_source; /* ref held */
         sd_event_source *resync_source; /* ref held: deferred resync after kernel events */
         sd_event_source *reconcile_source; /* ref held: deferred reconcile */

@@ -510,7 +510,10 @@ int transaction_commit(Manager *m, Call *c, TransactionSpec *spec) {
 }
 
 void transaction_abort_all(Manager *m) {
-        /* Hung jobs keep their memory: their threads may still write it when the kernel answers. */
+        /*
+         * Hung jobs belong to their threads from here: when the kernel answers
+         * they find the manager's socket closed and free the job themselves.
+         */
         while (m->n_stuck > 0) {
                 Transaction *t = m->stuck[--m->n_stuck];
                 if (t->job_running)

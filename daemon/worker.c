@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "kernel-plan.h"
@@ -110,10 +111,15 @@ static void *worker_thread(void *userdata) {
 
         job->result = 0;
         worker_run(job);
-        /* The pointer write is atomic (< PIPE_BUF); after it the loop owns job again. */
+        /* The thread's reference: the manager may be gone by now. */
+        kernel_backend_free(job->backend);
+        /* One datagram per job; after it the loop owns job again. */
         do
-                n = write(fd, &job, sizeof(job));
+                n = send(fd, &job, sizeof(job), MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);
+        /* Nobody left to read it (the manager is gone): the job is ours to free. */
+        if (n != sizeof(job))
+                worker_job_free(job);
         return NULL;
 }
 
@@ -126,6 +132,7 @@ int worker_start(WorkerJob *job, int notify_fd) {
         job->result = notify_fd;
         if (pthread_attr_init(&attr) != 0)
                 return -ENOMEM;
+        kernel_backend_ref(job->backend);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         /* Signals stay with the loop thread (sd-event signalfd). */
         sigfillset(&all);
@@ -133,5 +140,7 @@ int worker_start(WorkerJob *job, int notify_fd) {
         r = -pthread_create(&t, &attr, worker_thread, job);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         pthread_attr_destroy(&attr);
+        if (r < 0)
+                kernel_backend_free(job->backend);
         return r;
 }

@@ -2,8 +2,9 @@
 /*
  * Kernel writes off the event loop. A job (bring one mdev or the host masks
  * to a target, rolling back to another target on failure) runs on its own
- * thread; when it is done the thread writes the job pointer to a pipe the
- * event loop watches. The loop never blocks on the kernel, and a job that
+ * thread; when it is done the thread sends the job pointer as a datagram to
+ * a socket the event loop watches (and frees the job itself if the loop's
+ * end is gone). The loop never blocks on the kernel, and a job that
  * outlives its timeout simply reports later.
  */
 #pragma once
@@ -52,7 +53,7 @@ typedef struct WorkerJob {
 /* Free a job and a snapshot the loop did not take. */
 void worker_job_free(WorkerJob *job);
 
-/* Start a detached thread for job; it writes the job pointer to notify_fd when done. */
+/* Start a detached thread for job; it sends the job pointer to notify_fd (a datagram socket) when done. */
 int worker_start(WorkerJob *job, int notify_fd);
 /* The same, synchronously on the calling thread (start-up recovery). */
 void worker_run(WorkerJob *job);

@@ -360,6 +360,50 @@ static void test_timeout_keeps_answering(void) {
         tap_case_end("a hung kernel write times out; it locks only its guest, APQNs and the masks; it completes later");
 }
 
+static void test_crash_while_stuck(void) {
+        TestEnv env;
+        TestClient c;
+        MdevState md;
+        json_object *r;
+
+        /* a's attach hangs; b is defined and started meanwhile; then apctld dies. */
+        CHECK(scenario_setup(&env, &c, &scenarios[2], NULL, tweak_timeout));
+        kernel_fake_block_step(env.fake, 1);
+        r = test_call(&env, &c, "io.apctl.Guest.Attach", "{\"name\":\"a\",\"domains\":[4]}");
+        CHECK_ERROR(r, "io.apctl.KernelTimeout");
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Guest.Define",
+                      "{\"name\":\"b\",\"uuid\":\"" UUID_B "\",\"adapters\":[6],\"domains\":[9]}");
+        CHECK_OK(r);
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"b\"}");
+        CHECK_OK(r);
+        json_object_put(r);
+        test_client_close(&c);
+
+        /* The restart finds a's entry (never committed): rolled back; b's commit stands. */
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        CHECK(!env.m->recovery_failed);
+        CHECK(!journal_exists(&env));
+        CHECK(fake_mdev(&env, UUID_A, &md) && !ap_mask_test(&md.assigned.aqm, 4));
+        CHECK(fake_mdev(&env, UUID_B, &md) && ap_mask_test(&md.assigned.aqm, 9));
+        {
+                const GuestDef *a = desired_state_find_guest(&env.m->desired, "a");
+                CHECK(a && !ap_mask_test(&a->config.aqm, 4));
+                CHECK(desired_state_find_guest(&env.m->desired, "b") != NULL);
+        }
+        /*
+         * Let the dead daemon's thread out of the kernel (a real crash would
+         * not have one); it finds nobody listening and frees its own job.
+         */
+        kernel_fake_release(env.fake);
+        for (int i = 0; i < 500 && kernel_fake_users(env.fake) > 2; i++)
+                (void) sd_event_run(env.event, 10 * 1000);
+        CHECK(kernel_fake_users(env.fake) == 2);        /* the test's handle and the new manager's */
+        test_env_done(&env);
+        tap_case_end("killed while a write hangs: the hung change rolls back, the one committed meanwhile stays");
+}
+
 static void tweak_long_timeout(ManagerConfig *c) {
         c->kernel_timeout_usec = 60ULL * 1000 * 1000;
 }
@@ -457,6 +501,7 @@ int main(void) {
         test_roll_forward();
         test_timeout_keeps_answering();
         test_kernel_refusal_names_error();
+        test_crash_while_stuck();
         test_changes_queue_behind_transaction();
         return tap_finish();
 }
