@@ -3,8 +3,9 @@
 # tests/install-check.sh BUILD_DIR: `meson install --destdir` of BUILD_DIR into
 # a temporary directory, then TAP checks that exactly the expected files are
 # installed where Debian expects them (for a --prefix=/usr build: /usr/bin,
-# /usr/sbin, /usr/libexec/apctl, /etc/libvirt/hooks/qemu.d,
-# /usr/lib/mdevctl/scripts.d/callouts, systemd's and udev's directories, man
+# /usr/sbin, /usr/libexec/apctl, /etc/libvirt/hooks/qemu.d, the callout
+# directories of mdevctl 1.3+ (/usr/lib/mdevctl/scripts.d/callouts) and 1.2
+# (/etc/mdevctl.d/scripts.d/callouts), systemd's and udev's directories, man
 # pages, bash completion, the example policy), that the hook and callout
 # links point at the installed programs, that the unit starts the installed
 # apctld, and, where systemd-analyze exists, that the unit verifies and its
@@ -59,6 +60,7 @@ expected=(
 	"$libexecdir/apctl/mdevctl-callout"
 	"$sysconfdir/libvirt/hooks/qemu.d/apctl"
 	"$prefix/lib/mdevctl/scripts.d/callouts/apctl"
+	"$sysconfdir/mdevctl.d/scripts.d/callouts/apctl"
 	"$unitdir/apctld.service"
 	"$unitdir/apctld.socket"
 	"$sysusersdir/apctl.conf"
@@ -86,8 +88,10 @@ link_ok() { # link_ok LINK TARGET: an absolute link to TARGET, which is installe
 }
 check "libvirt hook link points at the installed hook" \
 	link_ok "$sysconfdir/libvirt/hooks/qemu.d/apctl" "$(norm "$libexecdir/apctl/libvirt-qemu-hook")"
-check "mdevctl callout link points at the installed callout" \
+check "mdevctl 1.3+ callout link points at the installed callout" \
 	link_ok "$prefix/lib/mdevctl/scripts.d/callouts/apctl" "$(norm "$libexecdir/apctl/mdevctl-callout")"
+check "mdevctl 1.2 (Debian 12) callout link points at the installed callout" \
+	link_ok "$sysconfdir/mdevctl.d/scripts.d/callouts/apctl" "$(norm "$libexecdir/apctl/mdevctl-callout")"
 check "apctld.service runs the installed apctld" grep -qx "ExecStart=$(norm "$sbindir/apctld")" "$dest$unitdir/apctld.service"
 check "apctld.socket is 0660, group apctl" grep -q -e '^SocketMode=0660$' "$dest$unitdir/apctld.socket"
 check "sysusers.d creates group apctl" grep -qx 'g apctl - -' "$dest$sysusersdir/apctl.conf"
