@@ -8,8 +8,64 @@
 # here it is timed too. Not a test: it never fails on numbers.
 #
 # usage: bench/cli-list.sh [BUILD_DIR] [RUNS]   (default build-cli, 20)
+#        bench/cli-list.sh --vm x86_64|s390x [RUNS]
+# --vm: the same z16 machine on the simulated AP bus in a tests/vm VM, apctld
+# on its sysfs backend, `apctl list --json` against the least a sysfs walk
+# like `lszcrypt -V` must read (one cat of each card's and queue's type,
+# hwtype, status and mode attributes), and against lszcrypt -V itself when
+# the VM has it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" = --vm ]; then
+	arch=${2:?--vm needs x86_64 or s390x}
+	runs=${3:-20}
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	cat >"$tmp/cli-list-bench.sh" <<INNER
+. /apctl/daemon-lib.sh
+runs=$runs
+INNER
+	cat >>"$tmp/cli-list-bench.sh" <<'INNER'
+now_cs() { read -r up _ </proc/uptime; echo "${up%.*}${up#*.}"; }
+daemon_load_modules adapters=0-59:cex8:cca usage_domains=0-84 control_domains=0-84 max_domain_id=84
+wait_for 120 daemon_bindings_complete
+daemon_start
+queues=$(apctl list --json | grep -o '"apqn"' | wc -l)
+sysfs_walk() {
+	cat /sys/bus/ap/devices/*/type /sys/bus/ap/devices/*/hwtype /sys/bus/ap/devices/*/online 		/sys/bus/ap/devices/*/config /sys/bus/ap/devices/*/chkstop /sys/bus/ap/devices/*/ap_functions 		>/dev/null 2>&1 || true
+}
+timed() { # NAME COMMAND...
+	name=$1; shift
+	t0=$(now_cs)
+	i=0; while [ $i -lt $runs ]; do "$@" >/dev/null; i=$((i + 1)); done
+	echo "BENCH $name queues=$queues runs=$runs cs=$(($(now_cs) - t0))"
+}
+timed apctl-json apctl list --json
+timed apctl-table apctl list
+timed sysfs-floor sysfs_walk
+command -v lszcrypt >/dev/null && timed lszcrypt lszcrypt -V
+daemon_stop
+INNER
+	out=$("$top/tests/vm/run" --arch "$arch" --script "$tmp/cli-list-bench.sh" --keep 2>&1) ||
+		{ echo "$out" >&2; echo "cli-list: the VM run failed" >&2; exit 1; }
+	kept=$(echo "$out" | sed -n 's/^.*kept \(.*\)$/\1/p' | tail -1)
+	[ -n "$kept" ] && [ -f "$kept/cli-list-bench.out" ] ||
+		{ echo "$out" >&2; echo "cli-list: no output kept" >&2; exit 1; }
+	results=$(grep '^BENCH ' "$kept/cli-list-bench.out")
+	rm -rf "$kept"
+	cs() { echo "$results" | awk -v n="$1" '$2 == n { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "cs") print kv[2] } }'; }
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 1; printf "%.2f", a / b }'; }
+	q=$(echo "$results" | sed -n '1s/.*queues=\([0-9]*\).*/\1/p')
+	echo "apctl list in a $arch VM (TCG), z16 machine on apsim ($q queues), $runs runs each, one run"
+	printf '%-40s %10s %22s\n' measurement ms/run "x apctl list --json"
+	for n in apctl-json apctl-table sysfs-floor lszcrypt; do
+		c=$(cs $n)
+		[ -n "$c" ] || continue
+		printf '%-40s %10s %22s\n' "$n" "$(ratio "$((c * 10))" "$runs")" "$(ratio "$c" "$(cs apctl-json)")"
+	done
+	[ -n "$(cs lszcrypt)" ] || echo "(no lszcrypt in this VM: sysfs-floor is the least lszcrypt -V reads)"
+	exit 0
+fi
 build=${1:-$top/build-cli}
 runs=${2:-20}
 apctl=$build/cli/apctl
