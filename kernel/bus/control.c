@@ -77,7 +77,10 @@ static int parse_apqn(const char *s, ap_qid_t *ret_qid, const char **why)
 	char *dot;
 	unsigned int card, dom;
 
-	if (strscpy(buf, s, sizeof(buf)) < 0 || !(dot = strchr(buf, '.')))
+	if (strscpy(buf, s, sizeof(buf)) < 0)
+		goto bad;
+	dot = strchr(buf, '.');
+	if (!dot)
 		goto bad;
 	*dot = '\0';
 	if (kstrtouint(buf, 16, &card) || kstrtouint(dot + 1, 16, &dom))

@@ -180,6 +180,9 @@ void apsim_bus_force_rescan(void);
  * The AP instructions on the simulated hardware.
  * ap_tapq: test the queue; while a reset runs it answers
  *   AP_RESPONSE_RESET_IN_PROGRESS, then NORMAL, or the injected failure.
+ *   *info (may be NULL) gets GR2 as the older ap_test_queue() returned it:
+ *   facilities in bits 32..63, hwtype in bits 24..31, deconfigured bit 23,
+ *   checkstopped bit 22, queue depth in bits 0..7.
  * ap_zapq: start a reset (zeroize); fbit is the SE "F" bit.
  * ap_aqic: enable (ir=1) or disable interrupts for the queue; an enabled
  *   queue raises simulated adapter interrupts into @target.

@@ -14,6 +14,10 @@
  *   bind    1: probe binds queues; 0: probe declines (-ENODEV)
  *   events  read: the log; any write clears it
  *   cmd     "tapq|zapq|aqic-on|aqic-off XX.YYYY": result goes to the log
+ *   lockorder_inversion (debug builds) any write: holds ap_perms_mutex and
+ *           forces a rescan, which takes the scan mutex: the wrong order,
+ *           which the bus's checker must report (safe while the
+ *           configuration is unchanged: such a scan takes no other lock)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -194,6 +198,25 @@ static const struct file_operations cmd_fops = {
 	.write = cmd_write,
 };
 
+#ifdef APSIM_LOCKORDER
+static ssize_t inversion_write(struct file *f, const char __user *ubuf, size_t count,
+			       loff_t *ppos)
+{
+	apsim_lockorder_acquire(APSIM_LOCK_PERMS, "ap_perms_mutex");
+	mutex_lock(&ap_perms_mutex);
+	ap_bus_force_rescan();
+	mutex_unlock(&ap_perms_mutex);
+	apsim_lockorder_release(APSIM_LOCK_PERMS, "ap_perms_mutex");
+	return count;
+}
+
+static const struct file_operations inversion_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = inversion_write,
+};
+#endif
+
 static int __init testdrv_init(void)
 {
 	int r;
@@ -207,6 +230,9 @@ static int __init testdrv_init(void)
 	debugfs_create_bool("bind", 0600, dir, &bind_dbg);
 	debugfs_create_file("events", 0600, dir, NULL, &events_fops);
 	debugfs_create_file("cmd", 0600, dir, NULL, &cmd_fops);
+#ifdef APSIM_LOCKORDER
+	debugfs_create_file("lockorder_inversion", 0600, dir, NULL, &inversion_fops);
+#endif
 	r = ap_driver_register(&testdrv_driver, THIS_MODULE, "apsim_testdrv");
 	if (r) {
 		debugfs_remove_recursive(dir);

@@ -141,3 +141,19 @@ expect_file_eq $B/ap_max_adapter_id 63
 expect_file_eq $B/ap_max_domain_id 15
 expect_file_eq $B/features "APSC QACT RC8A"
 expect_file_eq $B/bindings "16/16 (complete)"
+
+note "module parameters: apmask/aqmask in both syntaxes, domain; bad ones refuse the load"
+rmmod apsim || fail "rmmod apsim"
+insmod "$APCTL_MODDIR/apsim.ko" apmask=+0-3,+0x10 aqmask=0xf0 domain=5 || fail "insmod with masks"
+echo 1 > /sys/bus/ap/scans
+expect_file_eq $B/apmask "0xf0008$(zeros 59)"
+expect_file_eq $B/aqmask "0xf0$(zeros 62)"
+expect_file_eq $B/ap_domain 5
+rmmod apsim || fail "rmmod apsim"
+for bad in apmask=+256 aqmask=0xzz domain=256 adapters=0:cex9:cca adapters=0:cex3c:ep11 \
+	   adapters=300:cex8:cca usage_domains=0-300 max_adapter_id=256; do
+	if insmod "$APCTL_MODDIR/apsim.ko" "$bad" 2>/dev/null; then
+		fail "insmod apsim.ko $bad succeeded"
+	fi
+	expect_missing /sys/module/apsim
+done
