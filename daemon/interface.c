@@ -56,6 +56,7 @@ const char apctl_interface_description[] =
 "                    transaction: ?(method: string, subject: string, kernel: bool, timed_out: bool),\n"
 "                    stuck: [](method: string, subject: string, kernel: bool, timed_out: bool))\n"
 "method Reconcile() -> (drift: []Drift, transaction_started: bool)\n"
+"method Policy.Reload() -> ()\n"
 "\n"
 "# Every error carries (errno: int, message: string); InvalidParameter also (parameter: ?string).\n"
 "error NoSuchGuest (errno: int, message: string)\n"
@@ -70,5 +71,6 @@ const char apctl_interface_description[] =
 "error KernelTimeout (errno: int, message: string)\n"
 "error KernelError (errno: int, message: string)\n"
 "error PolicyDenied (errno: int, message: string)\n"
+"error InvalidPolicy (errno: int, message: string)\n"
 "error LimitExceeded (errno: int, message: string)\n"
 "error InternalError (errno: int, message: string)\n";

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "json-ap.h"
+#include "log.h"
 #include "methods.h"
 #include "reconcile.h"
 #include "transaction.h"
@@ -81,4 +82,23 @@ int method_reconcile(Manager *m, Call *c) {
         /* The kernel is re-read off the loop; the reply comes with the fresh model. */
         manager_resync_then_reconcile(m, c);
         return 0;
+}
+
+int method_policy_reload(Manager *m, Call *c) {
+        static const JsonField fields[] = { {} };
+        char reason[600] = "";
+        int r;
+
+        if (call_dispatch_parameters(c, fields, NULL) < 0)
+                return -EINVAL;
+        if (!m->policy.reload)
+                return call_error(c, APCTL_ERROR_INVALID_POLICY, ENOENT,
+                                  "apctld runs without a policy (there was no policy directory when it started); "
+                                  "restart it to use one");
+        r = m->policy.reload(m->policy.userdata, reason, sizeof(reason));
+        if (r < 0)
+                return call_error(c, APCTL_ERROR_INVALID_POLICY, -r, "the policy was not reloaded, the old one stays: %s",
+                                  reason);
+        log_info("Policy reloaded");
+        return call_reply(c, NULL);
 }

@@ -31,6 +31,7 @@ static const MethodDef method_table[] = {
         { "io.apctl.Events.Subscribe",  method_events_subscribe,  METHOD_PRIV_READ,  METHOD_MORE_ALLOWED | METHOD_MORE_REQUIRED },
         { "io.apctl.Status",            method_status,            METHOD_PRIV_READ,  0 },
         { "io.apctl.Reconcile",         method_reconcile,         METHOD_PRIV_ADMIN, METHOD_MUTATES },
+        { "io.apctl.Policy.Reload",     method_policy_reload,     METHOD_PRIV_ADMIN, 0 },
 };
 
 const MethodDef *method_find(const char *name) {

@@ -11,9 +11,13 @@
 struct PolicyAdapter {
         Policy *policy;         /* owned */
         Manager *manager;       /* borrowed: owns the hook that points here */
+        char *dir;              /* owned: where to reload from */
+        uid_t owner_uid;
 };
 
 static PolicyOperation operation_of(const char *method, bool mutating) {
+        if (strneq(method, "io.apctl.Policy.", 16))
+                return POLICY_OPERATION_POLICY_RELOAD;
         if (!mutating)
                 return POLICY_OPERATION_READ;
         return strneq(method, "io.apctl.Host.", 14) ? POLICY_OPERATION_HOST_CHANGE : POLICY_OPERATION_GUEST_CHANGE;
@@ -93,6 +97,23 @@ static int adapter_may_assign(void *userdata, const PeerCredentials *peer, const
         return 0;
 }
 
+static int adapter_reload(void *userdata, char *reason, size_t size) {
+        PolicyAdapter *a = userdata;
+        PolicyLoadOptions opts = { .owner_uid = a->owner_uid };
+        PolicyError error = {};
+        Policy *fresh = NULL;
+        int r;
+
+        r = policy_load_directory(a->dir, &opts, &fresh, &error);
+        if (r < 0) {
+                snprintf(reason, size, "%s", error.text[0] ? error.text : strerror(-r));
+                return r;
+        }
+        policy_free(a->policy);
+        a->policy = fresh;
+        return 0;
+}
+
 int policy_adapter_new(Manager *m, const char *dir, uid_t owner_uid, PolicyAdapter **ret, char **ret_error) {
         PolicyLoadOptions opts = { .owner_uid = owner_uid };
         PolicyError error = {};
@@ -102,15 +123,27 @@ int policy_adapter_new(Manager *m, const char *dir, uid_t owner_uid, PolicyAdapt
         a = calloc(1, sizeof(*a));
         if (!a)
                 return -ENOMEM;
+        a->dir = strdup(dir);
+        a->owner_uid = owner_uid;
+        if (!a->dir) {
+                free(a);
+                return -ENOMEM;
+        }
         r = policy_load_directory(dir, &opts, &a->policy, &error);
         if (r < 0) {
                 if (ret_error)
                         *ret_error = strdup(error.text[0] ? error.text : strerror(-r));
+                free(a->dir);
                 free(a);
                 return r;
         }
         a->manager = m;
-        m->policy = (PolicyHook) { .may_call = adapter_may_call, .may_assign = adapter_may_assign, .userdata = a };
+        m->policy = (PolicyHook) {
+                .may_call = adapter_may_call,
+                .may_assign = adapter_may_assign,
+                .reload = adapter_reload,
+                .userdata = a,
+        };
         *ret = a;
         return 0;
 }
@@ -121,6 +154,7 @@ PolicyAdapter *policy_adapter_free(PolicyAdapter *a) {
         if (a->manager && a->manager->policy.userdata == a)
                 a->manager->policy = (PolicyHook) {};
         policy_free(a->policy);
+        free(a->dir);
         free(a);
         return NULL;
 }

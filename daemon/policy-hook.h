@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The one seam between apctld and a policy engine (policy/): the method
- * dispatcher asks may_call() before running a handler, and transaction
- * validation asks may_assign() before any kernel write. Both return 0 to
+ * dispatcher asks may_call() before running a handler, transaction
+ * validation asks may_assign() before any kernel write, and
+ * io.apctl.Policy.Reload calls reload(). Both return 0 to
  * allow, -EACCES to deny (with a reason the client sees), or another
  * negative errno on failure. Without a hook, apctld allows reads to
  * everyone and changes to root and the configured admin uid.
@@ -30,5 +31,7 @@ typedef struct PolicyHook {
                         const char *guest, char *reason, size_t reason_size);
         int (*may_assign)(void *userdata, const PeerCredentials *peer, const char *guest, const ApConfig *config,
                           char *reason, size_t reason_size);
+        /* Load the policy again; on failure the old one stays and reason says why. */
+        int (*reload)(void *userdata, char *reason, size_t reason_size);
         void *userdata;         /* borrowed: the policy engine's state */
 } PolicyHook;

@@ -28,6 +28,7 @@ static const struct {
         { APCTL_ERROR_KERNEL_TIMEOUT,        ETIMEDOUT },
         { APCTL_ERROR_KERNEL,                EIO },
         { APCTL_ERROR_POLICY_DENIED,         EACCES },
+        { APCTL_ERROR_INVALID_POLICY,        EBADMSG },
         { APCTL_ERROR_LIMIT,                 ENOBUFS },
         { APCTL_ERROR_INTERNAL,              ENOMEM },
 };

@@ -31,6 +31,7 @@
 #define APCTL_ERROR_KERNEL_TIMEOUT          "io.apctl.KernelTimeout"
 #define APCTL_ERROR_KERNEL                  "io.apctl.KernelError"
 #define APCTL_ERROR_POLICY_DENIED           "io.apctl.PolicyDenied"
+#define APCTL_ERROR_INVALID_POLICY          "io.apctl.InvalidPolicy"
 #define APCTL_ERROR_LIMIT                   "io.apctl.LimitExceeded"
 #define APCTL_ERROR_INTERNAL                "io.apctl.InternalError"
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon-test.h"
 #include "fileio.h"
@@ -58,6 +59,8 @@ static void test_service(void) {
         CHECK_ERROR(reply, "org.varlink.service.MethodNotFound");
         CALL("com.example.Foo", NULL);
         CHECK_ERROR(reply, "org.varlink.service.InterfaceNotFound");
+        CALL("io.apctl.Policy.Reload", NULL);
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
         CALL("io.apctl.Status", "{\"verbose\":true}");
         CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
         CHECK_STREQ(str_field(reply_params(reply), "parameter"), "verbose");
@@ -501,6 +504,10 @@ static void test_policy_hook(void) {
         CHECK(strstr(reply_message(reply), "only change guest 'mine'") != NULL);
         CHECK(calls == 4);
         json_object_put(reply);
+        /* A hook without reload: there is no policy directory to load again. */
+        reply = test_call(&env, &c, "io.apctl.Policy.Reload", NULL);
+        CHECK_ERROR(reply, "io.apctl.InvalidPolicy");
+        json_object_put(reply);
         test_client_close(&c);
         test_client_close(&user);
         test_env_done(&env);
@@ -571,6 +578,35 @@ static void test_policy_library(void) {
                 json_object_put(reply);
                 test_client_close(&r3);
         }
+        /* Reload: not for the testers; a broken file keeps the old policy; a good one takes effect. */
+        reply = test_call(&env, &user, "io.apctl.Policy.Reload", NULL);
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+        json_object_put(reply);
+        {
+                static const char bad[] = "[access x]\nfrobnicate = yes\n";
+                CHECK(write_file_atomic(dir, "60-bad.conf", bad, strlen(bad), 0644) >= 0);
+        }
+        reply = test_call(&env, &root, "io.apctl.Policy.Reload", NULL);
+        CHECK_ERROR(reply, "io.apctl.InvalidPolicy");
+        CHECK(strstr(reply_message(reply), "60-bad.conf:2") != NULL);
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Guest.Define", "{\"name\":\"yours\",\"adapters\":[5],\"domains\":[2]}");
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+        json_object_put(reply);
+        {
+                char path[200];
+                static const char more[] = "[access yours]\nusers = 1000\nallow = guest-change\nguests = yours\n";
+                snprintf(path, sizeof(path), "%s/60-bad.conf", dir);
+                CHECK(unlink(path) == 0);
+                CHECK(write_file_atomic(dir, "60-yours.conf", more, strlen(more), 0644) >= 0);
+        }
+        reply = test_call(&env, &root, "io.apctl.Policy.Reload", NULL);
+        CHECK_OK(reply);
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Guest.Define", "{\"name\":\"yours\",\"adapters\":[5],\"domains\":[2]}");
+        CHECK_OK(reply);
+        json_object_put(reply);
+
         test_client_close(&root);
         test_client_close(&user);
         test_client_close(&other);
