@@ -234,8 +234,27 @@ static int make_backend(Args *a, KernelBackend **ret) {
         return 0;
 }
 
-/* SIGTERM and SIGINT end the loop; the watchdog pings when the service has WatchdogSec=. */
-static int make_event_loop(sd_event **ret) {
+/* SIGHUP: load the policy again, as io.apctl.Policy.Reload does. */
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = *(Manager **) userdata;
+        char reason[600] = "";
+
+        if (!m || !m->policy.reload) {
+                log_info("SIGHUP: no policy to reload");
+                return 0;
+        }
+        if (m->policy.reload(m->policy.userdata, reason, sizeof(reason)) < 0)
+                log_full(LOG_ERR, 0, NULL, NULL, NULL, NULL, "SIGHUP: policy not reloaded, the old one stays: %s", reason);
+        else
+                log_info("SIGHUP: policy reloaded");
+        return 0;
+}
+
+/*
+ * SIGTERM and SIGINT end the loop, SIGHUP reloads the policy of *manager;
+ * the watchdog pings when the service has WatchdogSec=.
+ */
+static int make_event_loop(sd_event **ret, Manager **manager) {
         sigset_t mask;
         int r;
 
@@ -245,11 +264,14 @@ static int make_event_loop(sd_event **ret) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
         r = sd_event_add_signal(*ret, NULL, SIGTERM, NULL, NULL);
         if (r >= 0)
                 r = sd_event_add_signal(*ret, NULL, SIGINT, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(*ret, NULL, SIGHUP, on_sighup, manager);
         if (r >= 0)
                 r = sd_event_set_watchdog(*ret, true);
         return r < 0 ? r : 0;
@@ -274,7 +296,7 @@ int main(int argc, char *argv[]) {
         r = make_backend(&a, &backend);
         if (r < 0)
                 return r == -EINVAL ? 2 : 1;
-        r = make_event_loop(&event);
+        r = make_event_loop(&event, &m);
         if (r < 0)
                 return log_error_errno(r, "Cannot create the event loop"), 1;
 
