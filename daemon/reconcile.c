@@ -18,7 +18,14 @@ void reconcile_done(Manager *m) {
 }
 
 static int drift_add(json_object *list, const char *kind, const char *guest, const char *message, json_object *detail) {
-        _cleanup_json_ json_object *d = json_object_new_object();
+        _cleanup_json_ json_object *d = NULL;
+
+        /* Bounded: Status and events stay small even on a host in a mess; the first DRIFT_MAX tell the story. */
+        if (json_object_array_length(list) >= DRIFT_MAX) {
+                json_object_put(detail);
+                return 0;
+        }
+        d = json_object_new_object();
 
         if (!d || json_add_string(d, "kind", kind) < 0 || (guest && json_add_string(d, "guest", guest) < 0) ||
             json_add_string(d, "message", message) < 0) {
