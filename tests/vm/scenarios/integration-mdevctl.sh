@@ -1,0 +1,54 @@
+# Debian's mdevctl 1.2 with apctl's callout (in /etc/mdevctl.d/scripts.d/
+# callouts, where 1.2 looks) against apctld and the kernel modules: a
+# conflicting `mdevctl start` is refused with apctl's message and leaves no
+# mdev; a clean one passes and creates it; `mdevctl list` shows an apctl
+# guest's attributes through the callout. x86_64 only (mdevctl is amd64,
+# and mdevctl needs the kernel's mdev bus).
+. /apctl/daemon-lib.sh
+
+if ! command -v mdevctl >/dev/null; then
+	note "skipped: no mdevctl in this VM (x86_64 only)"
+	exit 0
+fi
+WEB=62177883-f1bb-47f0-914d-32a22e3a8804
+OTHER=11111111-2222-4333-8444-555555555555
+
+daemon_load_modules
+wait_for 30 daemon_bindings_complete
+daemon_start
+wait_for 10 test -e /sys/class/mdev_bus/matrix
+run_apctl host release --adapters 4,5
+run_apctl guest define web --uuid $WEB --adapters 4 --domains 1,2
+
+note "a transient mdevctl start on web's APQN 04.0002: refused by the callout"
+cat >/tmp/conflict.json <<EOF2
+{"mdev_type": "vfio_ap-passthrough", "start": "manual",
+ "attrs": [{"assign_adapter": "4"}, {"assign_domain": "2"}]}
+EOF2
+rc=0
+mdevctl start -u $OTHER -p matrix --jsonfile /tmp/conflict.json >/tmp/mdevctl.out 2>&1 || rc=$?
+cat /tmp/mdevctl.out
+[ "$rc" != 0 ] || fail "mdevctl start of a conflicting mdev succeeded"
+expect_contains "$(cat /tmp/mdevctl.out)" "APQN 04.0002 is already assigned to guest 'web'" "mdevctl's error"
+expect_missing "$(mdev_dir $OTHER)"
+
+note "the same on a free APQN: mdevctl creates the mdev, the callout agrees"
+cat >/tmp/clean.json <<EOF2
+{"mdev_type": "vfio_ap-passthrough", "start": "manual",
+ "attrs": [{"assign_adapter": "5"}, {"assign_domain": "3"}]}
+EOF2
+mdevctl start -u $OTHER -p matrix --jsonfile /tmp/clean.json || fail "mdevctl start of a free APQN failed"
+expect_exists "$(mdev_dir $OTHER)"
+expect_contains "$(cat "$(mdev_dir $OTHER)/matrix")" "05.0003" "the mdev's matrix"
+
+note "an apctl guest's running mdev: mdevctl list shows its attributes from the callout"
+run_apctl guest start web
+out=$(mdevctl list -u $WEB -v 2>&1) || fail "mdevctl list -u $WEB: $out"
+echo "$out"
+expect_contains "$out" "assign_adapter" "mdevctl list -v"
+expect_contains "$out" "0x0002" "mdevctl list -v"
+
+mdevctl stop -u $OTHER || fail "mdevctl stop failed"
+expect_missing "$(mdev_dir $OTHER)"
+run_apctl guest stop web
+daemon_stop
