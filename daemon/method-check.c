@@ -26,7 +26,7 @@ typedef enum CheckAction {
 } CheckAction;
 
 typedef struct CheckActionDef {
-        const char *name;
+        const char *name;       /* borrowed: static */
         /* The device is about to exist in the kernel: vfio_ap, the APQNs and other mdevs matter. */
         bool in_kernel;
 } CheckActionDef;
@@ -39,8 +39,8 @@ static const CheckActionDef check_actions[] = {
 };
 
 typedef struct CheckParams {
-        char *uuid;
-        char *action;
+        char *uuid;             /* owned */
+        char *action;           /* owned */
         json_object *mdevctl;   /* ref held */
 } CheckParams;
 
