@@ -132,12 +132,16 @@ int cli_call(Cli *cli, const char *method, json_object *parameters, json_object 
         return CLI_EXIT_OK;
 }
 
+bool cli_json_pretty(const Cli *cli) {
+        /* Pretty for a person at a terminal, one line for scripts and pipes. */
+        return cli->json_format == CLI_JSON_PRETTY || (cli->json_format == CLI_JSON_AUTO && isatty(STDOUT_FILENO));
+}
+
 int cli_print_json(const Cli *cli, json_object *o) {
         int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
         const char *s;
 
-        /* Pretty for a person at a terminal, one line for scripts and pipes. */
-        if (cli->json_format == CLI_JSON_PRETTY || (cli->json_format == CLI_JSON_AUTO && isatty(STDOUT_FILENO)))
+        if (cli_json_pretty(cli))
                 flags |= JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
         else
                 flags |= JSON_C_TO_STRING_PLAIN;

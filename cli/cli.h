@@ -91,6 +91,8 @@ int cli_fail(const Cli *cli, int code, const char *fmt, ...) _printf_(3, 4);
 /* Map a daemon error name to an exit code, through one table. */
 int cli_exit_from_error_name(const char *name);
 
+/* Does --json mean the indented form here (--json=pretty, or auto on a terminal)? */
+bool cli_json_pretty(const Cli *cli);
 /* Print a JSON value on stdout in the --json format, with a final newline. */
 int cli_print_json(const Cli *cli, json_object *o);
 

@@ -113,6 +113,23 @@ def test_golden(d, sock):
         _, forced, _ = run(sock, "--json=short", verb)
         check(short.count("\n") == 1 and short == forced and json.loads(short) == json.loads(pretty),
               f"{verb} --json prints one line on a pipe, the same document as --json=pretty", short[:200])
+    # list --json on a pipe is written by its own fast path: the same documents, filtered or not.
+    for args in (["--guest", "web01"], ["--owner=free", "--adapter", "6-7"], ["--mode", "ep11", "--domain", "0x1a"],
+                 ["--guest", "nobody"]):
+        _, pretty, _ = run(sock, "list", "--json=pretty", *args)
+        _, short, _ = run(sock, "list", "--json", *args)
+        check(short.count("\n") == 1 and json.loads(short) == json.loads(pretty),
+              f"list --json {' '.join(args)}: one-line form is the pretty form's document", short[:300])
+    odd = fx.host_list()
+    odd["cards"][0]["driver"] = 'od"d\\dri\tver\u00e9'
+    odd["cards"][0]["queues"][0]["driver"] = "\u0001"
+    saved = d.replies["io.apctl.Host.List"]
+    d.replies["io.apctl.Host.List"] = fx.ok(odd)
+    _, pretty, _ = run(sock, "list", "--json=pretty")
+    _, short, _ = run(sock, "list", "--json")
+    check(json.loads(short) == json.loads(pretty) and json.loads(short)["cards"][0]["driver"] == odd["cards"][0]["driver"],
+          "list --json escapes quotes, backslashes and control characters from apctld", short[:300])
+    d.replies["io.apctl.Host.List"] = saved
     tty_out = run_on_tty(sock, "status", "--json")
     check(tty_out.startswith("{\n  \"version\": "), "--json is pretty on a terminal", tty_out[:100])
     rc, _, err = run(sock, "status", "--json=yaml")
