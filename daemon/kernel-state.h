@@ -67,6 +67,8 @@ typedef struct MdevState {
          * short (kernel/README.md): guest_apm/aqm are then a lower bound.
          */
         bool guest_matrix_partial;
+        /* The same for `matrix` on kernels without ap_config: assigned is then a lower bound. */
+        bool assigned_partial;
 } MdevState;
 
 typedef struct KernelState {

@@ -221,10 +221,24 @@ static int mdev_read_dir(KernelSysfs *k, const char *uuid, bool ap_config, MdevS
                         return r;
         } else {
                 snprintf(path, sizeof(path), "%s/matrix", dir);
-                r = read_file(path, 1 << 20, &matrix, NULL);
+                r = read_file(path, 1 << 20, &matrix, &len);
                 if (r < 0)
                         return r;
                 r = ap_matrix_parse(matrix, &m.assigned.apm, &m.assigned.aqm, NULL);
+                if (r < 0 && len >= SYSFS_PAGE_SIZE - 8) {
+                        /*
+                         * Without ap_config (before 6.10) a big mdev's matrix does not fit in
+                         * its page: keep what the whole lines say rather than lose every mdev.
+                         */
+                        char *nl = strrchr(matrix, '\n');
+                        if (nl)
+                                nl[1] = 0;
+                        ap_mask_clear_all(&m.assigned.apm);
+                        ap_mask_clear_all(&m.assigned.aqm);
+                        matrix_parse_lines(matrix, &m.assigned.apm, &m.assigned.aqm);
+                        m.assigned_partial = true;
+                        r = 0;
+                }
                 if (r < 0)
                         return r;
                 snprintf(path, sizeof(path), "%s/control_domains", dir);

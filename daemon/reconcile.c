@@ -59,7 +59,11 @@ static void guest_drift(Manager *m, const GuestDef *g, json_object *list) {
         }
         if (!md)
                 return;
-        if (!ap_mask_equal(&md->assigned.apm, &g->config.apm) || !ap_mask_equal(&md->assigned.aqm, &g->config.aqm) ||
+        if (md->assigned_partial) {
+                snprintf(msg, sizeof(msg), "mdev %s of guest '%s' has more APQNs than one sysfs page shows (kernel "
+                         "without ap_config): its configuration cannot be checked", md->uuid, g->name);
+                (void) drift_add(list, "mdev-partial", g->name, msg, NULL);
+        } else if (!ap_mask_equal(&md->assigned.apm, &g->config.apm) || !ap_mask_equal(&md->assigned.aqm, &g->config.aqm) ||
             !ap_mask_equal(&md->assigned.adm, &g->config.adm)) {
                 snprintf(msg, sizeof(msg), "mdev %s of guest '%s' was changed behind apctl's back", md->uuid, g->name);
                 (void) drift_add(list, "mdev-changed", g->name, msg, json_from_ap_config(&md->assigned));

@@ -203,22 +203,56 @@ static void test_sysfs_writes(void) {
         tap_case_end("sysfs backend writes each attribute in the kernel's syntax");
 }
 
+static void test_sysfs_partial_matrix_without_ap_config(void) {
+        KernelBackend *b = NULL;
+        KernelState st = {};
+        const MdevState *md;
+        char *text = malloc(40 * 16 * 8 + 1), path[512];
+        size_t n = 0;
+        FILE *f;
+
+        build_tree(false);
+        for (unsigned a = 0; a < 40; a++)  /* 5120 bytes: more than a page */
+                for (unsigned d = 0; d < 16; d++)
+                        n += sprintf(text + n, "%02x.%04x\n", a, d);
+        snprintf(path, sizeof(path), "%s/devices/vfio_ap/matrix/" UUID "/matrix", root);
+        f = fopen(path, "w");
+        if (f) {
+                fwrite(text, 1, 4093, f);       /* a page-full read, cut mid-line */
+                fclose(f);
+        }
+        CHECK(kernel_sysfs_new(root, &b) >= 0);
+        /* One oversized mdev must not cost the whole model. */
+        if (CHECK(b->ops->load(b, &st) >= 0)) {
+                md = kernel_state_find_mdev(&st, UUID);
+                CHECK(md && md->assigned_partial);
+                CHECK(md && ap_mask_count(&md->assigned.apm) == 32);        /* 511 whole lines: adapters 00-1f */
+                CHECK(md && ap_mask_count(&md->assigned.aqm) == 16);
+                CHECK(st.n_cards == 2);
+        }
+        kernel_state_done(&st);
+        kernel_backend_free(b);
+        free(text);
+        drop_tree();
+        tap_case_end("without ap_config a page-full matrix is read line by line and marked partial");
+}
+
 static void test_sysfs_partial_guest_matrix(void) {
         KernelBackend *b = NULL;
         MdevState md;
-        char *text = malloc(32 * 16 * 8 + 1), path[512];
+        char *text = malloc(40 * 16 * 8 + 1), path[512];
         size_t n = 0;
         FILE *f;
 
         build_tree(true);
-        for (unsigned a = 0; a < 32; a++)
+        for (unsigned a = 0; a < 40; a++)  /* 5120 bytes: more than a page */
                 for (unsigned d = 0; d < 16; d++)
                         n += sprintf(text + n, "%02x.%04x\n", a, d);
         /* What a one-page sysfs read returns: cut in the middle of line 512. */
         snprintf(path, sizeof(path), "%s/devices/vfio_ap/matrix/" UUID "/guest_matrix", root);
         f = fopen(path, "w");
         if (f) {
-                fwrite(text, 1, 4095, f);
+                fwrite(text, 1, 4093, f);
                 fclose(f);
         }
         CHECK(kernel_sysfs_new(root, &b) >= 0);
@@ -332,6 +366,7 @@ int main(void) {
         test_sysfs_load(false);
         test_sysfs_writes();
         test_sysfs_partial_guest_matrix();
+        test_sysfs_partial_matrix_without_ap_config();
         test_state_files();
         test_bus_appears_later();
         return tap_finish();
