@@ -82,8 +82,23 @@ daemon_wait_exit() {
 }
 
 _daemon_show_log() {
-	echo "---- apctld log (last 40 lines)" >&2
-	tail -n 40 "$APCTLD_LOG" >&2 2>/dev/null || true
+	echo "---- apctld log (last ${DAEMON_LOG_LINES:-40} lines)" >&2
+	tail -n "${DAEMON_LOG_LINES:-40}" "$APCTLD_LOG" >&2 2>/dev/null || true
+}
+
+# daemon_wait_for TIMEOUT_S COMMAND...: wait_for, but a timeout also shows
+# apctld's log and the events seen so far.
+daemon_wait_for() {
+	_daemon_deadline=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		if [ "$(date +%s)" -ge "$_daemon_deadline" ]; then
+			[ -z "${EVENTS_FILE:-}" ] || { echo "---- events" >&2; cat "$EVENTS_FILE" >&2; }
+			_daemon_show_log
+			fail "timed out waiting for: $*"
+		fi
+		sleep 0.1
+	done
 }
 
 # run_apctl ARGS...: run apctl, print its output as a user would see it
@@ -161,4 +176,80 @@ json_num() {
 # json_str JSON NAME: the string field NAME (the last one if repeated).
 json_str() {
 	echo "$1" | tr -d '\n' | sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p" | head -n1
+}
+
+# ap_mask ID...: a mask in the kernel's format (0x + 64 hex digits, id 0
+# leftmost) with these ids set.
+ap_mask() {
+	_daemon_m= _daemon_i=0
+	while [ $_daemon_i -lt 64 ]; do
+		_daemon_v=0
+		for _daemon_id in "$@"; do
+			[ $((_daemon_id / 4)) -eq $_daemon_i ] && _daemon_v=$((_daemon_v | (8 >> (_daemon_id % 4))))
+		done
+		_daemon_m=$_daemon_m$(printf %x $_daemon_v)
+		_daemon_i=$((_daemon_i + 1))
+	done
+	echo "0x$_daemon_m"
+}
+
+# ap_apcb "ADAPTERS" "DOMAINS" "CONTROL_DOMAINS": a guest's APCB as the
+# simulated guest's apcb and history files show it (decimal ids).
+ap_apcb() {
+	# shellcheck disable=SC2086
+	echo "$(ap_mask $1),$(ap_mask $2),$(ap_mask $3)"
+}
+
+# sim_guest_sees NAME APCB: the simulated guest's masks are APCB now.
+sim_guest_sees() {
+	[ "$(cat "$VAP_DEBUG/guests/$1/apcb")" = "$2" ]
+}
+
+# sim_guest_last_update NAME: the guest's last configuration update, as
+# its history shows it ("SEQ APM,AQM,ADM").
+sim_guest_last_update() {
+	tail -n 1 "$VAP_DEBUG/guests/$1/history"
+}
+
+# mdev_matrix UUID [guest_matrix]: the mdev's assigned (or guest) matrix on
+# one line, APQNs separated by spaces.
+mdev_matrix() {
+	tr '\n' ' ' <"$MATRIX_DEV/$1/${2:-matrix}" | sed 's/ $//'
+}
+
+# events_start FILE: `apctl events --json` in the background into FILE;
+# returns once apctld counts the subscription, so no event can be missed.
+events_start() {
+	EVENTS_FILE=$1
+	_daemon_subs=$(json_num "$(apctl --json status)" subscriptions)
+	apctl events --json >"$EVENTS_FILE" 2>&1 &
+	EVENTS_PID=$!
+	wait_for 20 _daemon_subscribed "$((_daemon_subs + 1))"
+}
+
+_daemon_subscribed() {
+	[ "$(json_num "$(apctl --json status)" subscriptions)" = "$1" ]
+}
+
+# events_stop: end the subscription (apctl exits 0 on SIGINT).
+events_stop() {
+	kill -INT "$EVENTS_PID" 2>/dev/null || true
+	wait "$EVENTS_PID" || true
+	EVENTS_PID=
+}
+
+# event_seen TYPE [TEXT]: an event of TYPE (and containing TEXT, spaces
+# ignored) is in the events file. For wait_for.
+event_seen() {
+	tr -d ' ' <"$EVENTS_FILE" | grep "\"type\":\"$1\"" | grep -q -- "$(echo "${2:-}" | tr -d ' ')"
+}
+
+# event_line TYPE: the line number of the first event of TYPE, or nothing.
+event_line() {
+	tr -d ' ' <"$EVENTS_FILE" | grep -n "\"type\":\"$1\"" | head -n1 | cut -d: -f1
+}
+
+# guest_running NAME: apctld says the guest runs.
+guest_running() {
+	apctl --json guest show "$1" | tr -d ' \n' | grep -q '"running":true'
 }
