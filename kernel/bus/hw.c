@@ -148,15 +148,61 @@ void apsim_hw_exit(void)
  * The load-time configuration. @adapters: "RANGE:TYPE:MODE[,...]";
  * @usage/@control: id lists ("" = none; @control NULL = same as @usage).
  */
+/* "RANGE:TYPE:MODE[,...]" into @info and @apm (both zeroed by the caller). */
+static int hw_parse_adapters(const char *spec, unsigned int na,
+			     struct apsim_hw_adapter_info *info, unsigned long *apm)
+{
+	char *copy, *cur, *entry, *range, *type, *mode;
+	unsigned int first, last, id;
+	enum apsim_mode m;
+	int hwtype, r = 0;
+
+	copy = kstrdup(spec, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	cur = copy;
+	while (cur && *cur) {
+		entry = strsep(&cur, ",");
+		range = strsep(&entry, ":");
+		type = strsep(&entry, ":");
+		mode = entry;
+		if (!type || !mode || strchr(mode, ':')) {
+			pr_err("adapters: \"%s\" is not RANGE:TYPE:MODE\n", range);
+			r = -EINVAL;
+			break;
+		}
+		r = apsim_id_range_parse(range, &first, &last);
+		if (r == 0 && last > na)
+			r = -ERANGE;
+		if (r < 0) {
+			pr_err("adapters: bad adapter id or range \"%s\" (max %u)\n", range, na);
+			break;
+		}
+		if (apsim_hw_type_parse(type, &hwtype) < 0 ||
+		    apsim_hw_mode_parse(mode, &m) < 0 ||
+		    !(hw_type_find(hwtype)->modes & BIT(m))) {
+			pr_err("adapters: bad type or mode \"%s:%s\"\n", type, mode);
+			r = -EINVAL;
+			break;
+		}
+		for (id = first; id <= last; id++) {
+			info[id] = (struct apsim_hw_adapter_info) {
+				.hwtype = hwtype, .mode = m, .config = true,
+			};
+			set_bit(id, apm);
+		}
+	}
+	kfree(copy);
+	return r;
+}
+
 int apsim_hw_load_config(const char *adapters, const char *usage,
 			 const char *control, unsigned int max_adapter_id,
 			 unsigned int max_domain_id, bool apxa)
 {
 	struct apsim_hw_adapter_info *info;
-	char *copy, *cur, *entry, *range, *type, *mode;
-	unsigned int first, last, id, na, nd;
-	enum apsim_mode m;
-	int hwtype, r = 0;
+	unsigned int na, nd;
+	int r;
 	DECLARE_BITMAP(aqm, AP_DOMAINS);
 	DECLARE_BITMAP(adm, AP_DOMAINS);
 	DECLARE_BITMAP(apm, AP_DEVICES);
@@ -169,45 +215,12 @@ int apsim_hw_load_config(const char *adapters, const char *usage,
 	nd = apxa ? max_domain_id : 15;
 
 	info = kcalloc(AP_DEVICES, sizeof(*info), GFP_KERNEL);
-	copy = kstrdup(adapters ? adapters : "", GFP_KERNEL);
-	if (!info || !copy) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!info)
+		return -ENOMEM;
 	bitmap_zero(apm, AP_DEVICES);
-	cur = copy;
-	while (cur && *cur) {
-		entry = strsep(&cur, ",");
-		range = strsep(&entry, ":");
-		type = strsep(&entry, ":");
-		mode = entry;
-		if (!type || !mode || strchr(mode, ':')) {
-			pr_err("adapters: \"%s\" is not RANGE:TYPE:MODE\n", range);
-			r = -EINVAL;
-			goto out;
-		}
-		r = apsim_id_range_parse(range, &first, &last);
-		if (r == 0 && last > na)
-			r = -ERANGE;
-		if (r < 0) {
-			pr_err("adapters: bad adapter id or range \"%s\" (max %u)\n", range, na);
-			goto out;
-		}
-		if (apsim_hw_type_parse(type, &hwtype) < 0 ||
-		    apsim_hw_mode_parse(mode, &m) < 0 ||
-		    !(hw_type_find(hwtype)->modes & BIT(m))) {
-			pr_err("adapters: bad type or mode \"%s:%s\"\n", type, mode);
-			r = -EINVAL;
-			goto out;
-		}
-		for (id = first; id <= last; id++) {
-			info[id].hwtype = hwtype;
-			info[id].mode = m;
-			info[id].config = true;
-			info[id].chkstop = false;
-			set_bit(id, apm);
-		}
-	}
+	r = hw_parse_adapters(adapters ? adapters : "", na, info, apm);
+	if (r < 0)
+		goto out;
 	r = apsim_id_list_parse(usage ? usage : "", nd, aqm);
 	if (r < 0) {
 		pr_err("usage_domains: bad domain list \"%s\" (max %u)\n", usage, nd);
@@ -234,7 +247,6 @@ int apsim_hw_load_config(const char *adapters, const char *usage,
 	hw.qci.apxa = apxa;
 	spin_unlock(&hw.lock);
 out:
-	kfree(copy);
 	kfree(info);
 	return r;
 }

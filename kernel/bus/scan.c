@@ -180,6 +180,15 @@ static void scan_adapter(int ap)
 	scan_queues(card, hw);
 }
 
+/* Field by field: the struct has padding that a memcmp() would compare. */
+static bool qci_equal(const struct ap_config_info *a, const struct ap_config_info *b)
+{
+	return bitmap_equal(a->apm, b->apm, AP_DEVICES) &&
+	       bitmap_equal(a->aqm, b->aqm, AP_DOMAINS) &&
+	       bitmap_equal(a->adm, b->adm, AP_DOMAINS) &&
+	       a->na == b->na && a->nd == b->nd && a->apxa == b->apxa;
+}
+
 static bool config_has_new(const struct ap_config_info *n, const struct ap_config_info *o)
 {
 	return !bitmap_subset(n->apm, o->apm, AP_DEVICES) ||
@@ -198,7 +207,7 @@ static void scan_bus(void)
 		msleep(delay);
 
 	apsim_hw_snapshot(scan_snap);
-	changed = memcmp(&scan_snap->qci, &scan_qci, sizeof(scan_qci)) != 0;
+	changed = !qci_equal(&scan_snap->qci, &scan_qci);
 	if (changed) {
 		if (config_has_new(&scan_snap->qci, &scan_qci))
 			apsim_bindings_rearm();
