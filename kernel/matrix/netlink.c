@@ -183,8 +183,8 @@ void vap_nl_guest_config(struct vap_mdev *mdev, const struct vap_matrix *m)
 
 void vap_nl_queue_reset(ap_qid_t apqn, int rc)
 {
-	bool ok = rc == AP_RESPONSE_NORMAL || rc == AP_RESPONSE_DECONFIGURED ||
-		  rc == AP_RESPONSE_CHECKSTOPPED;
+	bool ok = rc == AP_RESPONSE_NORMAL || rc == AP_RESPONSE_Q_NOT_AVAIL ||
+		  rc == AP_RESPONSE_DECONFIGURED || rc == AP_RESPONSE_CHECKSTOPPED;
 	struct sk_buff *skb;
 	void *hdr;
 

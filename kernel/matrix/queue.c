@@ -42,8 +42,14 @@ enum vap_reset_step {
 	VAP_RESET_RETRY,        /* busy: issue ZAPQ again */
 };
 
+/*
+ * Q_NOT_AVAIL: the APQN left the host config (the scan that removes its
+ * device has not run yet); there is nothing to reset, as upstream since
+ * "do not reset queue removed from host config".
+ */
 static const enum vap_reset_step vap_reset_steps[] = {
 	[AP_RESPONSE_NORMAL] = VAP_RESET_DONE,
+	[AP_RESPONSE_Q_NOT_AVAIL] = VAP_RESET_DONE,
 	[AP_RESPONSE_RESET_IN_PROGRESS] = VAP_RESET_WAIT,
 	[AP_RESPONSE_DECONFIGURED] = VAP_RESET_DONE,
 	[AP_RESPONSE_CHECKSTOPPED] = VAP_RESET_DONE,

@@ -36,6 +36,7 @@ try() {
 		read -r _line < "$ETMP" || true
 		case $_line in
 		*"No such device or address"*) _got=ENXIO ;;
+		*"Resource temporarily unavailable"*) _got=EAGAIN ;;
 		*"Address already in use"*) _got=EADDRINUSE ;;
 		*"Cannot assign requested address"*) _got=EADDRNOTAVAIL ;;
 		*"Device or resource busy"*) _got=EBUSY ;;
@@ -123,7 +124,9 @@ binder() {
 		done
 		if [ -n "$q" ]; then
 			try unbind /sys/bus/ap/drivers/vfio_ap/unbind "$q" OK ENODEV
-			try bind /sys/bus/ap/drivers/vfio_ap/bind "$q" OK ENODEV EBUSY
+			# EAGAIN: the driver core's answer for a deferred probe; seen
+			# once in ~800 binds racing a scan that removed the queue
+			try bind /sys/bus/ap/drivers/vfio_ap/bind "$q" OK ENODEV EBUSY EAGAIN
 		fi
 		n=$((n + 1))
 	done
