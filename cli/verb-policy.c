@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * apctl policy check|show|reload. check and show read the policy files
- * with the policy library itself, so they work without apctld (and check
- * a draft before it is installed); reload asks apctld to load them.
+ * apctl policy check|show|reload. check, and show DIR, read the policy
+ * files with the policy library itself, so they work without apctld (and
+ * check a draft before it is installed); show without DIR asks apctld for
+ * the policy it enforces (after a failed reload, not what the files say);
+ * reload asks apctld to load the files.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,14 +25,14 @@ static int policy_reload(Cli *cli, int argc, char **argv);
 
 static const Verb policy_verbs[] = {
         { "check",  policy_check,  "[PATH]  Validate a policy file or directory (default " POLICY_DIR ")" },
-        { "show",   policy_show,   "[DIR]   Print the effective merged policy of a directory" },
+        { "show",   policy_show,   "[DIR]   Print the policy apctld enforces, or the merged policy of DIR" },
         { "reload", policy_reload, "        Make apctld load the policy directory again" },
 };
 
 static void help(void) {
         printf("Usage: apctl policy check|show|reload [PATH] [OPTIONS]\n\n");
         cli_print_subverbs("policy", policy_verbs, ELEMENTSOF(policy_verbs));
-        printf("\ncheck and show need no daemon. Files given as PATH may belong to anyone (drafts);\n"
+        printf("\ncheck and show DIR need no daemon. Files given as PATH may belong to anyone (drafts);\n"
                "the default directory must belong to root, as apctld requires. Format: apctl-policy(5).\n\n%s",
                cli_common_help);
 }
@@ -105,23 +107,36 @@ static int policy_check(Cli *cli, int argc, char **argv) {
         return CLI_EXIT_OK;
 }
 
+/* The policy apctld enforces, as io.apctl.Policy.Show gives it. */
+static int policy_show_daemon(Cli *cli) {
+        _cleanup_json_ json_object *reply = NULL;
+        json_object *text;
+        int r;
+
+        r = cli_call(cli, "io.apctl.Policy.Show", NULL, &reply);
+        if (r != CLI_EXIT_OK)
+                return r;
+        if (cli->json)
+                return cli_print_json(cli, reply);
+        if (!json_object_object_get_ex(reply, "policy", &text) || !json_object_is_type(text, json_type_string))
+                return cli_fail(cli, CLI_EXIT_FAILURE, "apctld's Policy.Show reply has no 'policy' text");
+        fputs(json_object_get_string(text), stdout);
+        return CLI_EXIT_OK;
+}
+
 static int policy_show(Cli *cli, int argc, char **argv) {
         _cleanup_(policy_freep) Policy *p = NULL;
         _cleanup_free_ char *text = NULL;
         PolicyError error = {};
-        const char *path, *source;
+        const char *path;
         int r;
 
         r = parse_path_args(cli, argc, argv, &path);
         if (r != 0)
                 return r < 0 ? CLI_EXIT_OK : r;
+        if (!path)
+                return policy_show_daemon(cli);
         r = load(path, &p, &error);
-        source = path ?: POLICY_DIR;
-        if (r == -ENOENT && !path) {
-                /* No directory: apctld runs with the built-in policy, so that is what is in force. */
-                r = policy_new_default(NULL, &p);
-                source = "built-in";
-        }
         if (r == -ENOENT)
                 return cli_fail(cli, CLI_EXIT_NOT_FOUND, "%s", error.text);
         if (r < 0)
@@ -132,7 +147,7 @@ static int policy_show(Cli *cli, int argc, char **argv) {
                 return cli_fail(cli, CLI_EXIT_FAILURE, "cannot format the policy: %s", strerror(-r));
         if (cli->json) {
                 _cleanup_json_ json_object *o = json_object_new_object();
-                if (!o || json_add_string(o, "source", source) < 0 || json_add_string(o, "policy", text) < 0)
+                if (!o || json_add_string(o, "source", path) < 0 || json_add_string(o, "policy", text) < 0)
                         return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
                 return cli_print_json(cli, o);
         }

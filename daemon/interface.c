@@ -57,6 +57,7 @@ const char apctl_interface_description[] =
 "                    stuck: [](method: string, subject: string, kernel: bool, timed_out: bool))\n"
 "method Reconcile() -> (drift: []Drift, transaction_started: bool)\n"
 "method Policy.Reload() -> ()\n"
+"method Policy.Show() -> (source: string, policy: string)\n"
 "\n"
 "# Every error carries (errno: int, message: string); InvalidParameter also (parameter: ?string).\n"
 "error NoSuchGuest (errno: int, message: string)\n"

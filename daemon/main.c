@@ -35,7 +35,7 @@ static void help(void) {
                "     --no-udev               Do not watch uevents (tests)\n"
                "     --log-target=TARGET     journal, stderr, or auto (default)\n"
                "     --debug                 Log debug messages\n"
-               "     --policy-dir=DIR        Access and placement policy (default %s/policy.d if it exists)\n"
+               "     --policy-dir=DIR        Access and placement policy (default %s/policy.d; built-in if missing)\n"
 #ifdef APCTLD_FAKE_KERNEL
                "     --fake-kernel=SPEC      Test build only: an in-memory kernel, SPEC = \"A:TYPE:D1-D2[,...]\"\n"
 #endif
@@ -304,11 +304,13 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return log_error_errno(r, "Cannot create the manager"), 1;
 
-        if (a.policy_dir || access(APCTL_SYSCONFDIR "/policy.d", F_OK) == 0) {
+        {
+                /* Always a policy: without the default directory, the built-in one (group apctl reads). */
                 const char *dir = a.policy_dir ?: APCTL_SYSCONFDIR "/policy.d";
                 _cleanup_free_ char *why = NULL;
 
-                r = policy_adapter_new(m, dir, 0, &policy, &why);
+                r = a.policy_dir ? policy_adapter_new(m, dir, 0, &policy, &why)
+                                 : policy_adapter_new_optional(m, dir, 0, &policy, &why);
                 if (r < 0)
                         return log_full(LOG_ERR, 0, NULL, NULL, NULL, NULL, "Refusing to start: policy %s is unusable: %s",
                                         dir, why ?: strerror(-r)), 1;

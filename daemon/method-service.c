@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* io.apctl.Events.Subscribe, io.apctl.Status and io.apctl.Reconcile. */
+/* io.apctl.Events.Subscribe, io.apctl.Status, io.apctl.Reconcile, io.apctl.Policy.Reload and .Show. */
 #include <errno.h>
 #include <string.h>
 
@@ -92,13 +92,37 @@ int method_policy_reload(Manager *m, Call *c) {
         if (call_dispatch_parameters(c, fields, NULL) < 0)
                 return -EINVAL;
         if (!m->policy.reload)
-                return call_error(c, APCTL_ERROR_INVALID_POLICY, ENOENT,
-                                  "apctld runs without a policy (there was no policy directory when it started); "
-                                  "restart it to use one");
+                return call_error(c, APCTL_ERROR_INVALID_POLICY, ENOENT, "apctld runs without a policy engine");
         r = m->policy.reload(m->policy.userdata, reason, sizeof(reason));
-        if (r < 0)
+        if (r < 0) {
+                /* The admin who asked sees it; the journal keeps it for whoever looks later. */
+                log_full(LOG_ERR, 0, NULL, NULL, NULL, NULL,
+                         "io.apctl.Policy.Reload (uid %u): policy not reloaded, the old one stays: %s",
+                         (unsigned) c->peer.uid, reason);
                 return call_error(c, APCTL_ERROR_INVALID_POLICY, -r, "the policy was not reloaded, the old one stays: %s",
                                   reason);
-        log_info("Policy reloaded");
+        }
+        log_info("Policy reloaded (uid %u)", (unsigned) c->peer.uid);
         return call_reply(c, NULL);
+}
+
+/* The policy apctld enforces now, which after a failed reload is not what the files say. */
+int method_policy_show(Manager *m, Call *c) {
+        static const JsonField fields[] = { {} };
+        _cleanup_json_ json_object *p = NULL;
+        _cleanup_free_ char *text = NULL;
+        const char *source = NULL;
+        int r;
+
+        if (call_dispatch_parameters(c, fields, NULL) < 0)
+                return -EINVAL;
+        if (!m->policy.show)
+                return call_error(c, APCTL_ERROR_INVALID_POLICY, ENOENT, "apctld runs without a policy engine");
+        r = m->policy.show(m->policy.userdata, &text, &source);
+        if (r < 0)
+                return call_error(c, APCTL_ERROR_INTERNAL, -r, "cannot format the policy");
+        p = json_object_new_object();
+        if (!p || json_add_string(p, "source", source) < 0 || json_add_string(p, "policy", text) < 0)
+                return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+        return call_reply(c, TAKE_PTR(p));
 }

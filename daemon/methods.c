@@ -32,6 +32,7 @@ static const MethodDef method_table[] = {
         { "io.apctl.Status",            method_status,            METHOD_PRIV_READ,  0 },
         { "io.apctl.Reconcile",         method_reconcile,         METHOD_PRIV_ADMIN, METHOD_MUTATES },
         { "io.apctl.Policy.Reload",     method_policy_reload,     METHOD_PRIV_ADMIN, 0 },
+        { "io.apctl.Policy.Show",       method_policy_show,       METHOD_PRIV_READ,  0 },
 };
 
 const MethodDef *method_find(const char *name) {
@@ -49,10 +50,13 @@ static int method_check_access(Manager *m, Call *c) {
         const MethodDef *d = c->def;
         bool mutating = d->flags & METHOD_MUTATES;
 
+        /* --admin-uid stands for root in access decisions (placement rules still apply to both). */
+        if (m->config.admin_uid != (uid_t) -1 && c->peer.uid == m->config.admin_uid)
+                return 0;
         if (m->policy.may_call) {
                 json_object *name = json_object_object_get(c->parameters, "name");
                 const char *guest = json_object_is_type(name, json_type_string) ? json_object_get_string(name) : NULL;
-                char reason[200] = "";
+                char reason[512] = "";
                 int r = m->policy.may_call(m->policy.userdata, &c->peer, d->name, mutating, guest, reason,
                                            sizeof(reason));
                 if (r == -EACCES || r == -EPERM) {

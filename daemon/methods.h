@@ -63,6 +63,7 @@ int method_events_subscribe(Manager *m, Call *c);
 int method_status(Manager *m, Call *c);
 int method_reconcile(Manager *m, Call *c);
 int method_policy_reload(Manager *m, Call *c);
+int method_policy_show(Manager *m, Call *c);
 
 /* Decode c's parameters through a field table; on failure replies InvalidParameter and returns < 0. */
 int call_dispatch_parameters(Call *c, const JsonField *table, void *base);

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The policy library behind apctld's policy hook. */
+/*
+ * The policy library behind apctld's policy hook. The directory apctld uses
+ * by default may be missing: then the library's built-in policy (group apctl
+ * reads, root changes) is in force, and a reload picks the directory up once
+ * it exists. A directory named on the command line must exist.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +18,13 @@ struct PolicyAdapter {
         Manager *manager;       /* borrowed: owns the hook that points here */
         char *dir;              /* owned: where to reload from */
         uid_t owner_uid;
+        bool dir_optional;      /* a missing dir means the built-in policy */
+        bool builtin;           /* policy is the built-in one (dir was missing) */
 };
 
 static PolicyOperation operation_of(const char *method, bool mutating) {
-        if (strneq(method, "io.apctl.Policy.", 16))
+        /* Policy.Show is a read: the policy is no secret to whom may see the state it governs. */
+        if (streq(method, "io.apctl.Policy.Reload"))
                 return POLICY_OPERATION_POLICY_RELOAD;
         if (!mutating)
                 return POLICY_OPERATION_READ;
@@ -35,7 +43,8 @@ static int adapter_may_call(void *userdata, const PeerCredentials *peer, const c
         if (r < 0)
                 return r;
         if (!d.allowed) {
-                snprintf(reason, size, "%s (%s)", d.reason, d.where);
+                /* The rule first: a caller's buffer that cuts the text still names it. */
+                snprintf(reason, size, "%s: %s", d.where, d.reason);
                 return -EACCES;
         }
         return 0;
@@ -91,50 +100,78 @@ static int adapter_may_assign(void *userdata, const PeerCredentials *peer, const
         if (r < 0)
                 return r;
         if (!d.allowed) {
-                snprintf(reason, size, "%s (%s)", d.reason, d.where);
+                snprintf(reason, size, "%s: %s", d.where, d.reason);
                 return -EACCES;
         }
         return 0;
 }
 
-static int adapter_reload(void *userdata, char *reason, size_t size) {
-        PolicyAdapter *a = userdata;
+/* Load a's directory (or, when it is optional and missing, the built-in policy); a is not changed. */
+static int adapter_load(const PolicyAdapter *a, Policy **ret, bool *ret_builtin, PolicyError *error) {
         PolicyLoadOptions opts = { .owner_uid = a->owner_uid };
-        PolicyError error = {};
-        Policy *fresh = NULL;
         int r;
 
-        r = policy_load_directory(a->dir, &opts, &fresh, &error);
+        r = policy_load_directory(a->dir, &opts, ret, error);
+        if (r == -ENOENT && a->dir_optional) {
+                r = policy_new_default(&opts, ret);
+                if (r < 0)
+                        return r;
+                *ret_builtin = true;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        *ret_builtin = false;
+        return 0;
+}
+
+static int adapter_reload(void *userdata, char *reason, size_t size) {
+        PolicyAdapter *a = userdata;
+        PolicyError error = {};
+        Policy *fresh = NULL;
+        bool builtin = false;
+        int r;
+
+        r = adapter_load(a, &fresh, &builtin, &error);
         if (r < 0) {
                 snprintf(reason, size, "%s", error.text[0] ? error.text : strerror(-r));
                 return r;
         }
         policy_free(a->policy);
         a->policy = fresh;
+        a->builtin = builtin;
         return 0;
 }
 
-int policy_adapter_new(Manager *m, const char *dir, uid_t owner_uid, PolicyAdapter **ret, char **ret_error) {
-        PolicyLoadOptions opts = { .owner_uid = owner_uid };
+static int adapter_show(void *userdata, char **ret_text, const char **ret_source) {
+        PolicyAdapter *a = userdata;
+        int r;
+
+        r = policy_format(a->policy, ret_text);
+        if (r < 0)
+                return r;
+        *ret_source = a->builtin ? "built-in" : a->dir;
+        return 0;
+}
+
+static int adapter_new(Manager *m, const char *dir, uid_t owner_uid, bool dir_optional, PolicyAdapter **ret,
+                       char **ret_error) {
+        _cleanup_(policy_adapter_freep) PolicyAdapter *a = NULL;
         PolicyError error = {};
-        PolicyAdapter *a;
         int r;
 
         a = calloc(1, sizeof(*a));
         if (!a)
                 return -ENOMEM;
         a->dir = strdup(dir);
-        a->owner_uid = owner_uid;
-        if (!a->dir) {
-                free(a);
+        if (!a->dir)
                 return -ENOMEM;
-        }
-        r = policy_load_directory(dir, &opts, &a->policy, &error);
+        a->owner_uid = owner_uid;
+        a->dir_optional = dir_optional;
+        r = adapter_load(a, &a->policy, &a->builtin, &error);
         if (r < 0) {
                 if (ret_error)
                         *ret_error = strdup(error.text[0] ? error.text : strerror(-r));
-                free(a->dir);
-                free(a);
                 return r;
         }
         a->manager = m;
@@ -142,10 +179,20 @@ int policy_adapter_new(Manager *m, const char *dir, uid_t owner_uid, PolicyAdapt
                 .may_call = adapter_may_call,
                 .may_assign = adapter_may_assign,
                 .reload = adapter_reload,
+                .show = adapter_show,
                 .userdata = a,
         };
-        *ret = a;
+        *ret = TAKE_PTR(a);
         return 0;
+}
+
+int policy_adapter_new(Manager *m, const char *dir, uid_t owner_uid, PolicyAdapter **ret, char **ret_error) {
+        return adapter_new(m, dir, owner_uid, false, ret, ret_error);
+}
+
+int policy_adapter_new_optional(Manager *m, const char *dir, uid_t owner_uid, PolicyAdapter **ret,
+                                char **ret_error) {
+        return adapter_new(m, dir, owner_uid, true, ret, ret_error);
 }
 
 PolicyAdapter *policy_adapter_free(PolicyAdapter *a) {

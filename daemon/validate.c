@@ -129,7 +129,7 @@ int validate_guest(const KernelState *k, const DesiredState *d, const GuestDef *
                             "APQN %s is reserved for the host (adapter %u in apmask, domain %u in aqmask)",
                             apqn_format(q, buf), q.adapter, q.domain);
         if (policy && policy->may_assign) {
-                char reason[200] = "";
+                char reason[sizeof(ret->message)] = "";
                 r = policy->may_assign(policy->userdata, peer, g->name, &g->config, reason, sizeof(reason));
                 if (r == -EACCES)
                         return fail(ret, APCTL_ERROR_POLICY_DENIED, -EACCES, "policy denies this configuration: %s",

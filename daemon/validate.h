@@ -15,7 +15,7 @@
 typedef struct ValidationError {
         const char *error;      /* borrowed: a stable error name from varlink-protocol.h */
         int err;                /* negative errno */
-        char message[256];
+        char message[512];      /* room for a policy refusal's file:line and reason */
 } ValidationError;
 
 /* g is the new definition; a guest of the same name in d is the old one and ignored. */

@@ -285,6 +285,16 @@ def complete(sock, line):
     return sorted(w for w in p.stdout.split("\n") if w)
 
 
+def test_policy_show(sock):
+    # Without policy files apctld enforces its built-in policy, and says so.
+    rc, out, err = run(sock, "policy", "show", "--json")
+    doc = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and doc.get("source") and "[defaults]" in doc.get("policy", ""),
+          "policy show asks apctld for the policy it enforces", out + err)
+    rc, out, err = run(sock, "policy", "show")
+    check(rc == 0 and out == doc.get("policy"), "policy show prints apctld's policy text", out + err)
+
+
 def test_completion(sock):
     cases = [
         ("apctl gu", ["guest"]),
@@ -315,6 +325,7 @@ def main():
         test_completion(sock)
         test_events(sock)
         test_exit_codes(sock)
+        test_policy_show(sock)
     finally:
         stop_daemon(proc)
     rc, _, err = run(sock, "status")
@@ -327,7 +338,8 @@ def main():
         proc, sock = start_daemon(tmp2, [])
         try:
             rc, _, err = run(sock, "host", "release", "-a", "5")
-            check(rc == 5 and "needs root" in err, "a caller who is not admin gets exit 5", err)
+            check(rc == 5 and "not allowed for uid" in err and "built-in" in err,
+                  "a caller who is not admin gets exit 5, naming the built-in policy", err)
         finally:
             stop_daemon(proc)
             shutil.rmtree(tmp2, ignore_errors=True)

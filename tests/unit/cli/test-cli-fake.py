@@ -368,6 +368,12 @@ def test_policy_local(d, sock):
     d.replies = {"io.apctl.Policy.Reload": fx.ok({})}
     rc, out, _ = run(sock, "policy", "reload")
     check(rc == 0 and out == "apctld reloaded its policy.\n", "policy reload calls io.apctl.Policy.Reload")
+    text = "# /etc/apctl/policy.d/50-web.conf:1\n[access web]\nusers = 1000\nallow = read\n"
+    d.replies = {"io.apctl.Policy.Show": fx.ok({"source": "/etc/apctl/policy.d", "policy": text})}
+    rc, out, _ = run(sock, "policy", "show")
+    check(rc == 0 and out == text, "policy show without DIR prints what io.apctl.Policy.Show says", out)
+    rc, out, _ = run(sock, "policy", "show", "--json")
+    check(rc == 0 and json.loads(out)["source"] == "/etc/apctl/policy.d", "policy show --json passes the reply on", out)
 
 
 def test_help(sock):

@@ -502,7 +502,8 @@ static void test_policy_hook(void) {
         reply = test_call(&env, &user, "io.apctl.Guest.Define", "{\"name\":\"theirs\",\"adapters\":[5],\"domains\":[2]}");
         CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
         CHECK(strstr(reply_message(reply), "only change guest 'mine'") != NULL);
-        CHECK(calls == 4);
+        /* Only the user's two calls: --admin-uid stands for root, whose access no policy limits. */
+        CHECK(calls == 2);
         json_object_put(reply);
         /* A hook without reload: there is no policy directory to load again. */
         reply = test_call(&env, &c, "io.apctl.Policy.Reload", NULL);
@@ -590,6 +591,17 @@ static void test_policy_library(void) {
         CHECK_ERROR(reply, "io.apctl.InvalidPolicy");
         CHECK(strstr(reply_message(reply), "60-bad.conf:2") != NULL);
         json_object_put(reply);
+        /* Policy.Show is what apctld enforces: the old policy, not the broken files; a read for the testers. */
+        reply = test_call(&env, &user, "io.apctl.Policy.Show", NULL);
+        CHECK_OK(reply);
+        CHECK_STREQ(str_field(reply_params(reply), "source"), dir);
+        CHECK(strstr(str_field(reply_params(reply), "policy") ?: "", "[access testers]") != NULL);
+        CHECK(strstr(str_field(reply_params(reply), "policy") ?: "", "50-test.conf:3") != NULL);
+        CHECK(strstr(str_field(reply_params(reply), "policy") ?: "", "60-bad") == NULL);
+        json_object_put(reply);
+        reply = test_call(&env, &other, "io.apctl.Policy.Show", NULL);
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+        json_object_put(reply);
         reply = test_call(&env, &user, "io.apctl.Guest.Define", "{\"name\":\"yours\",\"adapters\":[5],\"domains\":[2]}");
         CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
         json_object_put(reply);
@@ -615,6 +627,54 @@ static void test_policy_library(void) {
         tap_case_end("the policy library plugged into the hook: per-user access, per-guest placement");
 }
 
+static void test_policy_default_directory(void) {
+        static const char policy_text[] = "[access testers]\nusers = 1000\nallow = read\n";
+        _cleanup_(policy_adapter_freep) PolicyAdapter *adapter = NULL;
+        _cleanup_free_ char *why = NULL;
+        TestEnv env;
+        TestClient root, user;
+        json_object *reply = NULL;
+        char dir[128];
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        snprintf(dir, sizeof(dir), "%s/policy.d", env.dir);
+        /* apctld's default directory may be missing: the built-in policy, not a refusal to start. */
+        CHECK(policy_adapter_new(env.m, dir, POLICY_OWNER_ANY, &adapter, &why) == -ENOENT);
+        if (!CHECK(policy_adapter_new_optional(env.m, dir, POLICY_OWNER_ANY, &adapter, &why) >= 0))
+                tap_diag("policy refused: %s", why ?: "?");
+        CHECK(test_client_connect(&env, 0, &root) >= 0);
+        CHECK(test_client_connect(&env, 1000, &user) >= 0);
+        reply = test_call(&env, &root, "io.apctl.Policy.Show", NULL);
+        CHECK_OK(reply);
+        CHECK_STREQ(str_field(reply_params(reply), "source"), "built-in");
+        CHECK(strstr(str_field(reply_params(reply), "policy") ?: "", "[defaults]") != NULL);
+        json_object_put(reply);
+        /* Not in group apctl: the built-in policy lets uid 1000 read nothing, and says which rule refused. */
+        reply = test_call(&env, &user, "io.apctl.Guest.List", NULL);
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+        CHECK(strstr(reply_message(reply), "built-in") != NULL);
+        json_object_put(reply);
+        /* The directory appears: a reload picks it up. */
+        CHECK(mkdir_p(dir, 0755) >= 0);
+        CHECK(write_file_atomic(dir, "50-test.conf", policy_text, strlen(policy_text), 0644) >= 0);
+        reply = test_call(&env, &root, "io.apctl.Policy.Reload", NULL);
+        CHECK_OK(reply);
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Guest.List", NULL);
+        CHECK_OK(reply);
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Policy.Show", NULL);
+        CHECK_OK(reply);
+        CHECK_STREQ(str_field(reply_params(reply), "source"), dir);
+        json_object_put(reply);
+
+        test_client_close(&root);
+        test_client_close(&user);
+        adapter = policy_adapter_free(adapter);
+        test_env_done(&env);
+        tap_case_end("apctld's default policy directory: built-in policy while missing, loaded by a reload once it exists");
+}
+
 int main(void) {
         test_service();
         test_host_list_and_reservation();
@@ -626,5 +686,6 @@ int main(void) {
         test_drift_never_silently_fixed();
         test_policy_hook();
         test_policy_library();
+        test_policy_default_directory();
         return tap_finish();
 }
