@@ -36,13 +36,16 @@ class Tap:
 
 
 class Daemon:
-    def __init__(self, binary, tmp):
+    def __init__(self, binary, tmp, wrapper=(), args=None):
+        """wrapper: a command line to run the daemon under (strace); args replace the fake kernel."""
         self.sock = os.path.join(tmp, "apctld.sock")
         notify_path = os.path.join(tmp, "notify")
         notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         notify.bind(notify_path)
         self.log = open(os.path.join(tmp, "apctld.log"), "w+")
-        self.proc = subprocess.Popen([binary, f"--fake-kernel={FAKE_KERNEL}", "--socket", self.sock,
+        if args is None:
+            args = [f"--fake-kernel={FAKE_KERNEL}"]
+        self.proc = subprocess.Popen([*wrapper, binary, *args, "--socket", self.sock,
                                       "--state-dir", os.path.join(tmp, "state"), "--log-target=stderr"],
                                      env=dict(os.environ, NOTIFY_SOCKET=notify_path), stderr=self.log)
         pidfd = os.pidfd_open(self.proc.pid)
