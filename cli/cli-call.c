@@ -32,6 +32,7 @@ static const struct {
         { APCTL_ERROR_RESERVED_BY_HOST,      CLI_EXIT_CONFLICT,    "release it from the host first with 'apctl host release'" },
         { APCTL_ERROR_UNSUPPORTED_CARD,      CLI_EXIT_CONFLICT,    "pick a CEX4 or newer adapter; 'apctl list' shows the types" },
         { APCTL_ERROR_POLICY_DENIED,         CLI_EXIT_DENIED,      "'apctl policy show' prints the rules in force" },
+        { APCTL_ERROR_INVALID_POLICY,        CLI_EXIT_USAGE,       "fix the file and line named; 'apctl policy show' prints the policy still in force" },
         { APCTL_ERROR_BUSY,                  CLI_EXIT_BUSY,        "the resource is in use; try again later" },
         { APCTL_ERROR_KERNEL_TIMEOUT,        CLI_EXIT_BUSY,        "'apctl status' shows whether the change was rolled back" },
         { APCTL_ERROR_LIMIT,                 CLI_EXIT_BUSY,        NULL },

@@ -368,6 +368,10 @@ def test_policy_local(d, sock):
     d.replies = {"io.apctl.Policy.Reload": fx.ok({})}
     rc, out, _ = run(sock, "policy", "reload")
     check(rc == 0 and out == "apctld reloaded its policy.\n", "policy reload calls io.apctl.Policy.Reload")
+    d.replies = {"io.apctl.Policy.Reload": fx.error("io.apctl.InvalidPolicy", 22,
+                                                    "the policy was not reloaded, the old one stays: /p/60.conf:2: bad")}
+    rc, _, err = run(sock, "policy", "reload")
+    check(rc == 2 and "/p/60.conf:2" in err, "a refused reload exits 2 with apctld's message", err)
     text = "# /etc/apctl/policy.d/50-web.conf:1\n[access web]\nusers = 1000\nallow = read\n"
     d.replies = {"io.apctl.Policy.Show": fx.ok({"source": "/etc/apctl/policy.d", "policy": text})}
     rc, out, _ = run(sock, "policy", "show")
