@@ -84,7 +84,11 @@ static void describe_target(PolicyOperation op, const char *guest, char *buf, si
                 snprintf(buf, size, "%s", policy_operation_to_string(op));
 }
 
-/* Deny, naming the closest rule: the first that names the peer, else the read group. */
+/*
+ * Deny, naming the closest rule: the first that names the peer and allows
+ * the operation on other guests (the one an admin would extend), else the
+ * first that names the peer, else the read group.
+ */
 static void access_deny(const Policy *p, const PolicyPeer *peer, PolicyOperation op, const char *guest,
                         const PolicyAccessRule *closest, PolicyDecision *d) {
         char target[POLICY_NAME_MAX + 64], ops[128], guests[512];
@@ -117,6 +121,7 @@ static void access_deny(const Policy *p, const PolicyPeer *peer, PolicyOperation
 _public_ int policy_check_access(const Policy *p, const PolicyPeer *peer, PolicyOperation op, const char *guest,
                                  PolicyDecision *ret) {
         const PolicyAccessRule *closest = NULL;
+        bool closest_allows_op = false;
         PolicyDecision d = {};
 
         if (!p || !peer || !ret || (unsigned) op >= _POLICY_OPERATION_MAX || peer->n_gids > POLICY_GIDS_MAX ||
@@ -138,7 +143,10 @@ _public_ int policy_check_access(const Policy *p, const PolicyPeer *peer, Policy
                 who = access_rule_names_peer(rule, peer, &is_group);
                 if (!who)
                         continue;
-                closest = closest ?: rule;
+                if (!closest || (!closest_allows_op && op != POLICY_OPERATION_READ && rule->allow[op])) {
+                        closest = rule;
+                        closest_allows_op = op != POLICY_OPERATION_READ && rule->allow[op];
+                }
                 if (!access_rule_allows(rule, op, guest))
                         continue;
 

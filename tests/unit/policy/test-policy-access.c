@@ -33,6 +33,7 @@ enum {
         RELOADER = 1004,
         DAVE = 1005,
         NOBODY = 1006,
+        ERIN = 1007,
         G_USERS = 100,
         G_APCTL = 2000,
         G_WEBOPS = 2001,
@@ -113,6 +114,14 @@ static const AccessCase access_conf_cases[] = {
           "[access reloaders] allows policy-reload to group dbops" },
         { DAVE, G_USERS, { G_DBOPS, G_WEBOPS }, GC, "web7", true, "access.conf:5",
           "[access web-team] allows guest-change on guest 'web7' to group webops" },
+
+        /* refusals name the rule that allows the operation elsewhere, before one that only names the peer */
+        { ERIN, G_USERS, {}, GC, "web01", false, "access.conf:26",
+          "uid 1007 may not do guest-change on guest 'web01': [access db-team] allows guest-change only on guests db*" },
+        { ERIN, G_USERS, {}, GC, "db01", true, "access.conf:26",
+          "[access db-team] allows guest-change on guest 'db01' to user 1007" },
+        { ERIN, G_USERS, {}, HC, NULL, false, "access.conf:22",
+          "uid 1007 may not do host-change: [access auditors] allows only read" },
 
         /* nobody */
         { NOBODY, G_USERS, {}, R, NULL, false, "access.conf:3",
