@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bench/daemon-speed.sh's guest start figure: io.apctl.Guest.Start of a
+ * guest with 4 adapters x 8 domains (defined here first) against the same
+ * sysfs writes done raw by this program, each an open/write/close as
+ * apctld does: the 4 assign_adapter and 8 assign_domain writes apctld plans
+ * for a kernel without ap_config, after `create` where the kernel makes the
+ * mdev. Rounds alternate apctld and raw so that both see the same machine
+ * load; the fastest round of each counts; teardown is outside the clock.
+ *
+ * --kernel: a real (or apctl's simulated) vfio_ap: both create the mdev
+ *   (13 writes); teardown is Guest.Stop, and a raw `remove` write.
+ * --synthetic: a plain directory tree (bench/daemon-sysfs-tree.py), where a
+ *   write to `create` makes nothing appear. This program plays that part of
+ *   the kernel: before each round it removes the mdev directory, has apctld
+ *   re-read the tree (io.apctl.Reconcile, so that the guest is stopped in its
+ *   model), then makes the directory with its attribute files. apctld's plan
+ *   then finds the mdev and skips `create`: both sides do the 12 assign
+ *   writes, and the ratio is apctld's own overhead over plain file writes.
+ *
+ * usage: daemon-guest-start --kernel|--synthetic ROUNDS SOCKET MATRIX_DIR UUID
+ *   MATRIX_DIR: the vfio_ap matrix device apctld drives (<sysfs>/devices/vfio_ap/matrix)
+ * prints: apctld_ns=.. raw_ns=.. writes=..
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon-bench-util.h"
+#include "macro.h"
+
+#define GUEST_ADAPTERS 4
+#define GUEST_DOMAINS 8
+
+/* The attributes of an mdev directory that apctld reads or writes. */
+static const char *const mdev_files[] = {
+        "assign_adapter", "unassign_adapter", "assign_domain", "unassign_domain", "assign_control_domain",
+        "unassign_control_domain", "remove", "matrix", "control_domains", "guest_matrix",
+};
+
+static int write_attr(const char *dir, const char *name, const char *value) {
+        char path[PATH_MAX];
+        _cleanup_close_ int fd = -EBADF;
+        size_t len = strlen(value);
+
+        snprintf(path, sizeof(path), "%.3800s/%.80s", dir, name);
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        if (write(fd, value, len) != (ssize_t) len)
+                return negative_errno();
+        return 0;
+}
+
+/* The writes of one raw start; returns how many, or the first failure. */
+static int raw_start(const char *matrix, const char *mdev, const char *uuid, bool create) {
+        char id[8];
+        int n = 0, r;
+
+        if (create) {
+                r = write_attr(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
+                if (r < 0)
+                        return r;
+                n++;
+        }
+        for (int a = 0; a < GUEST_ADAPTERS; a++, n++) {
+                snprintf(id, sizeof(id), "%d", a);
+                r = write_attr(mdev, "assign_adapter", id);
+                if (r < 0)
+                        return r;
+        }
+        for (int d = 0; d < GUEST_DOMAINS; d++, n++) {
+                snprintf(id, sizeof(id), "%d", d);
+                r = write_attr(mdev, "assign_domain", id);
+                if (r < 0)
+                        return r;
+        }
+        return n;
+}
+
+/* --synthetic: the mdev directory as a kernel would have made it on `create`. */
+static int synthetic_mdev_make(const char *mdev) {
+        if (mkdir(mdev, 0755) < 0)
+                return negative_errno();
+        for (size_t i = 0; i < ELEMENTSOF(mdev_files); i++) {
+                char path[PATH_MAX];
+                _cleanup_close_ int fd = -EBADF;
+
+                snprintf(path, sizeof(path), "%.3800s/%s", mdev, mdev_files[i]);
+                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd < 0)
+                        return negative_errno();
+        }
+        return 0;
+}
+
+static int synthetic_mdev_remove(const char *mdev) {
+        for (size_t i = 0; i < ELEMENTSOF(mdev_files); i++) {
+                char path[PATH_MAX];
+
+                snprintf(path, sizeof(path), "%.3800s/%s", mdev, mdev_files[i]);
+                if (unlink(path) < 0 && errno != ENOENT)
+                        return negative_errno();
+        }
+        if (rmdir(mdev) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+
+static int call(int fd, const char *method, char **buf, size_t *size) {
+        char msg[256];
+        ssize_t n;
+
+        snprintf(msg, sizeof(msg), "{\"method\":\"io.apctl.%s\",\"parameters\":{%s}}", method,
+                 streq(method, "Reconcile") ? "" : "\"name\":\"bench\"");
+        n = bench_call(fd, msg, buf, size);
+        return n < 0 ? (int) n : 0;
+}
+
+/* --synthetic, before each round: no mdev in apctld's model, and a fresh directory on disk. */
+static int synthetic_prepare(int fd, const char *mdev, char **buf, size_t *size) {
+        int r = synthetic_mdev_remove(mdev);
+
+        if (r >= 0)
+                r = call(fd, "Reconcile", buf, size);
+        if (r >= 0)
+                r = synthetic_mdev_make(mdev);
+        return r;
+}
+
+typedef struct Bench {
+        int fd;
+        bool synthetic;
+        const char *matrix;                     /* borrowed from argv */
+        const char *uuid;                       /* borrowed from argv */
+        char mdev[PATH_MAX];
+        char *buf;                              /* owned: the last reply */
+        size_t size;
+        uint64_t best_apctld, best_raw;
+        int writes;
+} Bench;
+
+/* One round: apctld's start (then stop), then the raw writes (then remove). */
+static int bench_round(Bench *b, const char **ret_what) {
+        uint64_t t0, t1;
+        int r;
+
+        *ret_what = "preparing the synthetic mdev";
+        if (b->synthetic) {
+                r = synthetic_prepare(b->fd, b->mdev, &b->buf, &b->size);
+                if (r < 0)
+                        return r;
+        }
+        *ret_what = "apctld";
+        t0 = bench_now_ns();
+        r = call(b->fd, "Guest.Start", &b->buf, &b->size);
+        t1 = bench_now_ns();
+        if (r >= 0 && t1 - t0 < b->best_apctld)
+                b->best_apctld = t1 - t0;
+        if (r >= 0)
+                r = call(b->fd, "Guest.Stop", &b->buf, &b->size);
+        if (r < 0)
+                return r;
+        *ret_what = "raw writes";
+        t0 = bench_now_ns();
+        r = raw_start(b->matrix, b->mdev, b->uuid, !b->synthetic);
+        t1 = bench_now_ns();
+        if (r < 0)
+                return r;
+        if (t1 - t0 < b->best_raw)
+                b->best_raw = t1 - t0;
+        b->writes = r;
+        if (!b->synthetic)
+                return write_attr(b->mdev, "remove", "1");
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        Bench b = { .fd = -EBADF, .best_apctld = UINT64_MAX, .best_raw = UINT64_MAX };
+        char define[512];
+        unsigned long rounds;
+        char *end;
+        int ret = 1;
+
+        if (argc != 6 || (!streq(argv[1], "--kernel") && !streq(argv[1], "--synthetic"))) {
+                fprintf(stderr, "usage: daemon-guest-start --kernel|--synthetic ROUNDS SOCKET MATRIX_DIR UUID\n");
+                return 2;
+        }
+        b.synthetic = streq(argv[1], "--synthetic");
+        rounds = strtoul(argv[2], &end, 10);
+        if (*end || rounds == 0 || rounds > 100000) {
+                fprintf(stderr, "daemon-guest-start: ROUNDS must be 1..100000, not '%s'\n", argv[2]);
+                return 2;
+        }
+        b.matrix = argv[4];
+        b.uuid = argv[5];
+        snprintf(b.mdev, sizeof(b.mdev), "%.3800s/%.36s", b.matrix, b.uuid);
+        b.fd = bench_connect(argv[3]);
+        if (b.fd < 0) {
+                fprintf(stderr, "daemon-guest-start: %s: %s\n", argv[3], strerror(-b.fd));
+                return 1;
+        }
+        snprintf(define, sizeof(define),
+                 "{\"method\":\"io.apctl.Guest.Define\",\"parameters\":{\"name\":\"bench\",\"uuid\":\"%.36s\","
+                 "\"adapters\":\"0-%d\",\"domains\":\"0-%d\"}}", b.uuid, GUEST_ADAPTERS - 1, GUEST_DOMAINS - 1);
+        if (bench_call(b.fd, define, &b.buf, &b.size) < 0) {
+                fprintf(stderr, "daemon-guest-start: Guest.Define refused: %s\n", b.buf ? b.buf : "(no reply)");
+                goto out;
+        }
+        for (unsigned long i = 0; i < rounds; i++) {
+                const char *what;
+                int r = bench_round(&b, &what);
+                if (r < 0) {
+                        fprintf(stderr, "daemon-guest-start: round %lu: %s: %s%s%s\n", i + 1, what, strerror(-r),
+                                r == -EPROTO ? ": " : "", r == -EPROTO ? b.buf : "");
+                        goto out;
+                }
+        }
+        printf("apctld_ns=%llu raw_ns=%llu writes=%d\n", (unsigned long long) b.best_apctld,
+               (unsigned long long) b.best_raw, b.writes);
+        ret = 0;
+out:
+        (void) call(b.fd, "Guest.Undefine", &b.buf, &b.size);
+        if (b.synthetic)
+                (void) synthetic_mdev_remove(b.mdev);
+        free(b.buf);
+        safe_close(b.fd);
+        return ret;
+}
