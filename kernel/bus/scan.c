@@ -87,19 +87,31 @@ static void notify_drivers(bool complete)
 	bus_for_each_drv(&apsim_bus_type, NULL, &args, notify_driver);
 }
 
-/* Upstream's ap_select_domain(): keep a chosen domain, else the first usable. */
+/*
+ * Upstream's ap_select_domain(): keep a chosen domain, else the first
+ * usage domain reserved for the default drivers that has a configured
+ * adapter reserved for them too.
+ */
 static void select_domain(void)
 {
+	DECLARE_BITMAP(apm, AP_DEVICES);
+	DECLARE_BITMAP(aqm, AP_DOMAINS);
 	int dom, ap;
+
+	lockdep_assert_held(&apsim_scan_mutex);
+	apsim_perms_lock();
+	bitmap_and(apm, scan_qci.apm, apsim_perms.apm, AP_DEVICES);
+	bitmap_and(aqm, scan_qci.aqm, apsim_perms.aqm, AP_DOMAINS);
+	apsim_perms_unlock();
 
 	spin_lock(&apsim_domain_lock);
 	if (apsim_domain_index >= 0)
 		goto out;
 	for (dom = 0; dom <= scan_qci.nd; dom++) {
-		if (!test_bit(dom, scan_qci.aqm))
+		if (!test_bit(dom, aqm))
 			continue;
 		for (ap = 0; ap <= scan_qci.na; ap++)
-			if (test_bit(ap, scan_qci.apm) &&
+			if (test_bit(ap, apm) &&
 			    scan_snap->adapter[ap].config && !scan_snap->adapter[ap].chkstop)
 				break;
 		if (ap <= scan_qci.na)

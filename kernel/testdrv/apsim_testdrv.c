@@ -14,10 +14,11 @@
  *   bind    1: probe binds queues; 0: probe declines (-ENODEV)
  *   events  read: the log; any write clears it
  *   cmd     "tapq|zapq|aqic-on|aqic-off XX.YYYY": result goes to the log
- *   lockorder_inversion (debug builds) any write: holds ap_perms_mutex and
- *           forces a rescan, which takes the scan mutex: the wrong order,
- *           which the bus's checker must report (safe while the
- *           configuration is unchanged: such a scan takes no other lock)
+ *   lockorder_inversion (debug builds) any write: holds a lock of this
+ *           driver at the mdevs level and forces a rescan, which takes the
+ *           scan mutex (and ap_perms_mutex) under it: the wrong order, which
+ *           the bus's checker must report (no deadlock: the bus never takes
+ *           this driver's lock)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -199,14 +200,17 @@ static const struct file_operations cmd_fops = {
 };
 
 #ifdef APSIM_LOCKORDER
+/* A driver lock at the mdevs level of the order, taken only here. */
+static DEFINE_MUTEX(testdrv_lock);
+
 static ssize_t inversion_write(struct file *f, const char __user *ubuf, size_t count,
 			       loff_t *ppos)
 {
-	apsim_lockorder_acquire(APSIM_LOCK_PERMS, "ap_perms_mutex");
-	mutex_lock(&ap_perms_mutex);
+	apsim_lockorder_acquire(APSIM_LOCK_MDEVS, "apsim_testdrv_lock");
+	mutex_lock(&testdrv_lock);
 	ap_bus_force_rescan();
-	mutex_unlock(&ap_perms_mutex);
-	apsim_lockorder_release(APSIM_LOCK_PERMS, "ap_perms_mutex");
+	mutex_unlock(&testdrv_lock);
+	apsim_lockorder_release(APSIM_LOCK_MDEVS, "apsim_testdrv_lock");
 	return count;
 }
 

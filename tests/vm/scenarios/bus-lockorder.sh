@@ -1,8 +1,9 @@
-# The bus's run-time lock order check: apsim_testdrv holds ap_perms_mutex
-# and forces a rescan, which takes the scan mutex through the bus's own
-# wrapper: the checker must WARN naming both locks (the harness exempts
-# exactly the kernel lines between the two notes). The bus keeps working.
-# apctl-vm-expect-kernel: apsim: lock order violation: taking ap_scan_bus_mutex \(level 10\) while holding ap_perms_mutex \(level 20\)
+# The bus's run-time lock order check: apsim_testdrv holds a lock of its
+# own at the mdevs level (60) and forces a rescan, which takes the scan
+# mutex through the bus's own wrapper: the checker must WARN naming both
+# locks (the harness exempts exactly the kernel lines between the two
+# notes). The bus keeps working.
+# apctl-vm-expect-kernel: apsim: lock order violation: taking ap_scan_bus_mutex \(level 10\) while holding apsim_testdrv_lock \(level 60\)
 insmod "$APCTL_MODDIR/apsim.ko" || fail "insmod apsim.ko"
 echo 1 > /sys/bus/ap/scans
 insmod "$APCTL_MODDIR/apsim_testdrv.ko" || fail "insmod apsim_testdrv.ko"
