@@ -11,6 +11,9 @@
  *
  * debugfs /sys/kernel/debug/apsim_testdrv/ (all 0600):
  *   in_use  what in_use returns (int)
+ *   in_use_block  1: in_use waits (up to 60 s) until 0 is written, so
+ *           that a mask write holds ap_perms_mutex for as long as a
+ *           scenario needs
  *   bind    1: probe binds queues; 0: probe declines (-ENODEV)
  *   events  read: the log; any write clears it
  *   cmd     "tapq|zapq|aqic-on|aqic-off XX.YYYY": result goes to the log
@@ -28,6 +31,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "ap_bus_api.h"
 
@@ -38,6 +42,8 @@ module_param(bind, bool, 0444);
 MODULE_PARM_DESC(bind, "bind queues at load (also settable in debugfs)");
 
 static u32 in_use_answer;               /* debugfs; read without a lock */
+static bool in_use_block;               /* written by its debugfs file; READ_ONCE */
+static DECLARE_WAIT_QUEUE_HEAD(in_use_wq);      /* woken when in_use_block clears */
 static bool bind_dbg;                   /* debugfs mirror of bind */
 static struct dentry *dir;              /* owned */
 
@@ -91,6 +97,9 @@ static int testdrv_in_use(unsigned long *apm, unsigned long *aqm)
 {
 	lockdep_assert_held(&ap_perms_mutex);
 	log_masks("in_use", apm, aqm);
+	if (wait_event_interruptible_timeout(in_use_wq, !READ_ONCE(in_use_block),
+					     60 * HZ) <= 0)
+		event_log("in_use still blocked after 60 s or interrupted\n");
 	return READ_ONCE(in_use_answer);
 }
 
@@ -148,6 +157,26 @@ static ssize_t events_write(struct file *f, const char __user *ubuf, size_t coun
 	spin_unlock(&events_lock);
 	return count;
 }
+
+static ssize_t block_write(struct file *f, const char __user *ubuf, size_t count,
+			   loff_t *ppos)
+{
+	bool v;
+	int r;
+
+	r = kstrtobool_from_user(ubuf, count, &v);
+	if (r)
+		return r;
+	WRITE_ONCE(in_use_block, v);
+	wake_up_all(&in_use_wq);
+	return count;
+}
+
+static const struct file_operations block_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = block_write,
+};
 
 static const struct file_operations events_fops = {
 	.owner = THIS_MODULE,
@@ -231,6 +260,7 @@ static int __init testdrv_init(void)
 	bind_dbg = bind;
 	dir = debugfs_create_dir("apsim_testdrv", NULL);
 	debugfs_create_u32("in_use", 0600, dir, &in_use_answer);
+	debugfs_create_file("in_use_block", 0600, dir, NULL, &block_fops);
 	debugfs_create_bool("bind", 0600, dir, &bind_dbg);
 	debugfs_create_file("events", 0600, dir, NULL, &events_fops);
 	debugfs_create_file("cmd", 0600, dir, NULL, &cmd_fops);

@@ -150,6 +150,11 @@ expect_file_eq $B/apmask "0xf0008$(zeros 59)"
 expect_file_eq $B/aqmask "0xf0$(zeros 62)"
 expect_file_eq $B/ap_domain 5
 rmmod apsim || fail "rmmod apsim"
+# the default domain is the first usage domain the masks reserve
+insmod "$APCTL_MODDIR/apsim.ko" aqmask=0x0f || fail "insmod aqmask=0x0f"
+echo 1 > /sys/bus/ap/scans
+expect_file_eq $B/ap_domain 4
+rmmod apsim || fail "rmmod apsim"
 for bad in apmask=+256 aqmask=0xzz domain=256 adapters=0:cex9:cca adapters=0:cex3c:ep11 \
 	   adapters=300:cex8:cca usage_domains=0-300 max_adapter_id=256; do
 	if insmod "$APCTL_MODDIR/apsim.ko" "$bad" 2>/dev/null; then

@@ -2,7 +2,9 @@
 # non-default driver: in_use is asked only when a mask write sets bits,
 # with the newly set bits and the unchanged other mask, under
 # ap_perms_mutex; a non-zero answer is -EBUSY for the writer, the masks
-# stay as they were, nothing is reprobed and no uevent is sent.
+# stay as they were, nothing is reprobed and no uevent is sent. Mask
+# writes and reads wait for ap_perms_mutex interruptibly (a killed waiter
+# goes away while the holder is still inside in_use).
 insmod "$APCTL_MODDIR/apsim.ko" adapters=0-3:cex8:cca usage_domains=0-3 || fail "insmod apsim.ko"
 echo 1 > /sys/bus/ap/scans
 insmod "$APCTL_MODDIR/apsim_testdrv.ko" bind=1 || fail "insmod apsim_testdrv.ko"
@@ -65,3 +67,30 @@ log_has "in_use apm=2-3 aqm=0-2,4-255" || fail "in_use arguments: $(cat $T/event
 expect_write_ok $B/aqmask "+3"
 expect_eq "$(drv 01.0003)" cex4queue "driver of 01.0003"
 expect_file_eq $B/bindings "16/16 (complete)"
+
+note "apmask waits for ap_perms_mutex interruptibly"
+expect_write_ok $B/apmask "-2"
+echo 1 > $T/in_use_block
+sysfs-write $B/apmask "+2" > /tmp/w1 &
+w1=$!
+in_use_called() { grep -q '^in_use apm=2 ' $T/events; }
+echo > $T/events
+wait_for 30 in_use_called
+# the first writer holds ap_perms_mutex inside in_use; a second one waits
+sysfs-write $B/aqmask "-1" > /tmp/w2 &
+w2=$!
+cat $B/apmask > /tmp/r3 &
+r3=$!
+state() { [ "$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null)" = "$2" ]; }
+wait_for 30 state $w2 S
+wait_for 30 state $r3 S
+kill -KILL $w2 $r3
+gone() { [ ! -e /proc/$1 ]; }
+wait_for 30 gone $w2
+wait_for 30 gone $r3
+[ -e /proc/$w1 ] || fail "the first writer finished while in_use still blocks"
+echo 0 > $T/in_use_block
+wait $w1 || true
+expect_eq "$(cat /tmp/w1)" OK "the first writer"
+expect_eq "$(drv 02.0001)" cex4queue "driver of 02.0001"
+expect_file_eq $B/aqmask "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
