@@ -1,7 +1,9 @@
 # apctld inside the file system sandbox of apctld.service, rebuilt by hand
 # (no systemd in the VM): a private mount namespace where /sys is read-only
 # except /sys/bus/ap, /sys/devices/ap and /sys/devices/vfio_ap
-# (ProtectKernelTunables= plus ReadWritePaths=), and, where util-linux'
+# (ProtectKernelTunables= plus ReadWritePaths=), the rest read-only but the
+# state and runtime directories (ProtectSystem=strict), a private /tmp and
+# /dev, /proc with processes only (ProcSubset=pid), and, where util-linux'
 # setpriv is packed (x86_64), no capabilities at all (an empty
 # CapabilityBoundingSet=). In there apctld releases adapters to vfio_ap,
 # starts, hot plugs and stops a guest. vfio_ap loaded after apctld started
@@ -22,11 +24,36 @@ exec unshare -m sh -c '
 		mount --bind "$p" "$p"
 		mount -o remount,bind,rw "$p"
 	done
-	# The sandbox holds: sysfs outside the AP trees cannot be written.
-	if echo >/sys/kernel/uevent_helper 2>/dev/null; then
-		echo "sandbox: /sys/kernel/uevent_helper is writable" >&2
-		exit 99
-	fi
+	# ProtectSystem=strict: everything else read-only but the state and
+	# runtime directories (StateDirectory=, RuntimeDirectory=).
+	for d in /bin /sbin /usr /lib /lib64 /etc /apctl /var /run; do
+		[ -d "$d" ] || continue
+		mount --bind "$d" "$d"
+		mount -o remount,bind,ro "$d"
+	done
+	for d in /var/lib/apctl /run/apctl; do
+		mount --bind "$d" "$d"
+		mount -o remount,bind,rw "$d"
+	done
+	# PrivateTmp=; PrivateDevices= (pseudo devices only); ProtectProc=invisible
+	# with ProcSubset=pid (no /proc/sys, no other processes).
+	mount -t tmpfs -o mode=1777 tmpfs /tmp
+	mount -t tmpfs -o mode=755 tmpfs /dev
+	mknod -m 666 /dev/null c 1 3
+	mknod -m 666 /dev/zero c 1 5
+	mknod -m 666 /dev/full c 1 7
+	mknod -m 666 /dev/random c 1 8
+	mknod -m 666 /dev/urandom c 1 9
+	mount -t proc -o subset=pid,hidepid=invisible proc /proc
+	# The sandbox holds: nothing else can be written.
+	for f in /sys/kernel/uevent_helper /etc/apctl-sandbox /usr/apctl-sandbox /run/apctl-sandbox; do
+		if echo >"$f" 2>/dev/null; then
+			echo "sandbox: $f is writable" >&2
+			exit 99
+		fi
+	done
+	[ ! -e /proc/sys/kernel ] || { echo "sandbox: /proc/sys is visible" >&2; exit 99; }
+	echo >/var/lib/apctl/.sandbox-check && rm /var/lib/apctl/.sandbox-check
 	if [ -x /usr/bin/setpriv ] && /usr/bin/setpriv --help 2>&1 | grep -q bounding-set; then
 		echo "sandbox: no capabilities" >&2
 		exec /usr/bin/setpriv --bounding-set=-all --inh-caps=-all --no-new-privs /usr/bin/apctld "$@"
