@@ -262,6 +262,45 @@ static int close_element(Scanner *s) {
         return 0;
 }
 
+/* The attributes of a start tag, up to (not including) its '>' or '/>'. */
+static int read_attributes(Scanner *s, const char *tag, size_t tag_len, Attr attrs[static ATTRS_MAX],
+                           size_t *ret_n) {
+        size_t n = 0;
+        int r;
+
+        for (;;) {
+                bool spaced = s->pos < s->len && strchr(" \t\r\n", s->text[s->pos]);
+
+                skip_space(s);
+                if (at(s, "/>") || at(s, ">"))
+                        break;
+                if (!spaced)
+                        return fail(s, -EBADMSG, "expected space, '>' or '/>' in <%.*s>", (int) tag_len, tag);
+                if (n >= ATTRS_MAX)
+                        return fail(s, -EBADMSG, "more than %d attributes in <%.*s>", ATTRS_MAX, (int) tag_len, tag);
+                r = read_name(s, &attrs[n].name, &attrs[n].name_len);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n; i++)
+                        if (attrs[i].name_len == attrs[n].name_len &&
+                            memcmp(attrs[i].name, attrs[n].name, attrs[n].name_len) == 0)
+                                return fail(s, -EBADMSG, "attribute '%.*s' given twice in <%.*s>",
+                                            (int) attrs[n].name_len, attrs[n].name, (int) tag_len, tag);
+                skip_space(s);
+                if (!at(s, "="))
+                        return fail(s, -EBADMSG, "attribute '%.*s' without '='", (int) attrs[n].name_len,
+                                    attrs[n].name);
+                s->pos++;
+                skip_space(s);
+                r = read_attr_value(s, &attrs[n]);
+                if (r < 0)
+                        return r;
+                n++;
+        }
+        *ret_n = n;
+        return 0;
+}
+
 static int read_start_tag(Scanner *s) {
         Attr attrs[ATTRS_MAX];
         size_t n = 0;
@@ -275,35 +314,9 @@ static int read_start_tag(Scanner *s) {
         r = read_name(s, &name, &len);
         if (r < 0)
                 return r;
-        for (;;) {
-                bool spaced = s->pos < s->len && strchr(" \t\r\n", s->text[s->pos]);
-
-                skip_space(s);
-                if (at(s, "/>") || at(s, ">"))
-                        break;
-                if (!spaced)
-                        return fail(s, -EBADMSG, "expected space, '>' or '/>' in <%.*s>", (int) len, name);
-                if (n >= ATTRS_MAX)
-                        return fail(s, -EBADMSG, "more than %d attributes in <%.*s>", ATTRS_MAX, (int) len, name);
-                r = read_name(s, &attrs[n].name, &attrs[n].name_len);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < n; i++)
-                        if (attrs[i].name_len == attrs[n].name_len &&
-                            memcmp(attrs[i].name, attrs[n].name, attrs[n].name_len) == 0)
-                                return fail(s, -EBADMSG, "attribute '%.*s' given twice in <%.*s>",
-                                            (int) attrs[n].name_len, attrs[n].name, (int) len, name);
-                skip_space(s);
-                if (!at(s, "="))
-                        return fail(s, -EBADMSG, "attribute '%.*s' without '='", (int) attrs[n].name_len,
-                                    attrs[n].name);
-                s->pos++;
-                skip_space(s);
-                r = read_attr_value(s, &attrs[n]);
-                if (r < 0)
-                        return r;
-                n++;
-        }
+        r = read_attributes(s, name, len, attrs, &n);
+        if (r < 0)
+                return r;
         empty = at(s, "/>");
         s->pos += empty ? 2 : 1;
 
