@@ -12,8 +12,8 @@
 #include "server.h"
 
 typedef enum MethodPrivilege {
-        METHOD_PRIV_READ,       /* any local user */
-        METHOD_PRIV_ADMIN,      /* root, the admin uid, or whom the policy allows */
+        METHOD_PRIV_READ,       /* whom the policy lets read (anyone when no policy hook is set) */
+        METHOD_PRIV_ADMIN,      /* root, the admin uid, or whom the policy allows the change */
 } MethodPrivilege;
 
 enum {
