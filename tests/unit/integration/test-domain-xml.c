@@ -166,6 +166,57 @@ static void test_limits(void) {
         tap_case_end("limits: nesting depth, number of vfio-ap hostdevs, document size");
 }
 
+/* Deterministic damage to the good documents: each must parse or fail with a message, never crash. */
+static void test_mutations(void) {
+        static const char *const files[] = { "none.xml", "one-ap.xml", "two-ap-mixed.xml", "unmanaged-ap.xml" };
+        static const char noise[] = "<>&'\"/=!?-[]\0 \n";
+        unsigned seed = 12345, parsed = 0, refused = 0;
+
+        for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+                size_t len = 0;
+                char *orig = slurp(files[f], &len), *buf;
+
+                if (!CHECK(orig != NULL && len > 0))
+                        continue;
+                buf = malloc(len + 1);
+                for (unsigned i = 0; i < 600 && buf; i++) {
+                        DomainXml d = {};
+                        DomainXmlError e = {};
+                        size_t n = len, at;
+                        int r;
+
+                        memcpy(buf, orig, len + 1);
+                        seed = seed * 1103515245u + 12345u;
+                        at = (seed >> 8) % len;
+                        switch (i % 3) {
+                        case 0:         /* one byte replaced by markup noise */
+                                buf[at] = noise[(seed >> 20) % (sizeof(noise) - 1)];
+                                break;
+                        case 1:         /* cut short */
+                                n = at;
+                                break;
+                        default:        /* a slice moved over another place */
+                                memmove(buf + at / 2, buf + at, len - at);
+                                n = len - (at - at / 2);
+                                break;
+                        }
+                        r = domain_xml_parse(buf, n, &d, &e);
+                        if (r == 0)
+                                parsed++;
+                        else if (CHECK(e.message[0] != '\0' && d.ap_uuids == NULL))
+                                refused++;
+                        else
+                                tap_diag("%s mutation %u: r=%d without a message", files[f], i, r);
+                        domain_xml_done(&d);
+                }
+                free(buf);
+                free(orig);
+        }
+        tap_diag("%u damaged documents parsed, %u refused", parsed, refused);
+        CHECK(refused > 0);
+        tap_case_end("2400 damaged documents: each parses or is refused with a message, nothing crashes");
+}
+
 int main(int argc, char *argv[]) {
         if (argc != 2) {
                 fprintf(stderr, "usage: %s DOMAINS_DIR\n", argv[0]);
@@ -175,5 +226,6 @@ int main(int argc, char *argv[]) {
         test_documents();
         test_bad_documents();
         test_limits();
+        test_mutations();
         return tap_finish();
 }
