@@ -36,6 +36,7 @@ typedef struct ManagerConfig {
         bool use_udev;
         unsigned test_abandon_after_step; /* test hook, see WorkerJob */
         unsigned test_kill_after_step;    /* test hook, see WorkerJob */
+        bool test_no_ap_config;           /* test hook: ordered assign_* writes even where ap_config exists */
 } ManagerConfig;
 
 #define DRIFT_MAX 256

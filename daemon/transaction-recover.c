@@ -27,7 +27,7 @@ static int recover_one(Manager *m, const JournalEntry *j) {
         WorkerJob job = {
                 .kind = j->kind == JOURNAL_MDEV ? WORKER_JOB_MDEV : WORKER_JOB_HOST,
                 .backend = m->backend,
-                .use_ap_config = m->kernel.ap_config_supported,
+                .use_ap_config = m->kernel.ap_config_supported && !m->config.test_no_ap_config,
                 .mdev_target = forward ? j->mdev_after : j->mdev_before,
                 .mdev_rollback = forward ? j->mdev_after : j->mdev_before,
                 .host_target = forward ? j->host_after : j->host_before,

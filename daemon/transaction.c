@@ -214,7 +214,7 @@ static int txn_start_job(Manager *m, Transaction *t, bool undo) {
         *job = (WorkerJob) {
                 .kind = j->kind == JOURNAL_MDEV ? WORKER_JOB_MDEV : WORKER_JOB_HOST,
                 .backend = m->backend,
-                .use_ap_config = m->kernel.ap_config_supported,
+                .use_ap_config = m->kernel.ap_config_supported && !m->config.test_no_ap_config,
                 .mdev_target = undo ? j->mdev_before : j->mdev_after,
                 .mdev_rollback = j->mdev_before,
                 .host_target = undo ? j->host_before : j->host_after,
