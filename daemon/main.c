@@ -89,6 +89,11 @@ typedef struct Args {
         const char *policy_dir;         /* borrowed from argv; NULL: the default if it exists */
 } Args;
 
+/* manager_new() takes the config over and zeroes it; every other exit frees it here. */
+static void args_done(Args *a) {
+        manager_config_done(&a->config);
+}
+
 /* 1: run; 0: exit successfully (--help, --version); <0: bad command line (already reported). */
 static int parse_argv(int argc, char *argv[], Args *a) {
         enum { ARG_VERSION = 0x100, ARG_SOCKET, ARG_STATE_DIR, ARG_SYSFS_ROOT, ARG_ADMIN_UID, ARG_KERNEL_TIMEOUT,
@@ -285,15 +290,13 @@ int main(int argc, char *argv[]) {
         /* Declared after m: freed first, while the manager it hooks into still exists. */
         _cleanup_(policy_adapter_freep) PolicyAdapter *policy = NULL;
         _cleanup_(kernel_backend_freep) KernelBackend *backend = NULL;
-        Args a = { .sysfs_root = "/sys" };
+        _cleanup_(args_done) Args a = { .sysfs_root = "/sys" };
         int r, listen_fd = -1, n_fds;
 
         manager_config_init(&a.config);
         r = parse_argv(argc, argv, &a);
-        if (r <= 0) {
-                manager_config_done(&a.config);
+        if (r <= 0)
                 return r < 0 ? 2 : 0;
-        }
 
         r = make_backend(&a, &backend);
         if (r < 0)
