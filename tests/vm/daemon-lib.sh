@@ -42,14 +42,14 @@ daemon_bindings_complete() {
 	return 1
 }
 
-# daemon_start [APCTLD_OPTION...]: apctld in the background (no
-# NOTIFY_SOCKET, no udevd), logging to $APCTLD_LOG; returns once its socket
-# answers a status request.
+# daemon_start [APCTLD_OPTION...]: apctld (or $APCTLD, e.g. apctld-test
+# for its test hooks) in the background (no NOTIFY_SOCKET, no udevd),
+# logging to $APCTLD_LOG; returns once its socket answers a status request.
 daemon_start() {
 	[ -z "$APCTLD_PID" ] || fail "daemon_start: apctld already runs as $APCTLD_PID"
 	mkdir -p "$APCTLD_STATE" /run/apctl
 	unset NOTIFY_SOCKET
-	apctld --log-target=stderr --state-dir="$APCTLD_STATE" --socket="$APCTLD_SOCKET" "$@" \
+	"${APCTLD:-apctld}" --log-target=stderr --state-dir="$APCTLD_STATE" --socket="$APCTLD_SOCKET" "$@" \
 		>>"$APCTLD_LOG" 2>&1 &
 	APCTLD_PID=$!
 	wait_for 60 _daemon_answers
@@ -217,12 +217,15 @@ mdev_matrix() {
 	tr '\n' ' ' <"$MATRIX_DEV/$1/${2:-matrix}" | sed 's/ $//'
 }
 
-# events_start FILE: `apctl events --json` in the background into FILE;
-# returns once apctld counts the subscription, so no event can be missed.
+# events_start FILE [OPTION...]: `apctl events OPTION...` (default --json)
+# in the background into FILE; returns once apctld counts the
+# subscription, so no event can be missed.
 events_start() {
 	EVENTS_FILE=$1
+	shift
+	[ $# -gt 0 ] || set -- --json
 	_daemon_subs=$(json_num "$(apctl --json status)" subscriptions)
-	apctl events --json >"$EVENTS_FILE" 2>&1 &
+	apctl events "$@" >"$EVENTS_FILE" 2>&1 &
 	EVENTS_PID=$!
 	wait_for 20 _daemon_subscribed "$((_daemon_subs + 1))"
 }
