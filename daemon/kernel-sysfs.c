@@ -124,7 +124,8 @@ static int load_queue(const char *devdir, unsigned a, unsigned d, KernelState *s
 
         q.config = read_bool_attr(devdir, "config", &v) >= 0 ? v : true;
         q.chkstop = read_bool_attr(devdir, "chkstop", &v) >= 0 && v;
-        q.online = read_bool_attr(devdir, "online", &v) >= 0 && v;
+        /* Only zcrypt's queue driver has 'online' (kernel-abi.md §1): one bound to vfio_ap is usable when configured. */
+        q.online = read_bool_attr(devdir, "online", &v) >= 0 ? v : q.config && !q.chkstop;
         q.driver = driver_of(devdir);
         return kernel_state_add_queue(s, &q);
 }

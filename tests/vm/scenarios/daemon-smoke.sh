@@ -41,6 +41,7 @@ run_apctl host release --adapter 4
 wait_for 10 sh -c '[ "$(readlink /sys/bus/ap/devices/04.0000/driver)" != "" ] &&
 	basename "$(readlink /sys/bus/ap/devices/04.0000/driver)" | grep -qx vfio_ap'
 run_apctl list --adapter 4
-expect_eq "$(echo "$APCTL_OUT" | grep -c '^04\.[0-9a-f]\{4\} .*vfio_ap.* free')" 20 "list: adapter 4 queues free"
+expect_eq "$(echo "$APCTL_OUT" | grep -c '^04\.[0-9a-f]\{4\} .* online  *vfio_ap  *free$')" 20 \
+	"list: adapter 4's queues online (no 'online' attribute under vfio_ap), bound to vfio_ap, free"
 
 daemon_stop
