@@ -6,14 +6,16 @@
  * the same tree to its exit, where the walk (this program with --walk)
  * opens and reads every attribute and driver link apctld's sysfs backend
  * reads, once. Rounds alternate walk and daemon so that both see the same
- * machine load; the fastest round of each counts. After READY and again
+ * machine load; the fastest round of each counts. The CPU time each spent
+ * until then (the walk's from wait4(), apctld's from its threads'
+ * schedstat at READY=1) is reported too: load moves it much less. After READY and again
  * after one io.apctl.Host.List, apctld's VmRSS and VmHWM are read from
  * /proc; the Host.List reply must list every queue of the tree.
  *
  * usage: daemon-start --walk ROOT
  *        daemon-start ROUNDS SOCKET APCTLD [ARGS...]   (ARGS must make apctld listen on SOCKET)
- * prints: walk_ns=.. ready_ns=.. walk_files=.. queues=.. rss_ready_kib=.. hwm_ready_kib=..
- *         rss_list_kib=.. hwm_list_kib=..
+ * prints: walk_files=.. (one line per round), then walk_ns=.. ready_ns=.. walk_cpu_ns=..
+ *         ready_cpu_ns=.. queues=.. rss_ready_kib=.. hwm_ready_kib=.. rss_list_kib=.. hwm_list_kib=..
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -103,9 +106,10 @@ static int walk(const char *root) {
 }
 
 /* Fork the walk and wait for it; its output (the file count) goes to stdout once, from the last round. */
-static int time_walk(const char *self, const char *root, uint64_t *ret_ns) {
+static int time_walk(const char *self, const char *root, uint64_t *ret_ns, uint64_t *ret_cpu_ns) {
         uint64_t t0 = bench_now_ns();
         pid_t pid = fork();
+        struct rusage ru;
         int status;
 
         if (pid < 0)
@@ -114,11 +118,44 @@ static int time_walk(const char *self, const char *root, uint64_t *ret_ns) {
                 execl(self, self, "--walk", root, (char *) NULL);
                 _exit(127);
         }
-        if (waitpid(pid, &status, 0) < 0)
+        if (wait4(pid, &status, 0, &ru) < 0)
                 return negative_errno();
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 return -ECHILD;
         *ret_ns = bench_now_ns() - t0;
+        *ret_cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+                      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+        return 0;
+}
+
+/* On-CPU time of every live thread of pid, from /proc/PID/task/TID/schedstat. */
+static int cpu_ns_of(pid_t pid, uint64_t *ret) {
+        char path[64];
+        struct dirent *de;
+        uint64_t sum = 0;
+        DIR *d;
+
+        snprintf(path, sizeof(path), "/proc/%d/task", (int) pid);
+        d = opendir(path);
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d))) {
+                char stat[128];
+                unsigned long long ns;
+                FILE *f;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                snprintf(stat, sizeof(stat), "%s/%.16s/schedstat", path, de->d_name);
+                f = fopen(stat, "re");
+                if (!f)
+                        continue;       /* the thread ended meanwhile */
+                if (fscanf(f, "%llu", &ns) == 1)
+                        sum += ns;
+                fclose(f);
+        }
+        closedir(d);
+        *ret = sum;
         return 0;
 }
 
@@ -166,7 +203,7 @@ static int wait_ready(int fd, pid_t pid) {
 }
 
 typedef struct DaemonRound {
-        uint64_t ready_ns;
+        uint64_t ready_ns, ready_cpu_ns;
         unsigned long rss_ready, hwm_ready, rss_list, hwm_list;
         unsigned queues;
 } DaemonRound;
@@ -207,6 +244,8 @@ static int daemon_round(char **argv, const char *socket_path, DaemonRound *ret) 
         r = wait_ready(notify, pid);
         d.ready_ns = bench_now_ns() - t0;
         if (r >= 0)
+                r = cpu_ns_of(pid, &d.ready_cpu_ns);
+        if (r >= 0)
                 r = bench_memory_kib(pid, &d.rss_ready, &d.hwm_ready);
         if (r >= 0)
                 r = fd = bench_connect(socket_path);
@@ -226,7 +265,8 @@ static int daemon_round(char **argv, const char *socket_path, DaemonRound *ret) 
 }
 
 int main(int argc, char *argv[]) {
-        uint64_t best_walk = UINT64_MAX, best_ready = UINT64_MAX;
+        uint64_t best_walk = UINT64_MAX, best_ready = UINT64_MAX, best_walk_cpu = UINT64_MAX,
+                 best_ready_cpu = UINT64_MAX;
         DaemonRound last = {};
         unsigned long rounds;
         char *end;
@@ -245,7 +285,7 @@ int main(int argc, char *argv[]) {
         }
         for (unsigned long i = 0; i < rounds; i++) {
                 const char *root = NULL;
-                uint64_t w;
+                uint64_t w, w_cpu;
                 int r;
 
                 for (int a = 4; a < argc; a++)
@@ -257,13 +297,15 @@ int main(int argc, char *argv[]) {
                 }
                 /* The walk prints its count on stdout: keep only the last round's. */
                 fflush(stdout);
-                r = time_walk("/proc/self/exe", root, &w);
+                r = time_walk("/proc/self/exe", root, &w, &w_cpu);
                 if (r < 0) {
                         fprintf(stderr, "daemon-start: the walk of %s failed: %s\n", root, strerror(-r));
                         return 1;
                 }
                 if (w < best_walk)
                         best_walk = w;
+                if (w_cpu < best_walk_cpu)
+                        best_walk_cpu = w_cpu;
                 r = daemon_round(argv + 3, argv[2], &last);
                 if (r < 0) {
                         fprintf(stderr, "daemon-start: round %lu: apctld %s: %s\n", i + 1,
@@ -273,9 +315,13 @@ int main(int argc, char *argv[]) {
                 }
                 if (last.ready_ns < best_ready)
                         best_ready = last.ready_ns;
+                if (last.ready_cpu_ns < best_ready_cpu)
+                        best_ready_cpu = last.ready_cpu_ns;
         }
-        printf("walk_ns=%llu ready_ns=%llu queues=%u rss_ready_kib=%lu hwm_ready_kib=%lu rss_list_kib=%lu "
-               "hwm_list_kib=%lu\n", (unsigned long long) best_walk, (unsigned long long) best_ready, last.queues,
-               last.rss_ready, last.hwm_ready, last.rss_list, last.hwm_list);
+        printf("walk_ns=%llu ready_ns=%llu walk_cpu_ns=%llu ready_cpu_ns=%llu queues=%u rss_ready_kib=%lu "
+               "hwm_ready_kib=%lu rss_list_kib=%lu hwm_list_kib=%lu\n", (unsigned long long) best_walk,
+               (unsigned long long) best_ready, (unsigned long long) best_walk_cpu,
+               (unsigned long long) best_ready_cpu, last.queues, last.rss_ready, last.hwm_ready, last.rss_list,
+               last.hwm_list);
         return 0;
 }
