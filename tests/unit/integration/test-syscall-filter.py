@@ -4,7 +4,7 @@
 apctld.service confines apctld to SystemCallFilter=@system-service minus
 @privileged and @resources; a system call outside that set kills the
 daemon in production. This runs apctld under strace through every method
-(the fake kernel), and apctld with the sysfs backend through its start-up
+(the fake kernel, with a policy that is reloaded), and apctld with the sysfs backend through its start-up
 (udev monitor, generic netlink), and fails on any system call the unit's
 filter does not allow. The set is read from this host's systemd-analyze.
 
@@ -20,7 +20,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from integration_fixtures import TIMEOUT, Daemon, Tap  # noqa: E402
+from integration_fixtures import FAKE_KERNEL, TIMEOUT, Daemon, Tap  # noqa: E402
 
 APCTLD, DAEMON, UNIT = sys.argv[1], sys.argv[2], sys.argv[3]
 t = Tap()
@@ -101,6 +101,9 @@ def exercise(d):
     d.ok("io.apctl.Guest.Undefine", {"name": "web"})
     d.ok("io.apctl.Host.Reserve", {"adapters": [5]})
     d.call("io.apctl.Guest.Start", {"name": "nobody"})
+    # What SIGHUP (ExecReload=) does too.
+    d.ok("io.apctl.Policy.Reload")
+    d.ok("io.apctl.Policy.Show")
     ev.close()
 
 
@@ -117,8 +120,13 @@ def main():
     tmp = tempfile.mkdtemp(prefix="apctl-syscalls.")
     try:
         trace = os.path.join(tmp, "fake.trace")
-        os.makedirs(os.path.join(tmp, "fake"))
-        d = Daemon(DAEMON, os.path.join(tmp, "fake"), wrapper=["strace", "-f", "-qq", "-o", trace])
+        policy = os.path.join(tmp, "fake", "policy.d")
+        os.makedirs(policy, mode=0o755)
+        os.chmod(tmp, 0o755)
+        with open(os.path.join(policy, "50-test.conf"), "w") as f:
+            f.write("[defaults]\nmax-apqns = 64\n")
+        d = Daemon(DAEMON, os.path.join(tmp, "fake"), wrapper=["strace", "-f", "-qq", "-o", trace],
+                   args=[f"--fake-kernel={FAKE_KERNEL}", f"--policy-dir={policy}"])
         try:
             exercise(d)
         finally:
