@@ -237,7 +237,7 @@ int vap_guest_attach(struct vap_guest *guest, struct vap_mdev *mdev,
 	/* Re-filter first, so that the guest starts with one update. */
 	vap_mdev_update_guest(mdev);
 	guest->mdev = mdev;
-	mdev->guest = guest;
+	WRITE_ONCE(mdev->guest, guest);
 	mdev->attached_by_vfio = by_vfio;
 	vap_guest_set_apcb(guest, &mdev->shadow);
 	vap_nl_guest_config(mdev, &mdev->shadow);
@@ -269,7 +269,8 @@ void vap_guest_detach(struct vap_guest *guest)
 	vap_nl_guest_config(mdev, &none);
 	vap_mdev_reset_all(mdev);
 	guest->mdev = NULL;
-	mdev->guest = NULL;
+	/* read locklessly by a blocked remove's wait condition */
+	WRITE_ONCE(mdev->guest, NULL);
 	mdev->attached_by_vfio = false;
 	vap_unlock_mdevs();
 	vap_guest_unlock(guest);

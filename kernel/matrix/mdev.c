@@ -144,14 +144,19 @@ void vap_mdev_del(struct vap_mdev *mdev)
 		long left;
 
 		vap_mdev_signal_request(mdev, count++);
+		/*
+		 * No lock in a wait condition (it runs in a sleeping task
+		 * state): a lockless peek, confirmed under guests_lock by the
+		 * loop.
+		 */
 		if (interrupted) {
 			left = wait_event_timeout(mdev->detach_wq,
-						  vap_mdev_released(mdev),
+						  !READ_ONCE(mdev->guest),
 						  VAP_REQUEST_INTERVAL);
 			continue;
 		}
 		left = wait_event_interruptible_timeout(mdev->detach_wq,
-							vap_mdev_released(mdev),
+							!READ_ONCE(mdev->guest),
 							VAP_REQUEST_INTERVAL);
 		if (left < 0) {
 			/* As the vfio core: a signal cannot abort a removal. */

@@ -66,7 +66,8 @@ static void vap_novfio_remove(struct vap_novfio_mdev *m)
 	device_unregister(&m->dev);
 	mutex_lock(&create_lock);
 	list_del(&m->node);
-	vap_nr_mdevs--;
+	/* read locklessly by the unload's wait condition */
+	WRITE_ONCE(vap_nr_mdevs, vap_nr_mdevs - 1);
 	mutex_unlock(&create_lock);
 	wake_up_all(&vap_novfio_wq);
 }
@@ -163,7 +164,7 @@ static int vap_novfio_create(const guid_t *uuid)
 		return ret;
 	}
 	list_add_tail(&m->node, &vap_novfio_list);
-	vap_nr_mdevs++;
+	WRITE_ONCE(vap_nr_mdevs, vap_nr_mdevs + 1);
 	mutex_unlock(&create_lock);
 	/* Links are conveniences; the device works without them. */
 	if (sysfs_create_link(&m->dev.kobj, vap_type_kobj, "mdev_type") ||
@@ -239,16 +240,6 @@ static const struct attribute_group vap_type_group = {
 	.attrs = vap_type_attrs,
 };
 
-static bool vap_novfio_list_empty(void)
-{
-	bool empty;
-
-	mutex_lock(&create_lock);
-	empty = list_empty(&vap_novfio_list);
-	mutex_unlock(&create_lock);
-	return empty;
-}
-
 int vap_mdev_backend_register(void)
 {
 	char name[64];
@@ -313,7 +304,7 @@ void vap_mdev_backend_unregister(void)
 		put_device(&m->dev);
 	}
 	/* Removals a `remove` write started must end before the bus goes. */
-	wait_event(vap_novfio_wq, vap_novfio_list_empty());
+	wait_event(vap_novfio_wq, !READ_ONCE(vap_nr_mdevs));
 	kobject_put(vap_devices_kobj);
 	kobject_put(vap_type_kobj);
 	kobject_put(vap_types_kobj);
