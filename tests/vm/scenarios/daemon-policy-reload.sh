@@ -1,9 +1,9 @@
 # Reloading apctld's policy (apctl policy reload, SIGHUP) with a broken
-# file, a group-writable file or a world-writable directory keeps the old
-# policy in force, tells the caller (and the log) the file and line, and
-# apctl policy show keeps printing the policy in force, not the files; a
-# good file then takes effect. apctld refuses to start on a policy file
-# others may write.
+# file, a group- or world-writable file, a file a user owns or a
+# world-writable directory keeps the old policy in force and tells the
+# caller (and the log) the file and line; apctl policy show keeps printing
+# the policy in force, not the files; a good file then takes effect.
+# apctld refuses to start on a policy file others may write.
 . /apctl/daemon-lib.sh
 
 cat >/etc/nsswitch.conf <<EOF
@@ -114,6 +114,11 @@ chmod 646 $BROKEN
 apctl_refused 2 policy reload
 expect_contains "$APCTL_OUT" "$BROKEN: writable by others" "reload refuses a world-writable file"
 chmod 644 $BROKEN
+chown 1002 $BROKEN
+apctl_refused 2 policy reload
+expect_contains "$APCTL_OUT" "$BROKEN: owned by uid 1002, not root" "reload refuses a file bob owns"
+bob_is_refused_web
+chown 0 $BROKEN
 chmod 777 $POLICY_DIR
 apctl_refused 2 policy reload
 expect_contains "$APCTL_OUT" "$POLICY_DIR" "reload refuses a world-writable directory"
