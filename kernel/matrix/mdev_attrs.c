@@ -3,7 +3,9 @@
  * vfio_ap_sim: the per-mdev sysfs attributes of kernel-abi.md §4.2, with
  * upstream's formats and errnos: assign_/unassign_ adapter, domain and
  * control_domain, matrix, guest_matrix, control_domains, ap_config. A
- * refused write leaves the mdev exactly as it was.
+ * refused write leaves the mdev exactly as it was. Once a remove started,
+ * writes get -ENODEV (upstream's files are gone by then), so nothing can
+ * give an mdev APQNs after its remove gave them back.
  *
  * Lock order (kernel/LOCKING.md): ap_perms_mutex -> guests_lock ->
  * guest->lock -> mdevs_lock. Writes that can add APQNs take ap_perms_mutex
@@ -124,6 +126,10 @@ static ssize_t vap_assign(struct device *dev, const char *buf, size_t count,
 	if (vap_res_kinds[res].usage)
 		vap_lock_perms();
 	guest = vap_lock_for_mdev(mdev);
+	if (mdev->removing) {
+		ret = -ENODEV;
+		goto out;
+	}
 	if (test_bit(id, vap_res_mask(&mdev->matrix, res)))
 		goto done;      /* re-assigning is a no-op, as upstream */
 	if (res == VAP_RES_ADAPTER)
@@ -166,6 +172,10 @@ static ssize_t vap_unassign(struct device *dev, const char *buf, size_t count,
 		return ret;
 
 	guest = vap_lock_for_mdev(mdev);
+	if (mdev->removing) {
+		vap_unlock_for_mdev(guest);
+		return -ENODEV;
+	}
 	if (!test_bit(id, vap_res_mask(&mdev->matrix, res)))
 		goto out;       /* unassigning a non-assigned id is a no-op */
 	bitmap_copy(apm, mdev->matrix.apm, AP_DEVICES);
@@ -350,7 +360,7 @@ static ssize_t ap_config_store(struct device *dev,
 
 	vap_lock_perms();
 	guest = vap_lock_for_mdev(mdev);
-	ret = vap_mdev_validate(mdev, m.apm, m.aqm);
+	ret = mdev->removing ? -ENODEV : vap_mdev_validate(mdev, m.apm, m.aqm);
 	if (ret)
 		goto out;
 	old = mdev->matrix;

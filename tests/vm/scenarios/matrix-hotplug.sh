@@ -144,6 +144,10 @@ wait_for 20 requests_at_least 1
 expect_file_eq $G/apcb "$(apcb '' '' '')"
 expect_exists $M/$U1
 kill -0 $remover || fail "remove returned while the guest still holds the mdev"
+# a removal in progress takes no new assignments: the mdev core has removed
+# the files (ENOENT), without it the driver refuses (ENODEV)
+got=$(sysfs-write $M/$U1/assign_adapter 6 2>/dev/null || true)
+case $got in ENOENT|ENODEV) ;; *) fail "assign during remove: got $got" ;; esac
 expect_write_ok $G/detach 1
 wait_for 20 test ! -e $M/$U1
 wait $remover || fail "remove failed: $(cat /tmp/remove.out)"
