@@ -227,29 +227,29 @@ if [ "$(df -T /dev/shm 2>/dev/null | awk 'NR == 2 { print $2 }')" = tmpfs ]; the
 fi
 
 echo "apctld speed and memory, fastest of $rounds alternating rounds per figure ($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
-printf '%-46s %13s %13s %8s %8s %s\n' figure measured baseline ratio target ""
-printf '%-46s %11s/s %11s/s %8s %8s %s\n' "Status rate, $clients clients vs echo server" "$best_rate" "$best_echo" \
+printf '%-50s %13s %13s %8s %8s %s\n' figure measured baseline ratio target ""
+printf '%-50s %11s/s %11s/s %8s %8s %s\n' "Status rate, $clients clients vs echo server" "$best_rate" "$best_echo" \
 	"$(ratio "$best_rate" "$best_echo")" ">= 0.5" "$(verdict "$(ratio "$best_rate" "$best_echo")" '>=' 0.5)"
-printf '%-46s %11sns %11sns %8s %8s %s\n' "  server CPU per request (echo: baseline)" "$cpu_rate" "$cpu_echo" \
+printf '%-50s %11sns %11sns %8s %8s %s\n' "  server CPU per request (echo: baseline)" "$cpu_rate" "$cpu_echo" \
 	"$(ratio "$cpu_rate" "$cpu_echo")" - info
 w=$(field "$s" walk_ns); r=$(field "$s" ready_ns)
-printf '%-46s %11sms %11sms %8s %8s %s\n' "start to READY=1 vs walk ($(field "$s" queues) queues)" \
+printf '%-50s %11sms %11sms %8s %8s %s\n' "start to READY=1 vs walk ($(field "$s" queues) queues)" \
 	"$(ratio "$r" 1000000)" "$(ratio "$w" 1000000)" "$(ratio "$r" "$w")" "<= 2" "$(verdict "$(ratio "$r" "$w")" '<=' 2)"
 w=$(field "$s" walk_cpu_ns); r=$(field "$s" ready_cpu_ns)
-printf '%-46s %11sms %11sms %8s %8s %s\n' "  CPU time until READY=1 vs the walk's" \
+printf '%-50s %11sms %11sms %8s %8s %s\n' "  CPU time until READY=1 vs the walk's" \
 	"$(ratio "$r" 1000000)" "$(ratio "$w" 1000000)" "$(ratio "$r" "$w")" - info
-printf '%-46s %10sKiB %12s %8s %8s %s\n' "VmRSS after READY=1 (VmHWM)" "$(field "$s" rss_ready_kib)" \
+printf '%-50s %10sKiB %12s %8s %8s %s\n' "VmRSS after READY=1 (VmHWM)" "$(field "$s" rss_ready_kib)" \
 	"($(field "$s" hwm_ready_kib))" - "<= 4096" "$(verdict "$(field "$s" hwm_ready_kib)" '<=' 4096)"
-printf '%-46s %10sKiB %12s %8s %8s %s\n' "VmRSS after one Host.List (VmHWM)" "$(field "$s" rss_list_kib)" \
+printf '%-50s %10sKiB %12s %8s %8s %s\n' "VmRSS after one Host.List (VmHWM)" "$(field "$s" rss_list_kib)" \
 	"($(field "$s" hwm_list_kib))" - "<= 4096" "$(verdict "$(field "$s" hwm_list_kib)" '<=' 4096)"
 for t in z16 small ${shm:+shm}; do
 	g=$(eval echo "\$g_$t"); a=$(field "$g" apctld_ns); b=$(field "$g" raw_ns)
 	case $t in
 	z16) what="z16 tree" ;;
 	small) what="32-queue tree" ;;
-	shm) what="32 q, state on tmpfs" ;;
+	shm) what="32 q, state dir on tmpfs" ;;
 	esac
-	printf '%-46s %11sms %11sms %8s %8s %s\n' "Guest.Start 4x8 vs $(field "$g" writes) writes, $what" \
+	printf '%-50s %11sms %11sms %8s %8s %s\n' "Guest.Start 4x8 vs $(field "$g" writes) writes, $what" \
 		"$(ratio "$a" 1000000)" "$(ratio "$b" 1000000)" "$(ratio "$a" "$b")" "<= 1.2" \
 		"$(verdict "$(ratio "$a" "$b")" '<=' 1.2)"
 done

@@ -38,23 +38,39 @@
 
 #define READY_TIMEOUT_MS 120000
 
-static const char *const bus_attrs[] = {
-        "apmask", "aqmask", "ap_adapter_mask", "ap_usage_domain_mask", "ap_control_domain_mask",
-        "ap_max_adapter_id", "ap_max_domain_id", "bindings",
-};
-static const char *const card_attrs[] = { "hwtype", "config", "chkstop", "online", "uevent" };
-static const char *const queue_attrs[] = { "config", "chkstop", "online" };
+typedef struct WalkAttr {
+        const char *name;
+        size_t size;            /* apctld's read buffer; 0: to the end */
+} WalkAttr;
 
-/* Read one attribute as apctld does (open, read a page, close); 1 if it was there. */
-static int walk_read(const char *dir, const char *name) {
+static const WalkAttr bus_attrs[] = {
+        { "apmask", 128 }, { "aqmask", 128 }, { "ap_adapter_mask", 128 }, { "ap_usage_domain_mask", 128 },
+        { "ap_control_domain_mask", 128 }, { "ap_max_adapter_id", 32 }, { "ap_max_domain_id", 32 },
+        { "bindings", 128 },
+};
+static const WalkAttr card_attrs[] = {
+        { "hwtype", 32 }, { "config", 32 }, { "chkstop", 32 }, { "online", 32 }, { "uevent", 0 },
+};
+static const WalkAttr queue_attrs[] = { { "config", 32 }, { "chkstop", 32 }, { "online", 32 } };
+
+/*
+ * Read one attribute as apctld does: open, one read of up to size - 1 bytes
+ * (apctld's buffers: 31 for numbers, 127 for masks), close; size 0 reads to
+ * the end as apctld reads a uevent file. 1 if it was there.
+ */
+static int walk_read(const char *dir, const char *name, size_t size) {
         char path[PATH_MAX], buf[4096];
         _cleanup_close_ int fd = -EBADF;
+        ssize_t n;
 
         snprintf(path, sizeof(path), "%.3800s/%.64s", dir, name);
         fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || read(fd, buf, sizeof(buf)) < 0)
+        if (fd < 0)
                 return 0;
-        return 1;
+        do
+                n = read(fd, buf, size ? size - 1 : sizeof(buf));
+        while (size == 0 && n > 0);
+        return n >= 0;
 }
 
 static int walk_link(const char *dir) {
@@ -76,7 +92,7 @@ static int walk(const char *root) {
         snprintf(devices, sizeof(devices), "%s/devices", bus);
         snprintf(matrix, sizeof(matrix), "%.3000s/devices/vfio_ap/matrix", root);
         for (size_t i = 0; i < ELEMENTSOF(bus_attrs); i++)
-                files += walk_read(bus, bus_attrs[i]);
+                files += walk_read(bus, bus_attrs[i].name, bus_attrs[i].size);
         d = opendir(devices);
         if (!d) {
                 fprintf(stderr, "daemon-start: %s: %m\n", devices);
@@ -90,14 +106,14 @@ static int walk(const char *root) {
                 snprintf(dev, sizeof(dev), "%s/%.255s", devices, de->d_name);
                 if (card)
                         for (size_t i = 0; i < ELEMENTSOF(card_attrs); i++)
-                                files += walk_read(dev, card_attrs[i]);
+                                files += walk_read(dev, card_attrs[i].name, card_attrs[i].size);
                 else
                         for (size_t i = 0; i < ELEMENTSOF(queue_attrs); i++)
-                                files += walk_read(dev, queue_attrs[i]);
+                                files += walk_read(dev, queue_attrs[i].name, queue_attrs[i].size);
                 files += walk_link(dev);
         }
         closedir(d);
-        files += walk_read(matrix, "features");
+        files += walk_read(matrix, "features", 256);
         d = opendir(matrix);
         if (d)
                 closedir(d);
