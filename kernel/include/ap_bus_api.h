@@ -98,8 +98,12 @@ struct ap_card {
 	int queue_depth;
 	int id;
 	unsigned int maxmsgsize;
-	bool config;            /* protected by the bus's scan lock */
-	bool chkstop;           /* protected by the bus's scan lock */
+	/*
+	 * Written by scans (under the scan mutex) and, for config, by the
+	 * card's `config` store; read with READ_ONCE() (kernel/LOCKING.md).
+	 */
+	bool config;
+	bool chkstop;
 };
 #define to_ap_card(x) container_of((x), struct ap_card, ap_dev.device)
 
