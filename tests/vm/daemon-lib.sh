@@ -21,8 +21,9 @@ DAEMON_USAGE_DOMAINS=0-15,32-35
 DAEMON_CONTROL_DOMAINS=0-15,32-35,60-63
 
 # daemon_load_modules [APSIM_PARAM=VALUE...]: apsim.ko with the machine
-# above (parameters given override it), then every other apctl module; waits
-# until the bus reports its bindings complete.
+# above (a scenario may set the DAEMON_* variables first; parameters given
+# are added), then every other apctl module, then one synchronous scan.
+# Scenarios that need every queue bound wait for daemon_bindings_complete.
 daemon_load_modules() {
 	load_host_modules
 	insmod "$APCTL_MODDIR/apsim.ko" adapters="$DAEMON_ADAPTERS" \
@@ -34,7 +35,7 @@ daemon_load_modules() {
 	echo 1 >/sys/bus/ap/scans
 }
 
-# daemon_bindings_complete: the bus bound every queue it can.
+# daemon_bindings_complete: the bus reports its bindings complete.
 daemon_bindings_complete() {
 	case $(cat /sys/bus/ap/bindings 2>/dev/null) in
 	*complete*) return 0 ;;
@@ -55,8 +56,18 @@ daemon_start() {
 	wait_for 60 _daemon_answers
 }
 
+# A child that exited stays a zombie until waited for: kill -0 alone would
+# not notice.
+_daemon_alive() {
+	[ -r "/proc/$APCTLD_PID/stat" ] || return 1
+	case $(cat "/proc/$APCTLD_PID/stat" 2>/dev/null) in
+	*") Z "*) return 1 ;;
+	esac
+	return 0
+}
+
 _daemon_answers() {
-	kill -0 "$APCTLD_PID" 2>/dev/null || {
+	_daemon_alive || {
 		_daemon_show_log
 		fail "apctld ($APCTLD_PID) exited while starting"
 	}
