@@ -164,7 +164,7 @@ stop() { # NAME
 	wait "$p" 2>/dev/null || true
 }
 # on-CPU nanoseconds of every thread of PID so far
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%d", s }'; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
 
 echo "building the synthetic sysfs trees in $tmp ($(df -T "$tmp" | awk 'NR == 2 { print $2 }'))" >&2
 python3 "$top/bench/daemon-sysfs-tree.py" "$tmp/z16" 60 85 4
@@ -247,7 +247,7 @@ for t in z16 small ${shm:+shm}; do
 	case $t in
 	z16) what="z16 tree" ;;
 	small) what="32-queue tree" ;;
-	shm) what="32 q, state dir on tmpfs" ;;
+	shm) what="32 q + tmpfs state" ;;
 	esac
 	printf '%-50s %11sms %11sms %8s %8s %s\n' "Guest.Start 4x8 vs $(field "$g" writes) writes, $what" \
 		"$(ratio "$a" 1000000)" "$(ratio "$b" 1000000)" "$(ratio "$a" "$b")" "<= 1.2" \
