@@ -95,9 +95,9 @@ ssize_t bench_call(int fd, const char *message, char **buf, size_t *size) {
         return n;
 }
 
-int bench_memory_kib(pid_t pid, unsigned long *ret_rss, unsigned long *ret_hwm) {
+int bench_memory_kib(pid_t pid, unsigned long *ret_rss, unsigned long *ret_hwm, unsigned long *ret_anon) {
         char path[64], line[256];
-        unsigned long rss = 0, hwm = 0;
+        unsigned long rss = 0, hwm = 0, anon = 0;
         int found = 0;
         FILE *f;
 
@@ -110,11 +110,14 @@ int bench_memory_kib(pid_t pid, unsigned long *ret_rss, unsigned long *ret_hwm) 
                         found |= 1;
                 else if (sscanf(line, "VmHWM: %lu kB", &hwm) == 1)
                         found |= 2;
+                else if (sscanf(line, "RssAnon: %lu kB", &anon) == 1)
+                        found |= 4;
         }
         fclose(f);
-        if (found != 3)
+        if (found != 7)
                 return -ENODATA;
         *ret_rss = rss;
         *ret_hwm = hwm;
+        *ret_anon = anon;
         return 0;
 }

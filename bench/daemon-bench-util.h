@@ -31,5 +31,8 @@ ssize_t bench_recv(int fd, char **buf, size_t *size);
 /* One call: send message, receive the reply into *buf; -EPROTO if the reply carries "error". */
 ssize_t bench_call(int fd, const char *message, char **buf, size_t *size);
 
-/* VmRSS and VmHWM of pid in KiB, from /proc/PID/status. */
-int bench_memory_kib(pid_t pid, unsigned long *ret_rss, unsigned long *ret_hwm);
+/*
+ * VmRSS, VmHWM and RssAnon (the part that is not shared library or file
+ * pages) of pid in KiB, from /proc/PID/status.
+ */
+int bench_memory_kib(pid_t pid, unsigned long *ret_rss, unsigned long *ret_hwm, unsigned long *ret_anon);

@@ -15,7 +15,8 @@
  * usage: daemon-start --walk ROOT
  *        daemon-start ROUNDS SOCKET APCTLD [ARGS...]   (ARGS must make apctld listen on SOCKET)
  * prints: walk_files=.. (one line per round), then walk_ns=.. ready_ns=.. walk_cpu_ns=..
- *         ready_cpu_ns=.. queues=.. rss_ready_kib=.. hwm_ready_kib=.. rss_list_kib=.. hwm_list_kib=..
+ *         ready_cpu_ns=.. queues=.. rss_ready_kib=.. hwm_ready_kib=.. anon_ready_kib=.. rss_list_kib=..
+ *         hwm_list_kib=.. anon_list_kib=..
  */
 #include <dirent.h>
 #include <errno.h>
@@ -220,7 +221,7 @@ static int wait_ready(int fd, pid_t pid) {
 
 typedef struct DaemonRound {
         uint64_t ready_ns, ready_cpu_ns;
-        unsigned long rss_ready, hwm_ready, rss_list, hwm_list;
+        unsigned long rss_ready, hwm_ready, anon_ready, rss_list, hwm_list, anon_list;
         unsigned queues;
 } DaemonRound;
 
@@ -262,14 +263,14 @@ static int daemon_round(char **argv, const char *socket_path, DaemonRound *ret) 
         if (r >= 0)
                 r = cpu_ns_of(pid, &d.ready_cpu_ns);
         if (r >= 0)
-                r = bench_memory_kib(pid, &d.rss_ready, &d.hwm_ready);
+                r = bench_memory_kib(pid, &d.rss_ready, &d.hwm_ready, &d.anon_ready);
         if (r >= 0)
                 r = fd = bench_connect(socket_path);
         if (r >= 0)
                 r = n = bench_call(fd, "{\"method\":\"io.apctl.Host.List\"}", &buf, &size);
         if (r >= 0) {
                 d.queues = count_queues(buf);
-                r = bench_memory_kib(pid, &d.rss_list, &d.hwm_list);
+                r = bench_memory_kib(pid, &d.rss_list, &d.hwm_list, &d.anon_list);
         }
         (void) kill(pid, SIGTERM);
         (void) waitpid(pid, NULL, 0);
@@ -335,9 +336,9 @@ int main(int argc, char *argv[]) {
                         best_ready_cpu = last.ready_cpu_ns;
         }
         printf("walk_ns=%llu ready_ns=%llu walk_cpu_ns=%llu ready_cpu_ns=%llu queues=%u rss_ready_kib=%lu "
-               "hwm_ready_kib=%lu rss_list_kib=%lu hwm_list_kib=%lu\n", (unsigned long long) best_walk,
-               (unsigned long long) best_ready, (unsigned long long) best_walk_cpu,
-               (unsigned long long) best_ready_cpu, last.queues, last.rss_ready, last.hwm_ready, last.rss_list,
-               last.hwm_list);
+               "hwm_ready_kib=%lu anon_ready_kib=%lu rss_list_kib=%lu hwm_list_kib=%lu anon_list_kib=%lu\n",
+               (unsigned long long) best_walk, (unsigned long long) best_ready, (unsigned long long) best_walk_cpu,
+               (unsigned long long) best_ready_cpu, last.queues, last.rss_ready, last.hwm_ready, last.anon_ready,
+               last.rss_list, last.hwm_list, last.anon_list);
         return 0;
 }
