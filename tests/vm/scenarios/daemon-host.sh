@@ -2,7 +2,8 @@
 # with the guest's name and changes no mask; an adapter removed from the
 # machine while the guest runs is reported (events, status, guest show) and
 # the definition is not silently changed; when the adapter comes back it
-# goes back into the guest.
+# goes back into the guest. An mdev changed by hand is reported as drift
+# and not changed back.
 . /apctl/daemon-lib.sh
 
 daemon_load_modules
@@ -47,6 +48,16 @@ echo 1 >/sys/bus/ap/scans
 daemon_wait_for 30 sim_guest_sees vm-web01 "$(ap_apcb '4 5' '1 2' 1)"
 daemon_wait_for 30 sh -c "apctl --json status | tr -d ' \n' | grep -q '\"drift\":\[\]'"
 run_apctl status
+
+note "someone assigns domain 3 to web01's mdev behind apctld's back: drift, and apctld leaves it alone"
+echo 3 >"$(mdev_dir "$U")/assign_domain"
+daemon_wait_for 30 event_seen drift mdev-changed
+expect_contains "$(mdev_matrix "$U")" "04.0003" "the hand-made change stays"
+expect_eq "$(sim_guest_apcb vm-web01)" "$(ap_apcb '4 5' '1 2 3' 1)" "what the VM sees"
+run_apctl guest show web01
+expect_contains "$APCTL_OUT" "changed behind" "guest show names the drift"
+echo 3 >"$(mdev_dir "$U")/unassign_domain"
+daemon_wait_for 30 sh -c "apctl --json status | tr -d ' \n' | grep -q '\"drift\":\[\]'"
 events_stop
 
 sim_guest_detach vm-web01
