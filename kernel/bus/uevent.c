@@ -9,8 +9,11 @@
  * or domains, re-arms; the state is re-evaluated only at the end of a
  * scan and on driver registration; the event is sent once per arming,
  * after at least one scan, when every queue device has a driver.
+ * Drivers with on_bindings_complete (an apctl addition to the driver API)
+ * are told right after the uevent.
  */
 #include <linux/kobject.h>
+#include <linux/module.h>
 #include <linux/spinlock.h>
 
 #include "apsim.h"
@@ -34,11 +37,27 @@ bool apsim_bindings_done(void)
 	return atomic64_read(&apsim_scan_count) >= 1 && bound == total;
 }
 
+static int notify_bindings_one(struct device_driver *drv, void *data)
+{
+	struct ap_driver *ap_drv = to_ap_drv(drv);
+
+	if (!ap_drv->on_bindings_complete || !try_module_get(drv->owner))
+		return 0;
+	ap_drv->on_bindings_complete(*(u64 *)data);
+	module_put(drv->owner);
+	return 0;
+}
+
+/*
+ * The drivers hear of it after user space (the uevent goes first), each
+ * with the same count, so that a listener can match the two.
+ */
 void apsim_bindings_check(void)
 {
 	char count[32];
 	char *envp[] = { "BINDINGS=complete", count, NULL };
 	bool send = false;
+	u64 n;
 
 	if (!apsim_bindings_done())
 		return;
@@ -50,9 +69,10 @@ void apsim_bindings_check(void)
 	spin_unlock(&bindings_lock);
 	if (!send)
 		return;
-	snprintf(count, sizeof(count), "COMPLETECOUNT=%llu",
-		 (unsigned long long)atomic64_inc_return(&bindings_complete_count));
+	n = atomic64_inc_return(&bindings_complete_count);
+	snprintf(count, sizeof(count), "COMPLETECOUNT=%llu", n);
 	kobject_uevent_env(&apsim_root_device->kobj, KOBJ_CHANGE, envp);
+	bus_for_each_drv(&apsim_bus_type, NULL, &n, notify_bindings_one);
 }
 
 void apsim_uevent_init_scan_done(void)

@@ -138,6 +138,16 @@ struct ap_driver {
 	/* At the end of that scan, after devices were added/removed. */
 	void (*on_scan_complete)(struct ap_config_info *new_config_info,
 				 struct ap_config_info *old_config_info);
+	/*
+	 * apctl addition, not in upstream's struct ap_driver (optional):
+	 * called right after the bus sent BINDINGS=complete, with that
+	 * uevent's COMPLETECOUNT. Runs at the end of a scan (scan mutex held)
+	 * or after a driver registration (no lock held); never with
+	 * ap_perms_mutex held. It may take ap_perms_mutex and the locks
+	 * after it, must not call ap_bus_force_rescan(), and can race with
+	 * the next scan (kernel/LOCKING.md).
+	 */
+	void (*on_bindings_complete)(u64 complete_count);
 };
 #define to_ap_drv(x) container_of((x), struct ap_driver, driver)
 

@@ -3,7 +3,7 @@
  * vfio_ap_sim: the generic netlink family "vfio_ap_sim" (uapi/vfio_ap_sim.h,
  * kernel/README.md): a dump of every mdev, and multicast events on group
  * "events" for guest configuration changes, queue resets, in_use
- * refusals and host configuration changes. Requests are validated
+ * refusals, host configuration changes and bindings complete. Requests are validated
  * strictly: unknown attributes and malformed values are refused.
  *
  * Lock order (kernel/LOCKING.md): the dump takes guests_lock ->
@@ -221,6 +221,20 @@ void vap_nl_host_config(const struct ap_config_info *info)
 			  vap_nl_put_mask(skb, VAP_ATTR_APM, info->apm) ||
 			  vap_nl_put_mask(skb, VAP_ATTR_AQM, info->aqm) ||
 			  vap_nl_put_mask(skb, VAP_ATTR_ADM, info->adm));
+}
+
+/* From the bus, with no lock of ours held (kernel/LOCKING.md). */
+void vap_nl_bindings_complete(u64 complete_count)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = vap_nl_event_new(VAP_CMD_EVT_BINDINGS_COMPLETE, &hdr);
+	if (!skb)
+		return;
+	vap_nl_event_send(skb, hdr,
+			  nla_put_u64_64bit(skb, VAP_ATTR_COMPLETE_COUNT,
+					    complete_count, VAP_ATTR_PAD));
 }
 
 int vap_netlink_init(void)

@@ -273,6 +273,7 @@ static struct ap_driver vap_queue_driver = {
 	.in_use = vap_in_use,
 	.on_config_changed = vap_on_config_changed,
 	.on_scan_complete = vap_on_scan_complete,
+	.on_bindings_complete = vap_nl_bindings_complete,
 	.ids = vap_queue_ids,
 };
 

@@ -318,6 +318,7 @@ void vap_nl_guest_config(struct vap_mdev *mdev, const struct vap_matrix *m);
 void vap_nl_queue_reset(ap_qid_t apqn, int rc);
 void vap_nl_in_use(struct vap_mdev *mdev, ap_qid_t apqn);
 void vap_nl_host_config(const struct ap_config_info *info);
+void vap_nl_bindings_complete(u64 complete_count);
 
 /* ---- pqap.c ---- */
 int vap_pqap_aqic(struct vap_guest *guest, ap_qid_t apqn, bool enable,

@@ -19,6 +19,7 @@ enum vap_genl_cmd {
 	VAP_CMD_EVT_RESET_FAILED,       /* a queue reset failed or timed out */
 	VAP_CMD_EVT_IN_USE,             /* in_use refused a mask write */
 	VAP_CMD_EVT_HOST_CONFIG,        /* the host's AP config changed */
+	VAP_CMD_EVT_BINDINGS_COMPLETE,  /* the bus sent BINDINGS=complete */
 	__VAP_CMD_MAX,
 };
 #define VAP_CMD_MAX (__VAP_CMD_MAX - 1)
@@ -42,6 +43,8 @@ enum vap_genl_attr {
 	VAP_ATTR_GUEST_ADM,
 	VAP_ATTR_APQN,          /* u16: adapter << 8 | domain */
 	VAP_ATTR_RESET_RC,      /* s32: AP response code, or -errno */
+	VAP_ATTR_PAD,           /* padding for 64-bit attributes */
+	VAP_ATTR_COMPLETE_COUNT, /* u64: the uevent's COMPLETECOUNT */
 	__VAP_ATTR_MAX,
 };
 #define VAP_ATTR_MAX (__VAP_ATTR_MAX - 1)

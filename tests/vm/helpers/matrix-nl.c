@@ -7,7 +7,7 @@
  *   matrix-nl listen N SECS    "ready", then the next N events:
  *       "guest-config UUID GUEST APM,AQM,ADM", "reset-done XX.YYYY RC",
  *       "reset-failed XX.YYYY RC", "in-use UUID XX.YYYY",
- *       "host-config APM,AQM,ADM"; exit 1 if they do not come within SECS
+ *       "host-config APM,AQM,ADM", "bindings-complete COUNT"; exit 1 if they do not come within SECS
  *   matrix-nl bad-attr | bad-uuid | no-dump
  *       send a malformed request; print the errno name the kernel answers
  * Errors print "error ERRNO" and exit 1.
@@ -87,6 +87,15 @@ static const char *str_attr(const struct nlattr *a)
 static unsigned int u16_attr(const struct nlattr *a)
 {
         uint16_t v = 0;
+
+        if (a)
+                memcpy(&v, (const char *) a + NLA_HDRLEN, sizeof(v));
+        return v;
+}
+
+static unsigned long long u64_attr(const struct nlattr *a)
+{
+        uint64_t v = 0;
 
         if (a)
                 memcpy(&v, (const char *) a + NLA_HDRLEN, sizeof(v));
@@ -238,6 +247,9 @@ static void print_event(const struct nlmsghdr *nlh)
                 printf("host-config");
                 print_masks(tb, VAP_ATTR_APM);
                 printf("\n");
+                break;
+        case VAP_CMD_EVT_BINDINGS_COMPLETE:
+                printf("bindings-complete %llu\n", u64_attr(tb[VAP_ATTR_COMPLETE_COUNT]));
                 break;
         default:
                 printf("unknown-event %u\n", g->cmd);
