@@ -38,6 +38,8 @@ typedef struct KernelBackendOps {
         /* One mdev's assigned config; -ENOENT when it does not exist. */
         int (*mdev_read)(KernelBackend *b, const char *uuid, MdevState *ret);
         int (*masks_read)(KernelBackend *b, ApMask *ret_apmask, ApMask *ret_aqmask);
+        /* One queue's state and driver; -ENOENT when it does not exist. */
+        int (*queue_read)(KernelBackend *b, unsigned adapter, unsigned domain, ApQueue *ret);
         /* Absolute-form write of apmask or aqmask. */
         int (*mask_write)(KernelBackend *b, KernelMaskKind which, const ApMask *m);
         int (*mdev_create)(KernelBackend *b, const char *uuid);

@@ -172,6 +172,21 @@ static bool fake_in_use(KernelFake *f, const ApMask *apm, const ApMask *aqm) {
         return false;
 }
 
+static int fake_queue_read(KernelBackend *b, unsigned adapter, unsigned domain, ApQueue *ret) {
+        KernelFake *f = fake_of(b);
+        const ApQueue *q;
+        int r = -ENOENT;
+
+        pthread_mutex_lock(&f->lock);
+        q = kernel_state_find_queue(&f->st, adapter, domain);
+        if (q) {
+                *ret = *q;
+                r = 0;
+        }
+        pthread_mutex_unlock(&f->lock);
+        return r;
+}
+
 static int fake_mask_write(KernelBackend *b, KernelMaskKind which, const ApMask *m) {
         KernelFake *f = fake_of(b);
         ApMask *cur = which == KERNEL_APMASK ? &f->st.apmask : &f->st.aqmask;
@@ -365,6 +380,7 @@ static const KernelBackendOps fake_ops = {
         .load = fake_load,
         .mdev_read = fake_mdev_read,
         .masks_read = fake_masks_read,
+        .queue_read = fake_queue_read,
         .mask_write = fake_mask_write,
         .mdev_create = fake_mdev_create,
         .mdev_remove = fake_mdev_remove,

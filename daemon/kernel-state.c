@@ -155,6 +155,40 @@ int kernel_state_add_mdev(KernelState *s, const MdevState *m) {
         return append((void **) &s->mdevs, &s->n_mdevs, sizeof(MdevState), m);
 }
 
+int kernel_state_merge(const KernelState *base, const char *uuid, const ApMask *apm, const ApMask *aqm,
+                       const KernelState *part, KernelState *ret) {
+        /* Built by appending, not from a copy: append() assumes the capacity it grew itself. */
+        KernelState s = *base;
+        int r = 0;
+
+        s.cards = NULL;
+        s.queues = NULL;
+        s.mdevs = NULL;
+        s.n_cards = s.n_queues = s.n_mdevs = 0;
+        if (dup_array(base->cards, base->n_cards, sizeof(ApCard), (void **) &s.cards) < 0)
+                return -ENOMEM;
+        s.n_cards = base->n_cards;
+        for (size_t i = 0; i < base->n_queues && r >= 0; i++) {
+                const ApQueue *q = &base->queues[i];
+                if (!(ap_mask_test(apm, q->adapter) && ap_mask_test(aqm, q->domain)))
+                        r = kernel_state_add_queue(&s, q);
+        }
+        for (size_t i = 0; i < part->n_queues && r >= 0; i++)
+                r = kernel_state_add_queue(&s, &part->queues[i]);
+        for (size_t i = 0; i < base->n_mdevs && r >= 0; i++)
+                if (!streq(base->mdevs[i].uuid, uuid))
+                        r = kernel_state_add_mdev(&s, &base->mdevs[i]);
+        for (size_t i = 0; i < part->n_mdevs && r >= 0; i++)
+                r = kernel_state_add_mdev(&s, &part->mdevs[i]);
+        if (r < 0) {
+                kernel_state_done(&s);
+                return r;
+        }
+        kernel_state_sort(&s);
+        *ret = s;
+        return 0;
+}
+
 const MdevState *kernel_state_mdev_with_apqn(const KernelState *s, unsigned adapter, unsigned domain) {
         for (size_t i = 0; i < s->n_mdevs; i++)
                 if (ap_mask_test(&s->mdevs[i].assigned.apm, adapter) &&

@@ -118,7 +118,7 @@ static int load_card(const char *devdir, unsigned id, KernelState *s) {
         return kernel_state_add_card(s, &c);
 }
 
-static int load_queue(const char *devdir, unsigned a, unsigned d, KernelState *s) {
+static void read_queue(const char *devdir, unsigned a, unsigned d, ApQueue *ret) {
         ApQueue q = { .adapter = a, .domain = d };
         bool v;
 
@@ -127,6 +127,13 @@ static int load_queue(const char *devdir, unsigned a, unsigned d, KernelState *s
         /* Only zcrypt's queue driver has 'online' (kernel-abi.md §1): one bound to vfio_ap is usable when configured. */
         q.online = read_bool_attr(devdir, "online", &v) >= 0 ? v : q.config && !q.chkstop;
         q.driver = driver_of(devdir);
+        *ret = q;
+}
+
+static int load_queue(const char *devdir, unsigned a, unsigned d, KernelState *s) {
+        ApQueue q;
+
+        read_queue(devdir, a, d, &q);
         return kernel_state_add_queue(s, &q);
 }
 
@@ -349,6 +356,19 @@ static int sysfs_masks_read(KernelBackend *b, ApMask *ret_apmask, ApMask *ret_aq
         return 0;
 }
 
+static int sysfs_queue_read(KernelBackend *b, unsigned adapter, unsigned domain, ApQueue *ret) {
+        KernelSysfs *k = sysfs_of(b);
+        char devdir[PATH_MAX];
+
+        if (adapter > AP_ID_MAX || domain > AP_ID_MAX)
+                return -EINVAL;
+        snprintf(devdir, sizeof(devdir), "%s/devices/%02x.%04x", k->bus, adapter, domain);
+        if (access(devdir, F_OK) < 0)
+                return negative_errno();
+        read_queue(devdir, adapter, domain, ret);
+        return 0;
+}
+
 static int sysfs_mask_write(KernelBackend *b, KernelMaskKind which, const ApMask *m) {
         KernelSysfs *k = sysfs_of(b);
         char path[PATH_MAX], hex[AP_MASK_HEX_BUFSZ], value[AP_MASK_HEX_BUFSZ + 1];
@@ -413,6 +433,7 @@ static const KernelBackendOps sysfs_ops = {
         .load = sysfs_load,
         .mdev_read = sysfs_mdev_read,
         .masks_read = sysfs_masks_read,
+        .queue_read = sysfs_queue_read,
         .mask_write = sysfs_mask_write,
         .mdev_create = sysfs_mdev_create,
         .mdev_remove = sysfs_mdev_remove,

@@ -151,12 +151,29 @@ static void txn_finish(Manager *m, Transaction *t) {
         method_run_queued(m);
 }
 
-/* The model from the snapshot the job read on its thread, or a re-read if it could not. */
+/*
+ * The model from the snapshot the job read on its thread (for an mdev job
+ * only what it touched, merged into the model), or a full re-read if it
+ * could not.
+ */
 static void txn_take_snapshot(Manager *m, WorkerJob *job) {
-        if (job && job->snapshot_result >= 0 && !job->abandoned)
-                manager_apply_snapshot(m, &job->snapshot);
-        else
+        KernelState merged;
+        ApMask apm, aqm;
+
+        if (!job || job->snapshot_result < 0 || job->abandoned) {
                 manager_schedule_resync(m);
+                return;
+        }
+        if (!job->snapshot_partial) {
+                manager_apply_snapshot(m, &job->snapshot);
+                return;
+        }
+        worker_job_touched(job, &apm, &aqm);
+        if (kernel_state_merge(&m->kernel, job->uuid, &apm, &aqm, &job->snapshot, &merged) < 0) {
+                manager_schedule_resync(m);
+                return;
+        }
+        manager_apply_snapshot(m, &merged);
 }
 
 static void txn_succeed(Manager *m, Transaction *t) {
@@ -221,6 +238,7 @@ static int txn_start_job(Manager *m, Transaction *t, bool undo) {
                 .host_rollback = j->host_before,
                 .abandon_after_step = undo ? 0 : m->config.test_abandon_after_step,
                 .kill_after_step = undo ? 0 : m->config.test_kill_after_step,
+                .snapshot_partial = j->kind == JOURNAL_MDEV,
                 .userdata = t,
         };
         snprintf(job->uuid, sizeof(job->uuid), "%s", j->uuid);

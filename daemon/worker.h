@@ -32,6 +32,13 @@ typedef struct WorkerJob {
         unsigned abandon_after_step;
         /* Test hook: raise SIGKILL after this many successful writes (0: off). */
         unsigned kill_after_step;
+        /*
+         * Re-read only what an mdev job's writes can change (the mdev, and
+         * the queues of its target and rollback configs, see
+         * worker_job_touched()) instead of the whole bus: snapshot then
+         * holds just those, for kernel_state_merge().
+         */
+        bool snapshot_partial;
         void *userdata;                 /* borrowed: the loop's transaction */
 
         /* Output, written by the thread before it signals; read by the loop after. */
@@ -49,6 +56,9 @@ typedef struct WorkerJob {
         int snapshot_result;
         KernelState snapshot;           /* owned by the job until the loop takes it */
 } WorkerJob;
+
+/* The rectangle of queues a partial snapshot re-reads: every APQN either config of the job can hold. */
+void worker_job_touched(const WorkerJob *job, ApMask *ret_apm, ApMask *ret_aqm);
 
 /* Free a job and a snapshot the loop did not take. */
 void worker_job_free(WorkerJob *job);

@@ -12,6 +12,7 @@
 
 #include "daemon-test.h"
 #include "journal.h"
+#include "kernel-diff.h"
 #include "server.h"
 
 #define ADMIN 4242
@@ -107,6 +108,26 @@ static bool scenario_setup(TestEnv *env, TestClient *c, const Scenario *sc, Kern
         return true;
 }
 
+static void drop_event(void *userdata, json_object *event) {
+        json_object_put(event);
+}
+
+/*
+ * After a transaction apctld re-reads only what it touched; its model must
+ * still equal a complete read of the kernel (what Host.List and Guest.Show
+ * report). Returns the number of differences, or -1 if the read failed.
+ */
+static int model_differences(TestEnv *env) {
+        KernelState fresh;
+        size_t n;
+
+        if (env->fake->ops->load(env->fake, &fresh) < 0)
+                return -1;
+        n = kernel_state_diff(&env->m->kernel, &fresh, drop_event, NULL);
+        kernel_state_done(&fresh);
+        return (int) n;
+}
+
 /* How many kernel writes the method takes when nothing fails. */
 static unsigned scenario_steps(const Scenario *sc) {
         TestEnv env;
@@ -117,9 +138,11 @@ static unsigned scenario_steps(const Scenario *sc) {
         if (scenario_setup(&env, &c, sc, NULL, NULL)) {
                 kernel_fake_reset_steps(env.fake);
                 r = test_call(&env, &c, sc->method, sc->params);
-                if (r && !reply_error(r))
+                if (r && !reply_error(r)) {
                         n = kernel_fake_steps(env.fake);
-                else
+                        if (!CHECK(model_differences(&env) == 0))
+                                tap_diag("%s: apctld's model differs from the kernel after success", sc->name);
+                } else
                         tap_diag("%s failed without injection: %s", sc->name, r ? json_object_to_json_string(r) : "-");
                 json_object_put(r);
         }
@@ -155,6 +178,8 @@ static void test_fail_every_step(const Scenario *sc) {
                 if (!CHECK(strcmp(before.state, after.state) == 0))
                         tap_diag("step %u of %u: persisted state changed", k, steps);
                 CHECK(!journal_exists(&env));
+                if (!CHECK(model_differences(&env) == 0))
+                        tap_diag("step %u of %u: apctld's model differs from the kernel after rollback", k, steps);
                 /* The daemon's model agrees with the kernel, and nothing is stuck. */
                 json_object_put(r);
                 r = test_call(&env, &c, "io.apctl.Status", NULL);
@@ -165,7 +190,8 @@ static void test_fail_every_step(const Scenario *sc) {
                 test_client_close(&c);
                 test_env_done(&env);
         }
-        tap_case_end("%s: each of its %u kernel writes failing leaves kernel and state unchanged", sc->name, steps);
+        tap_case_end("%s: each of its %u kernel writes failing leaves kernel, state and apctld's model of the kernel "
+                     "unchanged", sc->name, steps);
 }
 
 /*
