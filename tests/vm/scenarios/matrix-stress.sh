@@ -124,8 +124,11 @@ binder() {
 		done
 		if [ -n "$q" ]; then
 			try unbind /sys/bus/ap/drivers/vfio_ap/unbind "$q" OK ENODEV
-			# EAGAIN: the driver core's answer for a deferred probe; seen
-			# once in ~800 binds racing a scan that removed the queue
+			# EAGAIN: the queue was removed and is being added again by a
+			# scan (hostcfg); the bind found the new device before
+			# device_add() made it ready to probe, and the driver core
+			# answers that with -EPROBE_DEFER -> -EAGAIN, then probes the
+			# device itself (kernel/README.md, "bind can answer EAGAIN")
 			try bind /sys/bus/ap/drivers/vfio_ap/bind "$q" OK ENODEV EBUSY EAGAIN
 		fi
 		n=$((n + 1))
