@@ -23,6 +23,8 @@ struct Client {
         int fd;
         sd_event_source *io;            /* ref held */
         sd_event_source *idle;          /* ref held */
+        uint64_t last_active;           /* CLOCK_MONOTONIC usec of the last bytes received */
+        bool idle_armed;                /* idle is enabled (it fires at most last_active + timeout late) */
         sd_event_source *process;       /* ref held: deferred processing of buffered input */
         VarlinkReader reader;
         VarlinkWriter writer;
@@ -82,8 +84,12 @@ Call *call_free(Call *c) {
                 }
                 if (cl->current == c) {
                         cl->current = NULL;
-                        /* The next pipelined call may run now. */
-                        if (!cl->dead && cl->process)
+                        /*
+                         * The next pipelined call may run now. Only if bytes wait: a
+                         * deferred wake-up per answered call costs a loop iteration
+                         * (an epoll_wait) for clients that send one call at a time.
+                         */
+                        if (!cl->dead && cl->process && cl->reader.consumed < cl->reader.size)
                                 sd_event_source_set_enabled(cl->process, SD_EVENT_ONESHOT);
                 }
                 client_unref(cl);
@@ -269,21 +275,42 @@ static void client_disconnect(Client *c, const char *why) {
         client_unref(c);
 }
 
+static void client_idle_set(Client *c, uint64_t when) {
+        (void) sd_event_source_set_time(c->idle, when);
+        (void) sd_event_source_set_enabled(c->idle, SD_EVENT_ONESHOT);
+        c->idle_armed = true;
+}
+
+/*
+ * Activity only records the time: moving the timer on every message made
+ * sd-event reprogram its timerfd per request. The timer, when it fires,
+ * moves itself to the real deadline.
+ */
 static void client_arm_idle(Client *c) {
-        uint64_t usec = c->server->manager->config.idle_timeout_usec;
+        Manager *m = c->server->manager;
+        uint64_t usec = m->config.idle_timeout_usec;
 
         if (usec == 0 || !c->idle)
                 return;
-        (void) sd_event_source_set_time_relative(c->idle, usec);
-        (void) sd_event_source_set_enabled(c->idle, SD_EVENT_ONESHOT);
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &c->last_active);
+        if (!c->idle_armed)
+                client_idle_set(c, c->last_active + usec);
 }
 
 static int client_idle_expired(sd_event_source *s, uint64_t usec, void *userdata) {
         Client *c = userdata;
+        uint64_t timeout = c->server ? c->server->manager->config.idle_timeout_usec : 0;
 
+        c->idle_armed = false;
+        if (!c->server)
+                return 0;
         /* A client waiting for its own call or holding a subscription is not idle. */
         if (c->current) {
-                client_arm_idle(c);
+                client_idle_set(c, usec + timeout);
+                return 0;
+        }
+        if (c->last_active + timeout > usec) {
+                client_idle_set(c, c->last_active + timeout);
                 return 0;
         }
         client_disconnect(c, "idle timeout");
@@ -454,6 +481,8 @@ int server_add_client(Server *s, int fd, const PeerCredentials *peer) {
         if (r >= 0 && m->config.idle_timeout_usec > 0) {
                 r = sd_event_add_time_relative(m->event, &c->idle, CLOCK_MONOTONIC, m->config.idle_timeout_usec, 0,
                                                client_idle_expired, c);
+                c->idle_armed = r >= 0;
+                (void) sd_event_now(m->event, CLOCK_MONOTONIC, &c->last_active);
         }
         if (r < 0) {
                 client_unref(c);

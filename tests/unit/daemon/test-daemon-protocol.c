@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon-test.h"
@@ -275,11 +276,56 @@ static void test_random_garbage(void) {
         tap_case_end("300 seeded random messages: each answered or closed, daemon still serving");
 }
 
+static void tweak_short_idle(ManagerConfig *c) {
+        c->idle_timeout_usec = 400 * 1000;
+}
+
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * The idle timer is not moved on every message (apctld only records the
+ * time): a client calling now and then for several timeouts must still be
+ * served, and closed once it falls silent for one.
+ */
+static void test_active_client_stays(void) {
+        TestEnv env;
+        TestClient a;
+        uint64_t start;
+        unsigned calls = 0;
+        bool ok = true;
+
+        CHECK(test_env_start(&env, NULL, tweak_short_idle) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &a) >= 0);
+        start = monotonic_usec();
+        while (ok && monotonic_usec() - start < 1200 * 1000) {
+                json_object *r = test_call(&env, &a, "io.apctl.Status", NULL);
+                ok = r && !reply_error(r);
+                json_object_put(r);
+                calls++;
+                /* Run the loop (its timers included) for a while between calls. */
+                (void) sd_event_run(env.event, 100 * 1000);
+        }
+        if (!CHECK(ok))
+                tap_diag("call %u, %llu ms after connecting, was not answered", calls,
+                         (unsigned long long) ((monotonic_usec() - start) / 1000));
+        CHECK(server_n_clients(env.m->server) == 1);
+        CHECK(test_client_wait_closed(&env, &a));
+        test_client_close(&a);
+        test_env_done(&env);
+        tap_case_end("a client calling for three idle timeouts stays connected, then is closed when silent");
+}
+
 int main(void) {
         test_malformed();
         test_size_and_depth();
         test_pipelining();
         test_limits();
+        test_active_client_stays();
         test_random_garbage();
         return tap_finish();
 }
