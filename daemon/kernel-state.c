@@ -155,8 +155,15 @@ int kernel_state_add_mdev(KernelState *s, const MdevState *m) {
         return append((void **) &s->mdevs, &s->n_mdevs, sizeof(MdevState), m);
 }
 
-int kernel_state_merge(const KernelState *base, const char *uuid, const ApMask *apm, const ApMask *aqm,
-                       const KernelState *part, KernelState *ret) {
+static bool uuid_listed(const char (*uuids)[UUID_STRING_LEN + 1], size_t n, const char *uuid) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(uuids[i], uuid))
+                        return true;
+        return false;
+}
+
+int kernel_state_merge(const KernelState *base, const char (*uuids)[UUID_STRING_LEN + 1], size_t n_uuids,
+                       const ApMask *apm, const ApMask *aqm, const KernelState *part, KernelState *ret) {
         /* Built by appending, not from a copy: append() assumes the capacity it grew itself. */
         KernelState s = *base;
         int r = 0;
@@ -176,7 +183,7 @@ int kernel_state_merge(const KernelState *base, const char *uuid, const ApMask *
         for (size_t i = 0; i < part->n_queues && r >= 0; i++)
                 r = kernel_state_add_queue(&s, &part->queues[i]);
         for (size_t i = 0; i < base->n_mdevs && r >= 0; i++)
-                if (!streq(base->mdevs[i].uuid, uuid))
+                if (!uuid_listed(uuids, n_uuids, base->mdevs[i].uuid))
                         r = kernel_state_add_mdev(&s, &base->mdevs[i]);
         for (size_t i = 0; i < part->n_mdevs && r >= 0; i++)
                 r = kernel_state_add_mdev(&s, &part->mdevs[i]);

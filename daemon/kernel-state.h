@@ -108,13 +108,13 @@ int kernel_state_add_queue(KernelState *s, const ApQueue *q);
 int kernel_state_add_mdev(KernelState *s, const MdevState *m);
 
 /*
- * base with one mdev and a rectangle of queues replaced by what part holds
- * (a partial re-read after a transaction: part has that mdev if it exists
- * and those of the queues that exist; whatever part lacks is gone). The
- * rest of base is kept as it is. -ENOMEM leaves *ret untouched.
+ * base with some mdevs and a rectangle of queues replaced by what part
+ * holds (a partial re-read: part has those of the mdevs and queues that
+ * exist; whatever part lacks is gone). The rest of base is kept as it is.
+ * -ENOMEM leaves *ret untouched.
  */
-int kernel_state_merge(const KernelState *base, const char *uuid, const ApMask *apm, const ApMask *aqm,
-                       const KernelState *part, KernelState *ret);
+int kernel_state_merge(const KernelState *base, const char (*uuids)[UUID_STRING_LEN + 1], size_t n_uuids,
+                       const ApMask *apm, const ApMask *aqm, const KernelState *part, KernelState *ret);
 
 /* An mdev owning an APQN in its assigned matrix, or NULL. */
 const MdevState *kernel_state_mdev_with_apqn(const KernelState *s, unsigned adapter, unsigned domain);

@@ -176,14 +176,83 @@ static void start_load(Manager *m) {
         m->worker_jobs_running++;
 }
 
+/* Only the mdevs uevents named; one partial load at a time, the list waits for the next. */
+static void start_mdev_reread(Manager *m) {
+        WorkerJob *job;
+        int r;
+
+        if (m->load_running)
+                return;         /* manager_worker_job_done() schedules us again */
+        job = calloc(1, sizeof(WorkerJob));
+        if (!job) {
+                log_error_errno(ENOMEM, "Cannot schedule a kernel re-read");
+                return;
+        }
+        job->kind = WORKER_JOB_LOAD;
+        job->backend = m->backend;
+        job->snapshot_partial = true;
+        memcpy(job->reread_mdevs, m->reread_mdevs, sizeof(job->reread_mdevs));
+        job->n_reread_mdevs = m->n_reread_mdevs;
+        r = worker_start(job, m->worker_pipe[1]);
+        if (r < 0) {
+                log_error_errno(r, "Cannot start a kernel re-read");
+                free(job);
+                return;
+        }
+        m->n_reread_mdevs = 0;
+        m->load_running = true;
+        m->load_again = false;
+        m->worker_jobs_running++;
+}
+
 static int resync_handler(sd_event_source *s, void *userdata) {
-        start_load(userdata);
+        Manager *m = userdata;
+
+        if (m->resync_full) {
+                /* A full read covers the named mdevs too. */
+                m->resync_full = false;
+                m->n_reread_mdevs = 0;
+                start_load(m);
+        } else if (m->n_reread_mdevs > 0)
+                start_mdev_reread(m);
         return 0;
 }
 
 void manager_schedule_resync(Manager *m) {
+        m->resync_full = true;
         if (m->resync_source)
                 (void) sd_event_source_set_enabled(m->resync_source, SD_EVENT_ONESHOT);
+}
+
+void manager_schedule_mdev_reread(Manager *m, const char *uuid) {
+        bool listed = false;
+
+        for (size_t i = 0; i < m->n_reread_mdevs && !listed; i++)
+                listed = streq(m->reread_mdevs[i], uuid);
+        if (listed)
+                return;
+        if (m->n_reread_mdevs >= WORKER_REREAD_MDEVS_MAX || strlen(uuid) > UUID_STRING_LEN) {
+                manager_schedule_resync(m);
+                return;
+        }
+        snprintf(m->reread_mdevs[m->n_reread_mdevs++], UUID_STRING_LEN + 1, "%s", uuid);
+        if (m->resync_source)
+                (void) sd_event_source_set_enabled(m->resync_source, SD_EVENT_ONESHOT);
+}
+
+/* A partial re-read merged into the model; a full resync if it failed or cannot be merged. */
+static void apply_mdev_reread(Manager *m, WorkerJob *job) {
+        KernelState merged;
+        ApMask none;
+
+        ap_mask_clear_all(&none);
+        if (job->snapshot_result < 0 ||
+            kernel_state_merge(&m->kernel, (const char (*)[UUID_STRING_LEN + 1]) job->reread_mdevs,
+                               job->n_reread_mdevs, &none, &none, &job->snapshot, &merged) < 0) {
+                manager_schedule_resync(m);
+                return;
+        }
+        manager_apply_snapshot(m, &merged);
 }
 
 void manager_resync_then_reconcile(Manager *m, Call *c) {
@@ -231,15 +300,20 @@ void manager_worker_job_done(Manager *m, WorkerJob *job) {
                 return;
         }
         m->load_running = false;
-        if (job->snapshot_result >= 0)
+        if (job->snapshot_partial)
+                apply_mdev_reread(m, job);
+        else if (job->snapshot_result >= 0)
                 manager_apply_snapshot(m, &job->snapshot);
         else
                 log_error_errno(job->snapshot_result, "Failed to read the kernel's AP state");
-        /* Waiters of a load that started before their call need the next one. */
+        /* Waiters of a load that started before their call need the next one (never a partial one). */
         if (m->load_again)
                 start_load(m);
-        else
+        else if (!job->snapshot_partial)
                 answer_load_waiters(m, job->snapshot_result);
+        /* Names that arrived while this one was out. */
+        if (m->n_reread_mdevs > 0 && m->resync_source)
+                (void) sd_event_source_set_enabled(m->resync_source, SD_EVENT_ONESHOT);
         worker_job_free(job);
 }
 

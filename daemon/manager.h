@@ -15,6 +15,7 @@
 #include "kernel-backend.h"
 #include "kernel-state.h"
 #include "policy-hook.h"
+#include "worker.h"
 
 typedef struct Server Server;
 typedef struct Call Call;
@@ -65,6 +66,10 @@ typedef struct Manager {
         unsigned worker_jobs_running;   /* jobs whose threads have not reported yet */
         bool load_running;              /* a WORKER_JOB_LOAD is out */
         bool load_again;                /* another change arrived while it was out */
+        bool resync_full;               /* resync_source must read everything */
+        /* mdevs uevents named since the last re-read: resync_source reads only these unless resync_full. */
+        char reread_mdevs[WORKER_REREAD_MDEVS_MAX][UUID_STRING_LEN + 1];
+        size_t n_reread_mdevs;
         Call **load_waiters;            /* owned: Reconcile calls waiting for the fresh model */
         size_t n_load_waiters;
 
@@ -104,6 +109,8 @@ int manager_resync(Manager *m);
 void manager_apply_snapshot(Manager *m, KernelState *fresh);
 /* Coalesce kernel change notifications into one re-read on a worker thread. */
 void manager_schedule_resync(Manager *m);
+/* A uevent named this mdev: re-read it (and only it, unless a full resync is due too). */
+void manager_schedule_mdev_reread(Manager *m, const char *uuid);
 /* Re-read off the loop, then reconcile and reply to c (an io.apctl.Reconcile call; taken). */
 void manager_resync_then_reconcile(Manager *m, Call *c);
 /* The loop's handling of a finished LOAD or RESCAN job (taken). */

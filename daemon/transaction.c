@@ -169,7 +169,7 @@ static void txn_take_snapshot(Manager *m, WorkerJob *job) {
                 return;
         }
         worker_job_touched(job, &apm, &aqm);
-        if (kernel_state_merge(&m->kernel, job->uuid, &apm, &aqm, &job->snapshot, &merged) < 0) {
+        if (kernel_state_merge(&m->kernel, &job->uuid, 1, &apm, &aqm, &job->snapshot, &merged) < 0) {
                 manager_schedule_resync(m);
                 return;
         }

@@ -16,6 +16,22 @@ struct UdevWatch {
         sd_event_source *source;        /* ref held */
 };
 
+/*
+ * An mdev's own uevents (add, bind, unbind, remove) can only have changed
+ * that mdev: re-read it alone. A guest start or stop sends them, and a full
+ * re-read of a z16 bus after each would cost more than the start itself.
+ * Anything else (cards, queues, the bus, the matrix device) means a full
+ * resync.
+ */
+static void uevent_schedule(Manager *m, struct udev_device *d) {
+        const char *subsystem = udev_device_get_subsystem(d), *name = udev_device_get_sysname(d);
+
+        if (subsystem && name && streq(subsystem, "mdev") && uuid_is_valid(name))
+                manager_schedule_mdev_reread(m, name);
+        else
+                manager_schedule_resync(m);
+}
+
 static int udev_watch_event(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         UdevWatch *w = userdata;
 
@@ -33,7 +49,7 @@ static int udev_watch_event(sd_event_source *s, int fd, uint32_t revents, void *
                         break;
                 }
                 log_debug("uevent %s %s", udev_device_get_action(d) ?: "?", udev_device_get_syspath(d) ?: "?");
-                manager_schedule_resync(w->manager);
+                uevent_schedule(w->manager, d);
                 udev_device_unref(d);
         }
         return 0;

@@ -111,6 +111,28 @@ static int read_touched(WorkerJob *job, KernelState *ret) {
         return 0;
 }
 
+/* The mdevs uevents named (added, removed, bound): nothing else they can have changed. */
+static int read_named_mdevs(WorkerJob *job, KernelState *ret) {
+        KernelBackend *b = job->backend;
+        KernelState s = {};
+        int r = 0;
+
+        for (size_t i = 0; i < job->n_reread_mdevs && r >= 0; i++) {
+                MdevState m;
+                r = b->ops->mdev_read(b, job->reread_mdevs[i], &m);
+                if (r >= 0)
+                        r = kernel_state_add_mdev(&s, &m);
+                else if (r == -ENOENT)
+                        r = 0;
+        }
+        if (r < 0) {
+                kernel_state_done(&s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
 void worker_run(WorkerJob *job) {
         worker_apply(job);
         /* Abandoned means "as if killed": nothing more happens on this thread. */
@@ -118,6 +140,8 @@ void worker_run(WorkerJob *job) {
                 return;
         if (job->snapshot_partial && job->kind == WORKER_JOB_MDEV)
                 job->snapshot_result = read_touched(job, &job->snapshot);
+        else if (job->snapshot_partial && job->kind == WORKER_JOB_LOAD)
+                job->snapshot_result = read_named_mdevs(job, &job->snapshot);
         else
                 job->snapshot_result = job->backend->ops->load(job->backend, &job->snapshot);
 }

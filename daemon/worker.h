@@ -20,6 +20,9 @@ typedef enum WorkerJobKind {
         WORKER_JOB_LOAD,        /* only read the kernel (resync off the loop) */
 } WorkerJobKind;
 
+/* mdevs one re-read after uevents may name; more and it reads everything. */
+#define WORKER_REREAD_MDEVS_MAX 8
+
 typedef struct WorkerJob {
         /* Input, set by the loop before worker_start(); read-only afterwards. */
         WorkerJobKind kind;
@@ -39,6 +42,9 @@ typedef struct WorkerJob {
          * holds just those, for kernel_state_merge().
          */
         bool snapshot_partial;
+        /* A partial WORKER_JOB_LOAD: only these mdevs (named by their uevents). */
+        char reread_mdevs[WORKER_REREAD_MDEVS_MAX][UUID_STRING_LEN + 1];
+        size_t n_reread_mdevs;
         void *userdata;                 /* borrowed: the loop's transaction */
 
         /* Output, written by the thread before it signals; read by the loop after. */

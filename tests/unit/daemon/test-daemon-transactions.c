@@ -516,6 +516,37 @@ static void test_kernel_refusal_names_error(void) {
         tap_case_end("the kernel's EADDRINUSE becomes io.apctl.Conflict, with the refused write named");
 }
 
+/*
+ * An mdev's own uevents make apctld re-read that mdev only: one created and
+ * one removed behind its back both show up, and the model still equals a
+ * complete read of the kernel.
+ */
+static void test_mdev_uevent_reread(void) {
+        TestEnv env;
+        TestClient c;
+        const MdevState *md;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
+        CHECK(env.fake->ops->mdev_create(env.fake, UUID_B) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_B, KERNEL_ASSIGN_ADAPTER, 6, true) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_B, KERNEL_ASSIGN_DOMAIN, 9, true) >= 0);
+        manager_schedule_mdev_reread(env.m, UUID_B);
+        test_env_settle(&env);
+        md = kernel_state_find_mdev(&env.m->kernel, UUID_B);
+        CHECK(md && ap_mask_test(&md->assigned.apm, 6) && ap_mask_test(&md->assigned.aqm, 9));
+        CHECK(model_differences(&env) == 0);
+        /* Names pile up while a re-read is out; each is read. */
+        CHECK(env.fake->ops->mdev_remove(env.fake, UUID_B) >= 0);
+        manager_schedule_mdev_reread(env.m, UUID_B);
+        manager_schedule_mdev_reread(env.m, UUID_A);
+        test_env_settle(&env);
+        CHECK(kernel_state_find_mdev(&env.m->kernel, UUID_B) == NULL);
+        CHECK(model_differences(&env) == 0);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("an mdev's uevent re-reads that mdev: created and removed behind apctld's back, both seen");
+}
+
 int main(void) {
         for (size_t i = 0; i < ELEMENTSOF(scenarios); i++)
                 test_fail_every_step(&scenarios[i]);
@@ -529,5 +560,6 @@ int main(void) {
         test_kernel_refusal_names_error();
         test_crash_while_stuck();
         test_changes_queue_behind_transaction();
+        test_mdev_uevent_reread();
         return tap_finish();
 }
