@@ -83,6 +83,25 @@ int cli_bad_option(const Cli *cli, char **argv) {
         return CLI_EXIT_USAGE;
 }
 
+int cli_parse_common_options(Cli *cli, int argc, char **argv, void (*help)(void)) {
+        static const struct option options[] = { CLI_COMMON_OPTIONS, {} };
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                r = cli_common_option(cli, c, optarg);
+                if (r < 0)
+                        return CLI_EXIT_USAGE;
+                if (r > 0)
+                        continue;
+                if (c == 'h') {
+                        help();
+                        return -1;
+                }
+                return cli_bad_option(cli, argv);
+        }
+        return 0;
+}
+
 int cli_parse_id_list(const Cli *cli, const char *option, const char *s, unsigned max, ApMask *ret) {
         ApParseError e = {};
         ApMask m;

@@ -110,6 +110,14 @@ int cli_check_guest_name(const Cli *cli, const char *name);
 int cli_bad_option(const Cli *cli, char **argv);
 
 /*
+ * The option loop of a verb that takes only the common options: 0 to go on
+ * (optind at the first argument), CLI_EXIT_USAGE (message printed) on a bad
+ * option, or -1 when --help was printed (the verb then exits with
+ * CLI_EXIT_OK).
+ */
+int cli_parse_common_options(Cli *cli, int argc, char **argv, void (*help)(void));
+
+/*
  * Options every verb accepts, before or after the verb: put
  * CLI_COMMON_OPTIONS in each getopt table and hand every option to
  * cli_common_option() first: 1 when it was one of these, 0 when not,

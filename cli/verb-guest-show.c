@@ -67,22 +67,7 @@ static void help_show(void) {
 
 /* Options of show and list: the common ones only. Returns > 0 exit code, < 0 help printed. */
 static int parse_common_only(Cli *cli, int argc, char **argv) {
-        static const struct option options[] = { CLI_COMMON_OPTIONS, {} };
-        int c, r;
-
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-                r = cli_common_option(cli, c, optarg);
-                if (r < 0)
-                        return CLI_EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                if (c == 'h') {
-                        help_show();
-                        return -1;
-                }
-                return cli_bad_option(cli, argv);
-        }
-        return 0;
+        return cli_parse_common_options(cli, argc, argv, help_show);
 }
 
 static void print_field(const char *label, const char *value) {

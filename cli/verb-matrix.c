@@ -187,24 +187,14 @@ static int print_json(const Cli *cli, const Grid *g, const HostView *v) {
 }
 
 int verb_matrix(Cli *cli, int argc, char **argv) {
-        static const struct option options[] = { CLI_COMMON_OPTIONS, {} };
         _cleanup_json_ json_object *reply = NULL;
         _cleanup_(host_view_done) HostView v = {};
         _cleanup_free_ Grid *g = NULL;
-        int c, r;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-                r = cli_common_option(cli, c, optarg);
-                if (r < 0)
-                        return CLI_EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                if (c == 'h') {
-                        help();
-                        return CLI_EXIT_OK;
-                }
-                return cli_bad_option(cli, argv);
-        }
+        r = cli_parse_common_options(cli, argc, argv, help);
+        if (r != 0)
+                return r < 0 ? CLI_EXIT_OK : r;
         if (optind < argc)
                 return cli_fail(cli, CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
         r = cli_call(cli, "io.apctl.Host.List", NULL, &reply);

@@ -39,21 +39,10 @@ static void help(void) {
 
 /* Options: the common ones, and at most one PATH. > 0 exit code, < 0 help printed. */
 static int parse_path_args(Cli *cli, int argc, char **argv, const char **ret_path) {
-        static const struct option options[] = { CLI_COMMON_OPTIONS, {} };
-        int c, r;
+        int r = cli_parse_common_options(cli, argc, argv, help);
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-                r = cli_common_option(cli, c, optarg);
-                if (r < 0)
-                        return CLI_EXIT_USAGE;
-                if (r > 0)
-                        continue;
-                if (c == 'h') {
-                        help();
-                        return -1;
-                }
-                return cli_bad_option(cli, argv);
-        }
+        if (r != 0)
+                return r;
         if (optind + 1 < argc)
                 return cli_fail(cli, CLI_EXIT_USAGE, "unexpected argument '%s'", argv[optind + 1]);
         *ret_path = optind < argc ? argv[optind] : NULL;
