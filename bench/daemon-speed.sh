@@ -23,11 +23,13 @@
 #     --vm runs it against apctl's kernel modules in an x86_64 VM.
 #
 # usage: bench/daemon-speed.sh [BUILD_DIR] [ROUNDS]   (default build-bench, 5)
+#        bench/daemon-speed.sh --rate [BUILD_DIR] [ROUNDS]   (part 1 only)
 #        bench/daemon-speed.sh --vm [BUILD_DIR] [ROUNDS]   (x86_64 VM, default 3)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-vm=
+vm= rate_only=
 if [ "${1:-}" = --vm ]; then vm=1; shift; fi
+if [ "${1:-}" = --rate ]; then rate_only=1; shift; fi
 build=$(cd "${1:-$top/build-bench}" 2>/dev/null && pwd) ||
 	{ echo "daemon-speed: no build directory ${1:-$top/build-bench}" >&2; exit 2; }
 rounds=${2:-$([ -n "$vm" ] && echo 3 || echo 5)}
@@ -203,6 +205,18 @@ for _ in $(seq "$rounds"); do
 done
 stop echo
 stop rate
+rate_table() {
+	printf '%-50s %11s/s %11s/s %8s %8s %s\n' "Status rate, $clients clients vs echo server" "$best_rate" "$best_echo" \
+		"$(ratio "$best_rate" "$best_echo")" ">= 0.5" "$(verdict "$(ratio "$best_rate" "$best_echo")" '>=' 0.5)"
+	printf '%-50s %11sns %11sns %8s %8s %s\n' "  server CPU per request (echo: baseline)" "$cpu_rate" "$cpu_echo" \
+		"$(ratio "$cpu_rate" "$cpu_echo")" - info
+}
+if [ -n "$rate_only" ]; then
+	echo "apctld request rate, fastest of $rounds alternating rounds ($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
+	printf '%-50s %13s %13s %8s %8s %s\n' figure measured baseline ratio target ""
+	rate_table
+	exit 0
+fi
 
 # 2. start-up and memory
 mkdir -p "$tmp/start.state"
@@ -230,10 +244,7 @@ fi
 
 echo "apctld speed and memory, fastest of $rounds alternating rounds per figure ($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
 printf '%-50s %13s %13s %8s %8s %s\n' figure measured baseline ratio target ""
-printf '%-50s %11s/s %11s/s %8s %8s %s\n' "Status rate, $clients clients vs echo server" "$best_rate" "$best_echo" \
-	"$(ratio "$best_rate" "$best_echo")" ">= 0.5" "$(verdict "$(ratio "$best_rate" "$best_echo")" '>=' 0.5)"
-printf '%-50s %11sns %11sns %8s %8s %s\n' "  server CPU per request (echo: baseline)" "$cpu_rate" "$cpu_echo" \
-	"$(ratio "$cpu_rate" "$cpu_echo")" - info
+rate_table
 w=$(field "$s" walk_ns); r=$(field "$s" ready_ns)
 printf '%-50s %11sms %11sms %8s %8s %s\n' "start to READY=1 vs walk ($(field "$s" queues) queues)" \
 	"$(ratio "$r" 1000000)" "$(ratio "$w" 1000000)" "$(ratio "$r" "$w")" "<= 2" "$(verdict "$(ratio "$r" "$w")" '<=' 2)"
