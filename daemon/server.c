@@ -26,6 +26,7 @@ struct Client {
         uint64_t last_active;           /* CLOCK_MONOTONIC usec of the last bytes received */
         bool idle_armed;                /* idle is enabled (it fires at most last_active + timeout late) */
         sd_event_source *process;       /* ref held: deferred processing of buffered input */
+        bool unread;                    /* the socket may hold bytes no edge will announce again */
         VarlinkReader reader;
         VarlinkWriter writer;
         PeerCredentials peer;           /* peer.gids points into gids */
@@ -47,7 +48,6 @@ struct Server {
 };
 
 static void client_disconnect(Client *c, const char *why);
-static int client_process(sd_event_source *s, void *userdata);
 
 static Client *client_ref(Client *c) {
         c->n_ref++;
@@ -85,11 +85,11 @@ Call *call_free(Call *c) {
                 if (cl->current == c) {
                         cl->current = NULL;
                         /*
-                         * The next pipelined call may run now. Only if bytes wait: a
-                         * deferred wake-up per answered call costs a loop iteration
-                         * (an epoll_wait) for clients that send one call at a time.
+                         * The next pipelined call may run now. Only if bytes wait (here or
+                         * unread in the socket): a deferred wake-up per answered call costs a
+                         * loop iteration (an epoll_wait) for clients that send one call at a time.
                          */
-                        if (!cl->dead && cl->process && cl->reader.consumed < cl->reader.size)
+                        if (!cl->dead && cl->process && (cl->reader.consumed < cl->reader.size || cl->unread))
                                 sd_event_source_set_enabled(cl->process, SD_EVENT_ONESHOT);
                 }
                 client_unref(cl);
@@ -143,7 +143,7 @@ static int client_send(Client *c, json_object *msg) {
                 return r;
         }
         if (r == 0)
-                sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLOUT);
+                sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLOUT | EPOLLET);
         return 0;
 }
 
@@ -372,15 +372,22 @@ static int client_handle_message(Client *c, const char *text, size_t len) {
         return 0;
 }
 
-static int client_process(sd_event_source *s, void *userdata) {
-        Client *c = userdata;
+/*
+ * Handle the complete messages in the reader, one call at a time. Returns 1
+ * when it stopped at the per-wake-up bound with messages left (the deferred
+ * source is enabled to go on), else 0.
+ */
+static int client_process(Client *c) {
         const char *text;
         size_t len;
         int r;
 
-        client_ref(c);
         /* Bounded per wake-up so one client cannot starve the others. */
-        for (int n = 0; n < 32 && !c->dead && !c->current; n++) {
+        for (int n = 0; !c->dead && !c->current; n++) {
+                if (n == 32) {
+                        sd_event_source_set_enabled(c->process, SD_EVENT_ONESHOT);
+                        return 1;
+                }
                 r = varlink_reader_next(&c->reader, &text, &len);
                 if (r == -EMSGSIZE) {
                         _cleanup_json_ json_object *e = varlink_error_new(APCTL_ERROR_LIMIT, EMSGSIZE,
@@ -396,9 +403,58 @@ static int client_process(sd_event_source *s, void *userdata) {
                         client_disconnect(c, "malformed message");
                         break;
                 }
-                if (n == 31 && !c->current)
-                        sd_event_source_set_enabled(c->process, SD_EVENT_ONESHOT);
         }
+        return 0;
+}
+
+/*
+ * The socket is edge-triggered (a level-triggered one is polled again by
+ * every epoll_wait for as long as it stays readable, that is for every
+ * message of every other client until apctld gets to it): read until a
+ * short read says it is drained, since only bytes arriving later raise a
+ * new edge. Reading pauses while complete messages wait for the
+ * per-wake-up bound; c->unread then sends the deferred source back here.
+ * While a call is in flight reading goes on, up to the limit.
+ */
+static void client_read(Client *c) {
+        while (!c->dead) {
+                char *buf;
+                size_t avail;
+                ssize_t n;
+
+                if (varlink_reader_reserve(&c->reader, 4096, &buf, &avail) < 0) {
+                        client_disconnect(c, "out of memory");
+                        return;
+                }
+                /* Never hold more than one maximum message while a call is in flight. */
+                if (c->reader.size >= c->reader.max + 4096) {
+                        client_disconnect(c, "sent too much data while a call was in flight");
+                        return;
+                }
+                n = recv(c->fd, buf, avail, MSG_DONTWAIT);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN) {
+                        c->unread = false;
+                        return;
+                }
+                if (n <= 0) {
+                        client_disconnect(c, NULL);
+                        return;
+                }
+                varlink_reader_commit(&c->reader, n);
+                c->unread = (size_t) n == avail;
+                client_arm_idle(c);
+                if (client_process(c) > 0 || !c->unread)
+                        return;
+        }
+}
+
+static int client_process_deferred(sd_event_source *s, void *userdata) {
+        Client *c = client_ref(userdata);
+
+        if (client_process(c) == 0 && c->unread && !c->current)
+                client_read(c);
         client_unref(c);
         return 0;
 }
@@ -411,34 +467,10 @@ static int client_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 if (r < 0)
                         client_disconnect(c, "write failed");
                 else if (r > 0)
-                        sd_event_source_set_io_events(c->io, EPOLLIN);
+                        sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLET);
         }
-        if (!c->dead && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
-                char *buf;
-                size_t avail;
-                ssize_t n;
-
-                if (varlink_reader_reserve(&c->reader, 4096, &buf, &avail) < 0) {
-                        client_disconnect(c, "out of memory");
-                        goto out;
-                }
-                /* Never hold more than one maximum message while a call is in flight. */
-                if (c->reader.size >= c->reader.max + 4096) {
-                        client_disconnect(c, "sent too much data while a call was in flight");
-                        goto out;
-                }
-                n = recv(c->fd, buf, avail, MSG_DONTWAIT);
-                if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                        goto out;
-                if (n <= 0) {
-                        client_disconnect(c, NULL);
-                        goto out;
-                }
-                varlink_reader_commit(&c->reader, n);
-                client_arm_idle(c);
-                client_process(NULL, c);
-        }
-out:
+        if (!c->dead && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                client_read(c);
         client_unref(c);
         return 0;
 }
@@ -473,9 +505,9 @@ int server_add_client(Server *s, int fd, const PeerCredentials *peer) {
                 c->peer.gids = NULL;
         varlink_reader_init(&c->reader, VARLINK_MESSAGE_MAX);
         varlink_writer_init(&c->writer, m->config.max_output_bytes);
-        r = sd_event_add_io(m->event, &c->io, fd, EPOLLIN, client_io, c);
+        r = sd_event_add_io(m->event, &c->io, fd, EPOLLIN | EPOLLET, client_io, c);
         if (r >= 0)
-                r = sd_event_add_defer(m->event, &c->process, client_process, c);
+                r = sd_event_add_defer(m->event, &c->process, client_process_deferred, c);
         if (r >= 0)
                 r = sd_event_source_set_enabled(c->process, SD_EVENT_OFF);
         if (r >= 0 && m->config.idle_timeout_usec > 0) {

@@ -155,6 +155,59 @@ static void test_pipelining(void) {
         tap_case_end("pipelined calls are answered in order, each after the previous one finished");
 }
 
+/*
+ * More pipelined calls than one read takes and than one wake-up answers:
+ * the socket is edge-triggered, so apctld must come back for the bytes it
+ * left in the socket without a new edge announcing them. Status and
+ * GetInfo alternate, so the order of the replies shows.
+ */
+static void test_pipelining_many(void) {
+        static const char status[] = "{\"method\":\"io.apctl.Status\"}";
+        static const char info[] = "{\"method\":\"org.varlink.service.GetInfo\"}";
+        const unsigned calls = 1000;
+        size_t len = 0, size = calls * sizeof(info);
+        char *all = malloc(size);
+        unsigned answered = 0;
+        TestEnv env;
+        TestClient c;
+
+        CHECK(all);
+        for (unsigned i = 0; all && i < calls; i++) {
+                const char *m = i % 2 ? info : status;
+                size_t l = strlen(m) + 1;
+                memcpy(all + len, m, l);
+                len += l;
+        }
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(all && test_client_send_raw(&c, all, len) >= 0);
+        for (unsigned i = 0; i < calls; i++) {
+                json_object *r = test_client_receive(&env, &c);
+                bool ok = r && !reply_error(r) &&
+                          json_object_object_get(reply_params(r), i % 2 ? "vendor" : "queues");
+                json_object_put(r);
+                if (!ok)
+                        break;
+                answered++;
+        }
+        if (!CHECK(answered == calls))
+                tap_diag("reply %u of %u missing, an error or out of order", answered + 1, calls);
+
+        /* One call sent a byte at a time, the loop running between the bytes: each byte is a new edge. */
+        for (size_t i = 0; i < sizeof(status); i++) {
+                CHECK(test_client_send_raw(&c, status + i, 1) >= 0);
+                (void) sd_event_run(env.event, 0);
+        }
+        json_object *r = test_client_receive(&env, &c);
+        CHECK_OK(r);
+        CHECK(r && json_object_object_get(reply_params(r), "queues"));
+        json_object_put(r);
+        test_client_close(&c);
+        test_env_done(&env);
+        free(all);
+        tap_case_end("1000 pipelined calls (many reads, many wake-ups) and one sent bytewise are all answered in order");
+}
+
 static void tweak_limits(ManagerConfig *c) {
         c->max_clients = 3;
         c->max_subscriptions = 1;
@@ -324,6 +377,7 @@ int main(void) {
         test_malformed();
         test_size_and_depth();
         test_pipelining();
+        test_pipelining_many();
         test_limits();
         test_active_client_stays();
         test_random_garbage();
