@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nss-lookup.h"
 #include "policy-adapter.h"
 #include "policy.h"
 
@@ -108,7 +109,8 @@ static int adapter_may_assign(void *userdata, const PeerCredentials *peer, const
 
 /* Load a's directory (or, when it is optional and missing, the built-in policy); a is not changed. */
 static int adapter_load(const PolicyAdapter *a, Policy **ret, bool *ret_builtin, PolicyError *error) {
-        PolicyLoadOptions opts = { .owner_uid = a->owner_uid };
+        PolicyLoadOptions opts = { .owner_uid = a->owner_uid, .lookup_user = nss_lookup_user,
+                                   .lookup_group = nss_lookup_group };
         int r;
 
         r = policy_load_directory(a->dir, &opts, ret, error);
