@@ -45,6 +45,8 @@ for k in ("bindir", "sbindir", "libexecdir", "sysconfdir", "datadir", "mandir"):
     print(f"{k}={os.path.join(prefix, opts[k])!r}")
 print(f"prefix={prefix!r}")
 ')"
+# The callout link's name, defined once in cli/hooks/meson.build.
+callout_link=$(cat "$build/cli/hooks/mdevctl-callout-link-name")
 pcvar() { pkg-config --variable="$2" "$1" 2>/dev/null | grep . || echo "$3"; }
 unitdir=$(pcvar systemd systemdsystemunitdir /lib/systemd/system)
 sysusersdir=$(pcvar systemd sysusersdir /usr/lib/sysusers.d)
@@ -59,8 +61,8 @@ expected=(
 	"$libexecdir/apctl/libvirt-qemu-hook"
 	"$libexecdir/apctl/mdevctl-callout"
 	"$sysconfdir/libvirt/hooks/qemu.d/apctl"
-	"$prefix/lib/mdevctl/scripts.d/callouts/apctl"
-	"$sysconfdir/mdevctl.d/scripts.d/callouts/apctl"
+	"$prefix/lib/mdevctl/scripts.d/callouts/$callout_link"
+	"$sysconfdir/mdevctl.d/scripts.d/callouts/$callout_link"
 	"$unitdir/apctld.service"
 	"$unitdir/apctld.socket"
 	"$sysusersdir/apctl.conf"
@@ -89,9 +91,12 @@ link_ok() { # link_ok LINK TARGET: an absolute link to TARGET, which is installe
 check "libvirt hook link points at the installed hook" \
 	link_ok "$sysconfdir/libvirt/hooks/qemu.d/apctl" "$(norm "$libexecdir/apctl/libvirt-qemu-hook")"
 check "mdevctl 1.3+ callout link points at the installed callout" \
-	link_ok "$prefix/lib/mdevctl/scripts.d/callouts/apctl" "$(norm "$libexecdir/apctl/mdevctl-callout")"
+	link_ok "$prefix/lib/mdevctl/scripts.d/callouts/$callout_link" "$(norm "$libexecdir/apctl/mdevctl-callout")"
 check "mdevctl 1.2 (Debian 12) callout link points at the installed callout" \
-	link_ok "$sysconfdir/mdevctl.d/scripts.d/callouts/apctl" "$(norm "$libexecdir/apctl/mdevctl-callout")"
+	link_ok "$sysconfdir/mdevctl.d/scripts.d/callouts/$callout_link" "$(norm "$libexecdir/apctl/mdevctl-callout")"
+# mdevctl compares names byte by byte; s390-tools' callouts must come after ours.
+check "the callout link '$callout_link' sorts before s390-tools' ap-check and ap-check.sh" \
+	sh -c "[ \"\$(printf '%s\n' ap-check ap-check.sh '$callout_link' | LC_ALL=C sort | head -n1)\" = '$callout_link' ]"
 check "apctld.service runs the installed apctld" grep -qx "ExecStart=$(norm "$sbindir/apctld")" "$dest$unitdir/apctld.service"
 check "apctld.socket is 0660, group apctl" grep -q -e '^SocketMode=0660$' "$dest$unitdir/apctld.socket"
 check "sysusers.d creates group apctl" grep -qx 'g apctl - -' "$dest$sysusersdir/apctl.conf"

@@ -88,6 +88,12 @@ int apctld_call(const ApctldCall *a, const char *method, json_object *parameters
         return 0;
 }
 
+int apctld_probe(const ApctldCall *a) {
+        _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
+
+        return varlink_client_connect(a->socket_path, &c);
+}
+
 int read_all_fd(int fd, size_t max, uint64_t deadline_usec, char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, size = 0;

@@ -38,6 +38,13 @@ int apctld_call_init(ApctldCall *ret, ApctldError *e);
 int apctld_call(const ApctldCall *a, const char *method, json_object *parameters, json_object **ret_parameters,
                 ApctldError *e);
 
+/*
+ * Whether apctld's socket takes a connection: 0, or the connect error. -ENOENT
+ * (no socket) and -ECONNREFUSED (nobody listening) mean apctld does not run
+ * on this host; with socket activation the connection itself starts it.
+ */
+int apctld_probe(const ApctldCall *a);
+
 /* All of fd up to max bytes, NUL-terminated, before the deadline. -E2BIG past max, -ETIMEDOUT. */
 int read_all_fd(int fd, size_t max, uint64_t deadline_usec, char **ret, size_t *ret_len);
 

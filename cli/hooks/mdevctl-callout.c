@@ -1,25 +1,37 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * mdevctl callout (/usr/lib/mdevctl/scripts.d/callouts/apctl): gives
- * mdevctl, and libvirt's node devices through it, apctl's checks for
- * vfio_ap-passthrough devices on the matrix parent.
+ * mdevctl callout (linked as /usr/lib/mdevctl/scripts.d/callouts/00-apctl,
+ * the name in cli/hooks/meson.build): gives mdevctl, and libvirt's node
+ * devices through it, apctl's checks for vfio_ap-passthrough devices on the
+ * matrix parent.
  *
  *   SCRIPT -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT
  *
- * Another type or parent: exit 2 ("not mine"), so mdevctl asks the next
- * script. Otherwise, with the device's configuration JSON on stdin for
- * pre/post/live:
+ * mdevctl uses the first script of its directory, in byte order, that does
+ * not exit 2, and s390-tools' ap-check claims the same devices: the name
+ * sorts before "ap-check" so that apctl's checks are the ones that run.
+ *
+ * Another type or parent: exit 2 ("not mine"). So is every device while
+ * apctld does not run on this host (no socket, or nobody listening): then
+ * the host is as if apctl were not installed, and the next script (ap-check
+ * on s390 hosts) guards it. That includes get capabilities, so that a
+ * mdevctl 1.3+, which picks one versioned script per type and keeps it for
+ * the whole command, picks ap-check then. Otherwise, with the device's
+ * configuration JSON on stdin for pre/post/live:
  *   pre define|modify|start   io.apctl.Guest.Check; exit 1 with apctld's
  *                             message when apctld refuses
  *   live modify               (mdevctl 1.3+) the same check, then the change
  *                             itself through io.apctl.Guest.Modify (hot plug)
  *                             for an apctl guest; refused for other mdevs
- *   get attributes            the running mdev's attributes for an apctl guest
+ *   get attributes            any running vfio_ap mdev's assignment, read
+ *                             from the kernel (once chosen, this script is
+ *                             the only one mdevctl asks, apctl guest or not)
  *   get capabilities          (mdevctl 1.3+) the versioned protocol, version 2
  *   anything else             exit 0
  * Both mdevctl 1.2 (unversioned) and 1.3+ call it this way.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -27,7 +39,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ap-mask.h"
 #include "apctld-call.h"
+#include "guest-view.h"
 #include "json-ap.h"
 #include "json-util.h"
 #include "macro.h"
@@ -36,6 +50,9 @@
 #define CALLOUT_TYPE "vfio_ap-passthrough"
 #define CALLOUT_PARENT "matrix"
 #define CALLOUT_STDIN_MAX (1u << 20)
+/* A full 256 x 256 matrix is 65536 lines of 8 bytes. */
+#define CALLOUT_SYSFS_ATTR_MAX (1u << 20)
+#define CALLOUT_SYSFS_ROOT_DEFAULT "/sys"
 #define EXIT_NOT_MINE 2
 
 typedef struct Callout {
@@ -137,43 +154,62 @@ static int handle_live_modify(Callout *c) {
         return EXIT_SUCCESS;
 }
 
-static int append_attrs(json_object *attrs, json_object *ids, const char *name, int hex_digits) {
-        for (size_t i = 0; ids && i < json_object_array_length(ids); i++) {
+static int append_attrs(json_object *attrs, const ApMask *ids, const char *name, int hex_digits) {
+        AP_MASK_FOREACH(id, ids) {
                 _cleanup_json_ json_object *a = json_object_new_object();
                 char value[16];
 
-                snprintf(value, sizeof(value), "0x%0*x", hex_digits, json_object_get_int(json_object_array_get_idx(ids, i)));
+                snprintf(value, sizeof(value), "0x%0*x", hex_digits, (unsigned) id);
                 if (!a || json_add_string(a, name, value) < 0 || json_append(attrs, TAKE_PTR(a)) < 0)
                         return -ENOMEM;
         }
         return 0;
 }
 
-/* What the kernel has for a running apctl guest, as mdevctl attributes; nothing for other devices. */
+/* One attribute of the mdev from sysfs; -ENOENT when the mdev (or the attribute) is not there. */
+static int read_mdev_attr(const Callout *c, const char *attr, char **ret) {
+        const char *root = getenv("APCTL_SYSFS_ROOT");
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t len;
+
+        if (asprintf(&path, "%s/devices/vfio_ap/matrix/%s/%s", root && *root ? root : CALLOUT_SYSFS_ROOT_DEFAULT,
+                     c->uuid, attr) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return read_all_fd(fd, CALLOUT_SYSFS_ATTR_MAX, c->call.deadline_usec, ret, &len);
+}
+
+/*
+ * What the kernel has assigned to a running mdev, as mdevctl attributes, for
+ * every vfio_ap mdev: where apctl's callout is the one mdevctl chose, ap-check
+ * is not asked, and mdevctl list must not lose the other mdevs' attributes.
+ * Nothing for an mdev that is not (or no longer) there.
+ */
 static int handle_get_attributes(Callout *c) {
-        _cleanup_json_ json_object *reply = NULL, *attrs = json_object_new_array();
-        json_object *guests, *mdev = NULL;
-        ApctldError e = {};
+        _cleanup_free_ char *matrix = NULL, *control = NULL;
+        _cleanup_json_ json_object *attrs = json_object_new_array();
+        ApMask adapters, domains, control_domains;
+        ApParseError pe = {};
         int r;
 
-        r = apctld_call(&c->call, "io.apctl.Guest.List", NULL, &reply, &e);
-        if (r < 0) {
-                /* mdevctl list must keep working without apctld: unknown attributes are no error. */
-                fprintf(stderr, "attributes of mdev %s unknown: %s\n", c->uuid, e.message);
-                return EXIT_SUCCESS;
-        }
-        if (json_object_object_get_ex(reply, "guests", &guests))
-                for (size_t i = 0; i < json_object_array_length(guests); i++) {
-                        json_object *g = json_object_array_get_idx(guests, i);
-                        const char *uuid = json_object_get_string(json_object_object_get(g, "uuid"));
-                        if (uuid && streq(uuid, c->uuid))
-                                mdev = json_object_object_get(g, "mdev");
-                }
-        if (!mdev)
-                return EXIT_SUCCESS;
-        if (!attrs || append_attrs(attrs, json_object_object_get(mdev, "adapters"), "assign_adapter", 2) < 0 ||
-            append_attrs(attrs, json_object_object_get(mdev, "domains"), "assign_domain", 4) < 0 ||
-            append_attrs(attrs, json_object_object_get(mdev, "control_domains"), "assign_control_domain", 4) < 0)
+        if (!guest_uuid_is_valid(c->uuid))
+                return callout_fail(c, "'%s' is not an mdev UUID", c->uuid);
+        r = read_mdev_attr(c, "matrix", &matrix);
+        if (r >= 0)
+                r = read_mdev_attr(c, "control_domains", &control);
+        if (r == -ENOENT)
+                return EXIT_SUCCESS;    /* not running, or being removed */
+        if (r < 0)
+                return callout_fail(c, "cannot read mdev %s in sysfs: %s", c->uuid, strerror(-r));
+        if (ap_matrix_parse(matrix, &adapters, &domains, &pe) < 0 ||
+            ap_domain_lines_parse(control, &control_domains, &pe) < 0)
+                return callout_fail(c, "mdev %s: the kernel's assignment is unreadable: %s", c->uuid, pe.message);
+        if (!attrs || append_attrs(attrs, &adapters, "assign_adapter", 2) < 0 ||
+            append_attrs(attrs, &domains, "assign_domain", 4) < 0 ||
+            append_attrs(attrs, &control_domains, "assign_control_domain", 4) < 0)
                 return callout_fail(c, "out of memory");
         printf("%s\n", json_object_to_json_string_ext(attrs, JSON_C_TO_STRING_PLAIN));
         return EXIT_SUCCESS;
@@ -261,6 +297,7 @@ static int parse_argv(int argc, char *argv[], Callout *c) {
 int main(int argc, char *argv[]) {
         Callout c = {};
         ApctldError e = {};
+        int r;
 
         if (parse_argv(argc, argv, &c) < 0)
                 return EXIT_FAILURE;
@@ -272,6 +309,13 @@ int main(int argc, char *argv[]) {
         }
         if (apctld_call_init(&c.call, &e) < 0)
                 return callout_fail(&c, "%s", e.message);
+        r = apctld_probe(&c.call);
+        if (r == -ENOENT || r == -ECONNREFUSED) {
+                /* Only mdevctl 1.3+, having chosen this script earlier in the same command, shows this. */
+                fprintf(stderr, "apctld is not running (%s: %s): mdev %s is left to the next callout\n",
+                        c.call.socket_path, strerror(-r), c.uuid);
+                return EXIT_NOT_MINE;
+        }
         for (size_t i = 0; i < ELEMENTSOF(callout_table); i++)
                 if (streq(callout_table[i].event, c.event) &&
                     (!callout_table[i].action || streq(callout_table[i].action, c.action)))

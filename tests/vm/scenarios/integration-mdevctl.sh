@@ -1,9 +1,12 @@
 # Debian's mdevctl 1.2 with apctl's callout (in /etc/mdevctl.d/scripts.d/
-# callouts, where 1.2 looks) against apctld and the kernel modules: a
-# conflicting `mdevctl start` is refused with apctl's message and leaves no
-# mdev; a clean one passes and creates it; `mdevctl list` shows an apctl
-# guest's attributes through the callout. x86_64 only (mdevctl is amd64,
-# and mdevctl needs the kernel's mdev bus).
+# callouts, where 1.2 looks) against apctld and the kernel modules, with a
+# fake s390-tools ap-check next to it that records every call: apctl's
+# callout sorts first, so a conflicting `mdevctl start` is refused with
+# apctl's message and leaves no mdev, and ap-check is never run; a clean one
+# passes and creates it; `mdevctl list` shows the attributes of an apctl
+# guest's mdev and of another mdev through the callout. With apctld stopped,
+# the callout steps aside and ap-check decides. x86_64 only (mdevctl is
+# amd64, and mdevctl needs the kernel's mdev bus).
 . /apctl/daemon-lib.sh
 
 if ! command -v mdevctl >/dev/null; then
@@ -19,6 +22,23 @@ daemon_start
 wait_for 10 test -e /sys/class/mdev_bus/matrix
 run_apctl host release --adapters 4,5
 run_apctl guest define web --uuid $WEB --adapters 4 --domains 1,2
+
+# Like s390-tools' ap-check: claims vfio_ap-passthrough; refuses pre start
+# only while /tmp/ap-check.refuse exists.
+callouts=/etc/mdevctl.d/scripts.d/callouts
+cat >$callouts/ap-check <<'EOF2'
+#!/bin/sh
+echo "$*" >>/tmp/ap-check.calls
+cat >/dev/null
+[ "$2" = vfio_ap-passthrough ] || exit 2
+if [ "$4 $6" = "pre start" ] && [ -e /tmp/ap-check.refuse ]; then
+	echo "fake ap-check refuses $*" >&2
+	exit 1
+fi
+exit 0
+EOF2
+chmod 755 $callouts/ap-check
+note "callouts in mdevctl's order: $(ls $callouts | LC_ALL=C sort | tr '\n' ' ')"
 
 note "a transient mdevctl start on web's APQN 04.0002: refused by the callout"
 cat >/tmp/conflict.json <<EOF2
@@ -47,8 +67,24 @@ out=$(mdevctl list -u $WEB -v 2>&1) || fail "mdevctl list -u $WEB: $out"
 echo "$out"
 expect_contains "$out" "assign_adapter" "mdevctl list -v"
 expect_contains "$out" "0x0002" "mdevctl list -v"
+note "an mdev apctl does not manage: its attributes come from apctl's callout too"
+out=$(mdevctl list -u $OTHER -v 2>&1) || fail "mdevctl list -u $OTHER: $out"
+echo "$out"
+expect_contains "$out" "0x0003" "mdevctl list -v of $OTHER"
 
 mdevctl stop -u $OTHER || fail "mdevctl stop failed"
 expect_missing "$(mdev_dir $OTHER)"
 run_apctl guest stop web
+[ ! -e /tmp/ap-check.calls ] || fail "ap-check was run while apctld runs: $(cat /tmp/ap-check.calls)"
 daemon_stop
+
+note "apctld stopped: apctl's callout steps aside (exit 2) and ap-check decides"
+touch /tmp/ap-check.refuse
+rc=0
+mdevctl start -u $OTHER -p matrix --jsonfile /tmp/clean.json >/tmp/mdevctl.out 2>&1 || rc=$?
+cat /tmp/mdevctl.out
+[ "$rc" != 0 ] || fail "mdevctl start passed although ap-check refused it"
+expect_contains "$(cat /tmp/mdevctl.out)" "fake ap-check refuses" "mdevctl's error"
+expect_contains "$(cat /tmp/ap-check.calls)" "-e pre -a start" "ap-check's calls"
+expect_missing "$(mdev_dir $OTHER)"
+rm /tmp/ap-check.refuse $callouts/ap-check
