@@ -7,9 +7,10 @@
  *
  *   SCRIPT -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT
  *
- * mdevctl uses the first script of its directory, in byte order, that does
- * not exit 2, and s390-tools' ap-check claims the same devices: the name
- * sorts before "ap-check" so that apctl's checks are the ones that run.
+ * mdevctl uses the first script of its directory that does not exit 2
+ * (1.3+ in byte order; 1.2.0 in directory order), and s390-tools' ap-check
+ * claims the same devices: the name sorts before "ap-check" so that apctl's
+ * checks are the ones that run.
  *
  * Another type or parent: exit 2 ("not mine"). So is every device while
  * apctld does not run on this host (no socket, or nobody listening): then

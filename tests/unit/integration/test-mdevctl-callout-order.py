@@ -3,22 +3,23 @@
 """
 Which callout mdevctl runs, when s390-tools' ap-check sits next to apctl's.
 
-mdevctl (src/callouts.rs) lists a callout directory, sorts the paths (Rust
-compares file names byte by byte) and runs the scripts in that order; the
-first one that neither exits 2 nor dies of a signal is used, for pre, for
-get attributes, and, remembered, for the post of the same command. Debian
-12's mdevctl 1.2 reads only /etc/mdevctl.d/scripts.d/callouts. mdevctl 1.3+
-reads /usr/lib/mdevctl/scripts.d/callouts, then the /etc one, and first
-asks "get capabilities" with a "provides" JSON on stdin: the first script
-whose answer parses as {"supports": {...}} becomes the versioned script and
-gets every event of that command (its exit 2 is then a failure like any
-other); without one, it falls back to the 1.2 rule. mdevctl itself cannot
-run here (1.2 has no alternative root and writes /etc/mdevctl.d), so this
-test plays that rule with the real callout, linked under its install name,
-and a fake ap-check in the same directories (named as s390-tools installs
-it: ap-check in /usr/lib, ap-check.sh in /etc) that records every call.
-The x86_64 VM scenario integration-mdevctl does the same with the real
-mdevctl 1.2.
+mdevctl runs the scripts of a callout directory one after the other and
+uses the first one that neither exits 2 nor dies of a signal, for pre, for
+get attributes, and, remembered, for the post of the same command. Current
+mdevctl (src/callouts.rs; 1.3+) sorts the directory first (Rust compares
+file names byte by byte), reads /usr/lib/mdevctl/scripts.d/callouts, then
+/etc/mdevctl.d/scripts.d/callouts, and first asks "get capabilities" with a
+"provides" JSON on stdin: the first script whose answer parses as
+{"supports": {...}} becomes the versioned script and gets every event of
+that command (its exit 2 is then a failure like any other); without one,
+the rule above applies. Debian 12's mdevctl 1.2.0 reads only the /etc
+directory and does not sort: it takes the scripts in directory order (seen
+in the x86_64 VM, scenario integration-mdevctl), so there no name decides.
+mdevctl itself cannot run here (1.2 has no alternative root and writes
+/etc/mdevctl.d; 1.4 needs a newer glibc), so this test plays those rules
+with the real callout, linked under its install name, and a fake ap-check
+in the same directories (named as s390-tools installs it: ap-check in
+/usr/lib, ap-check.sh in /etc) that records every call.
 
 Usage: test-mdevctl-callout-order.py CALLOUT APCTLD_TEST LINK_NAME
 """
@@ -61,11 +62,12 @@ def config(adapters, domains):
 
 
 class Mdevctl:
-    """mdevctl's choice of callout script; version "1.2" or "1.3"."""
+    """mdevctl's choice of callout script: "1.3" sorts; "1.2" takes the names in the order given (its directory's)."""
 
-    def __init__(self, version, usr_dir, etc_dir, env):
+    def __init__(self, version, usr_dir, etc_dir, env, order=None):
         self.dirs = [etc_dir] if version == "1.2" else [usr_dir, etc_dir]
         self.version = version
+        self.order = order
         self.env = env
         self.versioned = None   # 1.3+: the script that answered get capabilities, for the whole command
         self.chosen = None      # the script pre chose, for the post of the same command
@@ -75,10 +77,15 @@ class Mdevctl:
                            input=stdin, env=self.env, capture_output=True, text=True, timeout=TIMEOUT)
         return p.returncode, p.stdout, p.stderr
 
+    def names(self, d):
+        if self.version == "1.2":
+            return self.order
+        return [os.fsdecode(n) for n in sorted(os.listdir(os.fsencode(d)))]
+
     def first_matching(self, event, action, uuid, stdin, accept=lambda out: True, type_=TYPE):
         for d in self.dirs:
-            for name in sorted(os.listdir(os.fsencode(d))):
-                path = os.path.join(d, os.fsdecode(name))
+            for name in self.names(d):
+                path = os.path.join(d, name)
                 rc, out, err = self.run(path, event, action, uuid, stdin, type_)
                 if rc < 0 or rc == 2 or not accept(out):
                     continue
@@ -155,11 +162,14 @@ def main():
         t.check(sorted([b"ap-check", b"apctl"])[0] == b"ap-check",
                 "the old name 'apctl' sorted after ap-check (what this name fixes)")
 
-        m = Mdevctl("1.2", usr_dir, etc_dir, env)
+        # mdevctl 1.2: where the directory lists apctl's callout first.
+        apctl_first = [LINK, "ap-check.sh"]
+        m = Mdevctl("1.2", usr_dir, etc_dir, env, apctl_first)
         m.begin(NEW)
         script, rc, out, err = m.call("pre", "start", NEW, config(["5"], ["2"]))
         t.check(script and os.path.basename(script) == LINK and rc == 1 and "'web'" in err,
-                "1.2: a conflicting start is decided by apctl's callout, refused with its message", f"{script}\n{err}")
+                "1.2, apctl's callout first in the directory: a conflicting start is refused with its message",
+                f"{script}\n{err}")
         m.begin(NEW)
         script, rc, out, err = m.call("pre", "start", NEW, config(["5"], ["3"]))
         post = m.call("post", "start", NEW, config(["5"], ["3"]))
@@ -193,7 +203,7 @@ def main():
         t.check(calls == [], "1.3+ with apctld running: ap-check is never run", calls)
 
         env["APCTL_SOCKET"] = os.path.join(tmp, "not-running.sock")
-        m = Mdevctl("1.2", usr_dir, etc_dir, env)
+        m = Mdevctl("1.2", usr_dir, etc_dir, env, apctl_first)
         m.begin(NEW)
         script, rc, out, err = m.call("pre", "start", NEW, config(["5"], ["2"]))
         post = m.call("post", "start", NEW, config(["5"], ["2"]))
@@ -211,7 +221,8 @@ def main():
                 "1.3+ without apctld: ap-check becomes the versioned script and guards the start",
                 f"{versioned}\n{calls}")
 
-        m = Mdevctl("1.2", usr_dir, etc_dir, env)
+        m = Mdevctl("1.3", usr_dir, etc_dir, env)
+        m.begin(NEW, type_="nvidia-35")
         script, rc, out, err = m.call("pre", "start", NEW, "{}", type_="nvidia-35")
         t.check(script is None, "another mdev type: neither callout claims it", script)
         ap_check_calls(record)

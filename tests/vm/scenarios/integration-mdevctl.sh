@@ -1,12 +1,15 @@
 # Debian's mdevctl 1.2 with apctl's callout (in /etc/mdevctl.d/scripts.d/
 # callouts, where 1.2 looks) against apctld and the kernel modules, with a
-# fake s390-tools ap-check next to it that records every call: apctl's
-# callout sorts first, so a conflicting `mdevctl start` is refused with
-# apctl's message and leaves no mdev, and ap-check is never run; a clean one
-# passes and creates it; `mdevctl list` shows the attributes of an apctl
-# guest's mdev and of another mdev through the callout. With apctld stopped,
-# the callout steps aside and ap-check decides. x86_64 only (mdevctl is
-# amd64, and mdevctl needs the kernel's mdev bus).
+# fake s390-tools ap-check next to it that records every call: a
+# conflicting `mdevctl start` is refused with apctl's message and leaves no
+# mdev, and ap-check is never run; a clean one passes and creates it;
+# `mdevctl list` shows the attributes of an apctl guest's mdev and of
+# another mdev through the callout. With apctld stopped, the callout steps
+# aside (exit 2) and mdevctl moves on to ap-check, which decides.
+# mdevctl 1.2.0 tries the scripts in directory order, not sorted by name
+# (newer ones sort: apctl-hooks(8)), so the scenario puts apctl's first in
+# that order. x86_64 only (mdevctl is amd64, and mdevctl needs the
+# kernel's mdev bus).
 . /apctl/daemon-lib.sh
 
 if ! command -v mdevctl >/dev/null; then
@@ -38,7 +41,18 @@ fi
 exit 0
 EOF2
 chmod 755 $callouts/ap-check
-note "callouts in mdevctl's order: $(ls $callouts | LC_ALL=C sort | tr '\n' ' ')"
+# Our link, under its install name; first in directory order (find does
+# not sort), re-created if the file system lists the newest first.
+link=$(find $callouts -type l | head -n1)
+[ -n "$link" ] || fail "no callout link in $callouts"
+first_callout() { find $callouts -mindepth 1 | head -n1; }
+if [ "$(first_callout)" != "$link" ]; then
+	target=$(readlink "$link")
+	rm "$link"
+	ln -s "$target" "$link"
+fi
+expect_eq "$(first_callout)" "$link" "the first callout in directory order"
+note "callouts in directory order: $(find $callouts -mindepth 1 | tr '\n' ' ')"
 
 note "a transient mdevctl start on web's APQN 04.0002: refused by the callout"
 cat >/tmp/conflict.json <<EOF2
