@@ -65,5 +65,10 @@ int method_reconcile(Manager *m, Call *c);
 int method_policy_reload(Manager *m, Call *c);
 int method_policy_show(Manager *m, Call *c);
 
+/* The parameters of a Status reply, built afresh (never from the cache); NULL on ENOMEM. */
+json_object *method_status_build(Manager *m);
+/* How many Status replies were sent from the cache (tests show it is used). */
+unsigned long method_status_cache_hits(void);
+
 /* Decode c's parameters through a field table; on failure replies InvalidParameter and returns < 0. */
 int call_dispatch_parameters(Call *c, const JsonField *table, void *base);

@@ -123,14 +123,12 @@ int call_new_internal(const char *method, json_object *parameters, Call **ret) {
         return 0;
 }
 
-static int client_send(Client *c, json_object *msg) {
+static int client_send_text(Client *c, const char *text, size_t len) {
         int r;
 
-        if (!msg)
-                return -ENOMEM;
         if (c->dead)
                 return 0;
-        r = varlink_writer_queue(&c->writer, msg);
+        r = varlink_writer_queue_text(&c->writer, text, len);
         if (r == -ENOBUFS) {
                 client_disconnect(c, "client does not read its replies (output limit reached)");
                 return r;
@@ -147,6 +145,20 @@ static int client_send(Client *c, json_object *msg) {
         return 0;
 }
 
+static int client_send(Client *c, json_object *msg) {
+        const char *text;
+        size_t len;
+
+        if (!msg)
+                return -ENOMEM;
+        if (c->dead)
+                return 0;
+        text = varlink_message_text(msg, &len);
+        if (!text)
+                return -ENOMEM;
+        return client_send_text(c, text, len);
+}
+
 int call_reply(Call *c, json_object *parameters) {
         _cleanup_json_ json_object *msg = NULL;
         int r = 0;
@@ -157,6 +169,15 @@ int call_reply(Call *c, json_object *parameters) {
                 r = client_send(c->client, msg);
         }
         json_object_put(parameters);
+        call_free(c);
+        return r;
+}
+
+int call_reply_text(Call *c, const char *text, size_t len) {
+        int r = 0;
+
+        if (!c->oneway && !call_is_orphaned(c))
+                r = client_send_text(c->client, text, len);
         call_free(c);
         return r;
 }

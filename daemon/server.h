@@ -45,6 +45,12 @@ int server_add_client(Server *s, int fd, const PeerCredentials *peer);
 int call_new_internal(const char *method, json_object *parameters, Call **ret);
 /* End the call with a reply (parameters consumed, may be NULL); frees the call. */
 int call_reply(Call *c, json_object *parameters);
+/*
+ * The same with the whole reply message already in wire form (what
+ * varlink_message_text() gives for varlink_reply_new()'s message), without
+ * its NUL; text is copied. For replies kept serialized between calls.
+ */
+int call_reply_text(Call *c, const char *text, size_t len);
 /* One streamed reply ("continues": true) on a "more" call; the call stays open. */
 int call_notify(Call *c, json_object *parameters);
 /* End the call with an error; frees the call. */

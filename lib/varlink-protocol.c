@@ -110,12 +110,26 @@ void varlink_writer_done(VarlinkWriter *w) {
         *w = (VarlinkWriter) {};
 }
 
-int varlink_writer_queue(VarlinkWriter *w, json_object *msg) {
+const char *varlink_message_text(json_object *msg, size_t *ret_len) {
         size_t len;
         const char *s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
 
         if (!s)
+                return NULL;
+        *ret_len = len;
+        return s;
+}
+
+int varlink_writer_queue(VarlinkWriter *w, json_object *msg) {
+        size_t len;
+        const char *s = varlink_message_text(msg, &len);
+
+        if (!s)
                 return -ENOMEM;
+        return varlink_writer_queue_text(w, s, len);
+}
+
+int varlink_writer_queue_text(VarlinkWriter *w, const char *s, size_t len) {
         if (w->sent > 0 && w->sent == w->size)
                 w->sent = w->size = 0;
         if (w->size - w->sent + len + 1 > w->max)

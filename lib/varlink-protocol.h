@@ -74,8 +74,16 @@ typedef struct VarlinkWriter {
 
 void varlink_writer_init(VarlinkWriter *w, size_t max);
 void varlink_writer_done(VarlinkWriter *w);
-/* Appends the compact serialization of msg and a NUL; -ENOBUFS past max. */
+/*
+ * The wire form of msg (compact JSON, without the NUL), valid while msg
+ * lives and is not changed; NULL on ENOMEM. Text queued from here is byte
+ * for byte what varlink_writer_queue() would send for msg.
+ */
+const char *varlink_message_text(json_object *msg, size_t *ret_len);
+/* Appends the wire form of msg and a NUL; -ENOBUFS past max. */
 int varlink_writer_queue(VarlinkWriter *w, json_object *msg);
+/* The same for a message already in wire form: text[0..len), without its NUL. */
+int varlink_writer_queue_text(VarlinkWriter *w, const char *text, size_t len);
 /* Writes what the fd takes; 1 when all was sent, 0 when some is pending. */
 int varlink_writer_flush(VarlinkWriter *w, int fd);
 static inline bool varlink_writer_pending(const VarlinkWriter *w) {
