@@ -123,12 +123,8 @@ int call_new_internal(const char *method, json_object *parameters, Call **ret) {
         return 0;
 }
 
-static int client_send_text(Client *c, const char *text, size_t len) {
-        int r;
-
-        if (c->dead)
-                return 0;
-        r = varlink_writer_queue_text(&c->writer, text, len);
+/* After a message was queued (r: the writer's result): send what the socket takes now. */
+static int client_send_queued(Client *c, int r) {
         if (r == -ENOBUFS) {
                 client_disconnect(c, "client does not read its replies (output limit reached)");
                 return r;
@@ -143,6 +139,12 @@ static int client_send_text(Client *c, const char *text, size_t len) {
         if (r == 0)
                 sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLOUT | EPOLLET);
         return 0;
+}
+
+static int client_send_text(Client *c, const char *text, size_t len) {
+        if (c->dead)
+                return 0;
+        return client_send_queued(c, varlink_writer_queue_text(&c->writer, text, len));
 }
 
 static int client_send(Client *c, json_object *msg) {
@@ -178,6 +180,37 @@ int call_reply_text(Call *c, const char *text, size_t len) {
 
         if (!c->oneway && !call_is_orphaned(c))
                 r = client_send_text(c->client, text, len);
+        call_free(c);
+        return r;
+}
+
+int call_reply_stream_begin(Call *c, JsonWriter *w, size_t size_hint) {
+        int r = json_writer_init(w, size_hint);
+
+        if (r < 0)
+                return r;
+        json_writer_object_begin(w);
+        json_writer_key(w, "parameters");
+        json_writer_object_begin(w);
+        return 0;
+}
+
+int call_reply_stream_end(Call *c, JsonWriter *w) {
+        size_t size, allocated;
+        char *message;
+        int r;
+
+        json_writer_object_end(w);
+        json_writer_object_end(w);
+        r = json_writer_finish(w, &message, &size, &allocated);
+        json_writer_done(w);
+        if (r < 0)
+                return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
+        r = 0;
+        if (!c->oneway && !call_is_orphaned(c))
+                r = client_send_queued(c->client, varlink_writer_adopt(&c->client->writer, message, size, allocated));
+        else
+                free(message);
         call_free(c);
         return r;
 }

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "json-writer.h"
 #include "macro.h"
 #include "manager.h"
 #include "policy-hook.h"
@@ -51,6 +52,17 @@ int call_reply(Call *c, json_object *parameters);
  * its NUL; text is copied. For replies kept serialized between calls.
  */
 int call_reply_text(Call *c, const char *text, size_t len);
+/*
+ * A reply the handler serializes itself instead of building a json-c tree
+ * (a z16's Host.List: ~0.5 MiB of text, ~9 MiB of json-c objects):
+ * call_reply_stream_begin() starts the reply message in w (room for
+ * size_hint bytes) and opens its parameters object, which the handler
+ * fills with keys and values; call_reply_stream_end() closes it, queues it
+ * without a copy and frees c as call_reply() does (an out-of-memory error
+ * reply if w failed). A failed begin leaves c to the caller.
+ */
+int call_reply_stream_begin(Call *c, JsonWriter *w, size_t size_hint);
+int call_reply_stream_end(Call *c, JsonWriter *w);
 /* One streamed reply ("continues": true) on a "more" call; the call stays open. */
 int call_notify(Call *c, json_object *parameters);
 /* End the call with an error; frees the call. */

@@ -157,6 +157,24 @@ int varlink_writer_queue_text(VarlinkWriter *w, const char *s, size_t len) {
         return 0;
 }
 
+int varlink_writer_adopt(VarlinkWriter *w, char *message, size_t size, size_t allocated) {
+        int r;
+
+        if (size == 0 || message[size - 1] != 0) {
+                free(message);
+                return -EINVAL;
+        }
+        if (w->sent == w->size && size <= w->max) {
+                /* Nothing pending: the message becomes the buffer, no copy. */
+                free(w->buf);
+                *w = (VarlinkWriter) { .buf = message, .size = size, .allocated = allocated, .max = w->max };
+                return 0;
+        }
+        r = varlink_writer_queue_text(w, message, size - 1);
+        free(message);
+        return r;
+}
+
 int varlink_writer_flush(VarlinkWriter *w, int fd) {
         while (w->sent < w->size) {
                 ssize_t n = send(fd, w->buf + w->sent, w->size - w->sent, MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -84,6 +84,13 @@ const char *varlink_message_text(json_object *msg, size_t *ret_len);
 int varlink_writer_queue(VarlinkWriter *w, json_object *msg);
 /* The same for a message already in wire form: text[0..len), without its NUL. */
 int varlink_writer_queue_text(VarlinkWriter *w, const char *text, size_t len);
+/*
+ * Queues one message serialized by the caller (size bytes, its NUL the
+ * last; allocated: the malloc'd buffer's size) and takes message over:
+ * with nothing pending it becomes the output buffer without a copy.
+ * -ENOBUFS past max (message freed either way).
+ */
+int varlink_writer_adopt(VarlinkWriter *w, char *message, size_t size, size_t allocated);
 /* Writes what the fd takes; 1 when all was sent, 0 when some is pending. */
 int varlink_writer_flush(VarlinkWriter *w, int fd);
 static inline bool varlink_writer_pending(const VarlinkWriter *w) {
