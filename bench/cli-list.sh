@@ -101,7 +101,7 @@ while True:
         break' "$tmp/$1.notify"; }
 	read -r line <&"${WAITER[0]}"
 	NOTIFY_SOCKET=$tmp/$1.notify "$daemon" --fake-kernel="$2" --socket "$tmp/$1.sock" \
-		--state-dir "$tmp/$1.state" --admin-uid="$(id -u)" --log-target=stderr 2>"$tmp/$1.log" &
+		--state-dir "$tmp/$1.state" --runtime-dir "$tmp/$1.run" --admin-uid="$(id -u)" --log-target=stderr 2>"$tmp/$1.log" &
 	pids+=($!)
 	read -r line <&"${WAITER[0]}" || line=
 	wait "$WAITER_PID" 2>/dev/null || true

@@ -16,16 +16,17 @@
 #define DESIRED_STATE_COMMITTED_MAX 64   /* = JOURNAL_ENTRIES_MAX */
 
 typedef struct DesiredState {
-        uint64_t generation;    /* bumped on every committed change; ties the journal to it */
+        uint64_t generation;    /* bumped on every saved change of the desired state */
         bool host_known;        /* false until taken over from the kernel's masks */
         ApMask host_apm;        /* adapters reserved for the host (apmask) */
         ApMask host_aqm;        /* domains reserved for the host (aqmask) */
         GuestDef *guests;       /* owned, sorted by name */
         size_t n_guests;
         /*
-         * Journal ids of transactions committed by this state whose journal
-         * files may still exist: a crash before their removal rolls them
-         * forward, not back. Pruned once the files are gone.
+         * Journal ids of transactions committed by this state (those that
+         * change the desired state and the kernel) whose journal files may
+         * still exist: a crash before their removal rolls them forward, not
+         * back. Pruned once the files are gone.
          */
         uint64_t committed[DESIRED_STATE_COMMITTED_MAX];
         size_t n_committed;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,7 +113,8 @@ static int fsync_dir(const char *dir) {
         return 0;
 }
 
-int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, unsigned mode) {
+static int write_file_rename(const char *dir, const char *name, const char *data, size_t len, unsigned mode,
+                             bool durable) {
         char tmp[PATH_MAX], final[PATH_MAX];
         _cleanup_close_ int fd = -EBADF;
         int r;
@@ -133,7 +135,7 @@ int write_file_atomic(const char *dir, const char *name, const char *data, size_
                 }
                 off += n;
         }
-        if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+        if (fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0)) {
                 r = negative_errno();
                 goto fail;
         }
@@ -142,13 +144,21 @@ int write_file_atomic(const char *dir, const char *name, const char *data, size_
                 r = negative_errno();
                 goto fail;
         }
-        return fsync_dir(dir);
+        return durable ? fsync_dir(dir) : 0;
 fail:
         (void) unlink(tmp);
         return r;
 }
 
-int remove_file_durable(const char *dir, const char *name) {
+int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, unsigned mode) {
+        return write_file_rename(dir, name, data, len, mode, true);
+}
+
+int write_file_replace(const char *dir, const char *name, const char *data, size_t len, unsigned mode) {
+        return write_file_rename(dir, name, data, len, mode, false);
+}
+
+int remove_file(const char *dir, const char *name) {
         char path[PATH_MAX];
 
         if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
@@ -158,7 +168,7 @@ int remove_file_durable(const char *dir, const char *name) {
                         return 0;
                 return negative_errno();
         }
-        return fsync_dir(dir);
+        return 0;
 }
 
 int mkdir_p(const char *path, unsigned mode) {

@@ -13,9 +13,16 @@ int read_attr_uint(const char *dir, const char *name, unsigned *ret);
 int write_attr(const char *path, const char *value);
 /*
  * Replace dir/name atomically: write a temp file in dir, fsync it, rename it
- * over name, fsync dir. A crash leaves either the old or the new content.
+ * over name, fsync dir. A crash, power loss included, leaves either the old
+ * or the new content.
  */
 int write_file_atomic(const char *dir, const char *name, const char *data, size_t len, unsigned mode);
-/* Remove dir/name and fsync dir; a missing file is not an error. */
-int remove_file_durable(const char *dir, const char *name);
+/*
+ * The same without the fsyncs: a crash of the process leaves the old or the
+ * new content (the page cache outlives it), a power loss may leave neither.
+ * For files that need not outlive the boot (the runtime directory).
+ */
+int write_file_replace(const char *dir, const char *name, const char *data, size_t len, unsigned mode);
+/* Remove dir/name; a missing file is not an error. */
+int remove_file(const char *dir, const char *name);
 int mkdir_p(const char *path, unsigned mode);

@@ -73,7 +73,7 @@ int journal_write(const char *dir, const JournalEntry *j) {
         if (!text)
                 return -ENOMEM;
         journal_name(j->id, name);
-        return write_file_atomic(dir, name, text, len, 0600);
+        return write_file_replace(dir, name, text, len, 0600);
 }
 
 static const JsonField config_fields[] = {
@@ -240,7 +240,7 @@ int journal_remove(const char *dir, uint64_t id) {
         char name[64];
 
         journal_name(id, name);
-        return remove_file_durable(dir, name);
+        return remove_file(dir, name);
 }
 
 bool journal_any(const char *dir) {

@@ -2,12 +2,27 @@
 /*
  * The intent journal: before its first kernel write a transaction records
  * what the kernel looked like before and what it should look like after,
- * in a file of its own, journal-<id>.json. When the transaction commits,
- * its id goes into the state file's "committed" list in the same atomic
- * write as the new desired state. At start-up an entry left behind by a
- * crash is rolled forward if its id was committed, and back otherwise.
- * More than one entry exists only while a kernel write hangs past its
- * timeout and other transactions go on.
+ * in a file of its own, journal-<id>.json, in the runtime directory.
+ *
+ * The journal describes kernel state, and kernel state (mdevs, masks) does
+ * not survive a reboot. So an entry need only outlive a crash of apctld,
+ * not a power loss: it is written to a temporary file and renamed into
+ * place, without fsync (the page cache outlives the process), in a
+ * directory that is emptied at boot (/run/apctl, tmpfs), so that no entry
+ * from an earlier boot is ever replayed against a kernel that has
+ * forgotten it.
+ *
+ * The commit point of a transaction:
+ * - when it also changes the desired state (Define, Modify, Attach, Detach,
+ *   Host.Reserve/Release), its id goes into the state file's "committed"
+ *   list in the same durable write as the new desired state;
+ * - when it changes only the kernel (Guest.Start/Stop, autostart, the host
+ *   masks re-applied by reconcile), the removal of its entry: the state
+ *   file is not written at all.
+ * At start-up an entry left behind by a crash is rolled forward if the
+ * state lists its id as committed, and back otherwise. More than one entry
+ * exists only while a kernel write hangs past its timeout and other
+ * transactions go on.
  */
 #pragma once
 
@@ -47,6 +62,7 @@ typedef struct JournalEntry {
 } JournalEntry;
 
 int journal_new_id(uint64_t *ret);
+/* Atomic against a crash of apctld, not durable: see above. */
 int journal_write(const char *dir, const JournalEntry *j);
 /*
  * Every entry in dir, oldest first is not promised. Unreadable entries are
@@ -54,6 +70,7 @@ int journal_write(const char *dir, const JournalEntry *j);
  * -EBADMSG after the readable ones were returned.
  */
 int journal_read_all(const char *dir, JournalEntry **ret, size_t *ret_n, JsonError *e);
+/* The commit point of a kernel-only transaction, or the end of any other; a missing entry is not an error. */
 int journal_remove(const char *dir, uint64_t id);
 /* Whether any entry file exists (tests, status). */
 bool journal_any(const char *dir);

@@ -26,7 +26,8 @@ static void help(void) {
                "  -h --help                  Show this help\n"
                "     --version               Show the version\n"
                "     --socket=PATH           Listen here when not socket-activated (default %s/apctld.sock)\n"
-               "     --state-dir=DIR         Desired state and journal (default %s)\n"
+               "     --state-dir=DIR         Desired state (default %s)\n"
+               "     --runtime-dir=DIR       Transaction journal; must be emptied at boot (default %s)\n"
                "     --sysfs-root=DIR        Root of sysfs (default /sys)\n"
                "     --admin-uid=UID         Also allow this uid to change the configuration\n"
                "     --kernel-timeout=MSEC   Report a kernel write as timed out after this (default 30000)\n"
@@ -39,7 +40,7 @@ static void help(void) {
 #ifdef APCTLD_FAKE_KERNEL
                "     --fake-kernel=SPEC      Test build only: an in-memory kernel, SPEC = \"A:TYPE:D1-D2[,...]\"\n"
 #endif
-               , APCTL_RUNDIR, APCTL_STATEDIR, APCTL_SYSCONFDIR);
+               , APCTL_RUNDIR, APCTL_STATEDIR, APCTL_RUNDIR, APCTL_SYSCONFDIR);
 }
 
 static int parse_uint(const char *s, unsigned long long max, unsigned long long *ret) {
@@ -98,12 +99,13 @@ static void args_done(Args *a) {
 static int parse_argv(int argc, char *argv[], Args *a) {
         enum { ARG_VERSION = 0x100, ARG_SOCKET, ARG_STATE_DIR, ARG_SYSFS_ROOT, ARG_ADMIN_UID, ARG_KERNEL_TIMEOUT,
                ARG_IDLE_TIMEOUT, ARG_MAX_CLIENTS, ARG_NO_UDEV, ARG_LOG_TARGET, ARG_DEBUG, ARG_FAKE_KERNEL,
-               ARG_POLICY_DIR };
+               ARG_POLICY_DIR, ARG_RUNTIME_DIR };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "socket", required_argument, NULL, ARG_SOCKET },
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
+                { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
                 { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
                 { "admin-uid", required_argument, NULL, ARG_ADMIN_UID },
                 { "kernel-timeout", required_argument, NULL, ARG_KERNEL_TIMEOUT },
@@ -136,6 +138,10 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                 case ARG_STATE_DIR:
                         free(a->config.state_dir);
                         a->config.state_dir = strdup(optarg);
+                        break;
+                case ARG_RUNTIME_DIR:
+                        free(a->config.runtime_dir);
+                        a->config.runtime_dir = strdup(optarg);
                         break;
                 case ARG_SYSFS_ROOT:
                         a->sysfs_root = optarg;
@@ -200,9 +206,11 @@ static int parse_argv(int argc, char *argv[], Args *a) {
         }
         if (!a->config.state_dir)
                 a->config.state_dir = strdup(APCTL_STATEDIR);
+        if (!a->config.runtime_dir)
+                a->config.runtime_dir = strdup(APCTL_RUNDIR);
         if (!a->config.socket_path)
                 a->config.socket_path = strdup(APCTL_RUNDIR "/apctld.sock");
-        if (!a->config.state_dir || !a->config.socket_path)
+        if (!a->config.state_dir || !a->config.runtime_dir || !a->config.socket_path)
                 return log_error_errno(ENOMEM, "Out of memory");
 #ifdef APCTLD_FAKE_KERNEL
         {

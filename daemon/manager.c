@@ -37,8 +37,9 @@ void manager_config_init(ManagerConfig *c) {
 
 void manager_config_done(ManagerConfig *c) {
         free(c->state_dir);
+        free(c->runtime_dir);
         free(c->socket_path);
-        c->state_dir = c->socket_path = NULL;
+        c->state_dir = c->runtime_dir = c->socket_path = NULL;
 }
 
 int manager_new(sd_event *event, KernelBackend *backend, ManagerConfig *config, Manager **ret) {
@@ -58,7 +59,7 @@ int manager_new(sd_event *event, KernelBackend *backend, ManagerConfig *config, 
         m->host_failed_generation = UINT64_MAX;
         m->drift = json_object_new_array();
         r = server_new(m, &m->server);
-        if (r < 0 || !m->drift || !m->config.state_dir) {
+        if (r < 0 || !m->drift || !m->config.state_dir || !m->config.runtime_dir) {
                 manager_free(m);
                 return r < 0 ? r : -ENOMEM;
         }
@@ -404,6 +405,9 @@ int manager_start(Manager *m, int listen_fd) {
         r = mkdir_p(m->config.state_dir, 0700);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the state directory %s", m->config.state_dir);
+        r = mkdir_p(m->config.runtime_dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the runtime directory %s", m->config.runtime_dir);
         r = load_desired(m);
         if (r < 0)
                 return r;

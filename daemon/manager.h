@@ -25,7 +25,8 @@ typedef struct NetlinkWatch NetlinkWatch;
 typedef struct WorkerJob WorkerJob;
 
 typedef struct ManagerConfig {
-        char *state_dir;                /* owned */
+        char *state_dir;                /* owned: the desired state (durable) */
+        char *runtime_dir;              /* owned: the transaction journal (emptied at boot) */
         char *socket_path;              /* owned; used when not socket-activated */
         uid_t admin_uid;                /* besides root; (uid_t) -1 for none */
         uint64_t kernel_timeout_usec;   /* a kernel write slower than this is reported as timed out */

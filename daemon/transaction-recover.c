@@ -2,7 +2,9 @@
 /* Start-up recovery: every journal entry left by a crash is rolled forward (committed) or back. */
 #include <errno.h>
 #include <stdio.h>
+#include <linux/magic.h>
 #include <string.h>
+#include <sys/vfs.h>
 
 #include "log.h"
 #include "transaction.h"
@@ -45,7 +47,7 @@ static int recover_one(Manager *m, const JournalEntry *j) {
                 return log_full(LOG_ERR, job.result, APCTLD_MESSAGE_RECOVERED, guest, NULL, mdev,
                                 "Could not roll %s the unfinished %s at '%s'", forward ? "forward" : "back", j->method,
                                 job.failed_op);
-        r = journal_remove(m->config.state_dir, j->id);
+        r = journal_remove(m->config.runtime_dir, j->id);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove the resolved journal entry of %s", j->method);
         desired_state_drop_committed(&m->desired, j->id);
@@ -55,20 +57,55 @@ static int recover_one(Manager *m, const JournalEntry *j) {
         return 0;
 }
 
+/*
+ * Commit markers in the state file whose entries are gone (a power loss
+ * empties the runtime directory; a removal that failed) mark nothing: they
+ * go at the next save rather than fill the list.
+ */
+static void prune_committed(Manager *m, const JournalEntry *entries, size_t n) {
+        for (size_t i = 0; i < m->desired.n_committed;) {
+                bool found = false;
+
+                for (size_t k = 0; k < n && !found; k++)
+                        found = entries[k].id == m->desired.committed[i];
+                if (found)
+                        i++;
+                else
+                        desired_state_drop_committed(&m->desired, m->desired.committed[i]);
+        }
+}
+
+static bool on_tmpfs(const char *dir) {
+        struct statfs sfs;
+
+        return statfs(dir, &sfs) >= 0 && (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC);
+}
+
 int transaction_recover(Manager *m) {
         _cleanup_free_ JournalEntry *entries = NULL;
+        const char *dir = m->config.runtime_dir;
         JsonError e = {};
         size_t n = 0;
         int r, result = 0;
 
-        r = journal_read_all(m->config.state_dir, &entries, &n, &e);
+        if (!on_tmpfs(dir))
+                log_warning("The runtime directory %s is not on tmpfs: a journal entry left there before a reboot "
+                            "would be replayed against a kernel that has forgotten it", dir);
+        r = journal_read_all(dir, &entries, &n, &e);
         if (r < 0 && r != -EBADMSG)
-                return log_error_errno(r, "Cannot read the transaction journal in %s", m->config.state_dir);
+                return log_error_errno(r, "Cannot read the transaction journal in %s", dir);
         if (r == -EBADMSG) {
+                /*
+                 * Not discarded: the runtime directory is emptied at boot, so
+                 * the entry is from this boot and may describe a half-done
+                 * change in the kernel that nobody can undo without it.
+                 */
                 m->recovery_failed = true;
-                log_error_errno(r, "Cannot read journal entry %s in %s (%s); refusing changes until it is resolved",
-                                e.field, m->config.state_dir, e.message);
+                log_error_errno(r, "Cannot read journal entry %s in %s (%s); refusing changes until it is resolved "
+                                "(check the kernel's state, remove the file, restart apctld)",
+                                e.field, dir, e.message);
         }
+        prune_committed(m, entries, n);
         for (size_t i = 0; i < n; i++)
                 if (recover_one(m, &entries[i]) < 0) {
                         m->recovery_failed = true;

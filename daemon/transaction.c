@@ -88,10 +88,43 @@ static void fail_queued_busy(Manager *m, const Transaction *t) {
         }
 }
 
+/* The persisted form of one guest (NULL when not defined), for comparing. */
+static json_object *guest_persisted(const DesiredState *s, const char *name) {
+        const GuestDef *g = desired_state_find_guest(s, name);
+
+        return g ? guest_def_to_json(g) : NULL;
+}
+
 /*
- * Commit: the transaction's subject from its next state, applied to the
- * desired state as it is now, plus its journal id as committed, in one
- * atomic write.
+ * Whether committing t changes the desired state: its subject in next,
+ * compared in its persisted form with the desired state as it is now.
+ * Guest.Start and Guest.Stop do not; Define, Modify, Attach and Detach do.
+ * -ENOMEM when it cannot tell.
+ */
+static int txn_changes_desired(const Manager *m, const Transaction *t) {
+        const char *guest = t->spec.intent.guest;
+        _cleanup_json_ json_object *now = NULL, *next = NULL;
+
+        if (t->spec.host_scope)
+                return t->spec.next.host_known != m->desired.host_known ||
+                       !ap_mask_equal(&t->spec.next.host_apm, &m->desired.host_apm) ||
+                       !ap_mask_equal(&t->spec.next.host_aqm, &m->desired.host_aqm);
+        if (!guest[0])
+                return 0;
+        now = guest_persisted(&m->desired, guest);
+        next = guest_persisted(&t->spec.next, guest);
+        if ((!now && desired_state_find_guest(&m->desired, guest)) ||
+            (!next && desired_state_find_guest(&t->spec.next, guest)))
+                return -ENOMEM;
+        if (!now || !next)
+                return now != next;
+        return !json_object_equal(now, next);
+}
+
+/*
+ * Persist: the transaction's subject from its next state, applied to the
+ * desired state as it is now, plus its journal id as committed when it
+ * journalled kernel writes, in one durable atomic write.
  */
 static int txn_persist(Manager *m, Transaction *t) {
         _cleanup_(desired_state_done) DesiredState cur = {};
@@ -128,8 +161,29 @@ static int txn_persist(Manager *m, Transaction *t) {
 
 /* The journal entry is resolved: the file goes, and with it the commit marker (at the next save). */
 static void txn_journal_done(Manager *m, Transaction *t) {
-        if (journal_remove(m->config.state_dir, t->spec.intent.id) >= 0)
+        if (journal_remove(m->config.runtime_dir, t->spec.intent.id) >= 0)
                 desired_state_drop_committed(&m->desired, t->spec.intent.id);
+}
+
+/*
+ * The commit point (journal.h). A change of the desired state is saved
+ * durably with the journal id marked committed; then the entry goes. A
+ * transaction that changes only the kernel commits by removing its entry:
+ * the state file is not touched. Once this returns 0 a restart rolls
+ * forward, before it rolls back.
+ */
+static int txn_commit(Manager *m, Transaction *t) {
+        int r = txn_changes_desired(m, t);
+
+        if (r < 0)
+                return r;
+        if (r > 0 || !t->spec.kernel) {
+                r = r > 0 ? txn_persist(m, t) : 0;
+                if (r >= 0 && t->spec.kernel)
+                        txn_journal_done(m, t);
+                return r;
+        }
+        return journal_remove(m->config.runtime_dir, t->spec.intent.id);
 }
 
 static void txn_detach(Manager *m, Transaction *t) {
@@ -351,7 +405,7 @@ static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
                 txn_take_snapshot(m, job);
                 if (t->call)
                         call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, t->undo_cause,
-                                   "could not save the state (%s); the kernel change was %s", strerror(-t->undo_cause),
+                                   "could not commit the change (%s); the kernel change was %s", strerror(-t->undo_cause),
                                    job->result >= 0 ? "rolled back" : "NOT rolled back, see Status");
                 txn_finish(m, t);
                 return;
@@ -377,22 +431,20 @@ static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
                 txn_finish(m, t);
                 return;
         }
-        r = txn_persist(m, t);
+        r = txn_commit(m, t);
         if (r < 0) {
-                log_error_errno(r, "Failed to save the desired state after %s; undoing the kernel change",
-                                t->spec.intent.method);
+                log_error_errno(r, "Failed to commit %s; undoing the kernel change", t->spec.intent.method);
                 t->undoing = true;
                 t->undo_cause = r;
                 r = txn_start_job(m, t, true);
                 if (r < 0) {
                         m->recovery_failed = true;
                         if (t->call)
-                                call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, -r, "could not save the state");
+                                call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, -r, "could not commit the change");
                         txn_finish(m, t);
                 }
                 return;
         }
-        txn_journal_done(m, t);
         txn_succeed(m, t);
 }
 
@@ -497,7 +549,7 @@ int transaction_commit(Manager *m, Call *c, TransactionSpec *spec) {
         m->txn = t;
 
         if (!t->spec.kernel) {
-                r = txn_persist(m, t);
+                r = txn_commit(m, t);
                 if (r < 0) {
                         call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, -r, "could not save the state: %s",
                                    strerror(-r));
@@ -510,12 +562,12 @@ int transaction_commit(Manager *m, Call *c, TransactionSpec *spec) {
 
         r = journal_new_id(&t->spec.intent.id);
         if (r >= 0)
-                r = journal_write(m->config.state_dir, &t->spec.intent);
+                r = journal_write(m->config.runtime_dir, &t->spec.intent);
         if (r >= 0) {
                 t->job = calloc(1, sizeof(WorkerJob));
                 r = t->job ? txn_start_job(m, t, false) : -ENOMEM;
                 if (r < 0)
-                        (void) journal_remove(m->config.state_dir, t->spec.intent.id);
+                        (void) journal_remove(m->config.runtime_dir, t->spec.intent.id);
         }
         if (r < 0) {
                 call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, -r, "could not start the transaction: %s",

@@ -103,7 +103,8 @@ def start_daemon(tmp, extra):
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(notify_path)
     proc = subprocess.Popen([DAEMON, "--fake-kernel=5:13:0-15,6:12:0-15,7:9:0-3", "--socket", sock,
-                             "--state-dir", os.path.join(tmp, "state"), "--log-target=stderr", *extra],
+                             "--state-dir", os.path.join(tmp, "state"), "--runtime-dir", os.path.join(tmp, "run"),
+                             "--log-target=stderr", *extra],
                             env=dict(os.environ, NOTIFY_SOCKET=notify_path))
     # Wait for READY=1, or for the daemon to die (its pidfd becomes readable), within TIMEOUT.
     pidfd = os.pidfd_open(proc.pid)

@@ -45,6 +45,7 @@ static int env_start_manager(TestEnv *env, void (*tweak)(ManagerConfig *c)) {
         manager_config_init(&config);
         snprintf(sock, sizeof(sock), "%s/apctld.sock", env->dir);
         config.state_dir = strdup(env->state_dir);
+        config.runtime_dir = strdup(env->runtime_dir);
         config.socket_path = strdup(sock);
         config.admin_uid = 4242;        /* the "admin" test clients use */
         config.use_udev = false;
@@ -67,6 +68,7 @@ int test_env_start(TestEnv *env, KernelBackend *shared_fake, void (*tweak)(Manag
         if (!mkdtemp(env->dir))
                 return -errno;
         snprintf(env->state_dir, sizeof(env->state_dir), "%s/state", env->dir);
+        snprintf(env->runtime_dir, sizeof(env->runtime_dir), "%s/run", env->dir);
         if (shared_fake)
                 r = kernel_fake_share(shared_fake, &env->fake);
         else {
@@ -268,7 +270,7 @@ char *state_file(TestEnv *env) {
 }
 
 bool journal_exists(TestEnv *env) {
-        return journal_any(env->state_dir);
+        return journal_any(env->runtime_dir);
 }
 
 void test_env_settle(TestEnv *env) {

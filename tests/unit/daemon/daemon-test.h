@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Harness for apctld unit tests: a Manager on a fresh fake kernel (or a
- * shared one, to play a restart) with its own temporary state directory,
+ * shared one, to play a restart) with its own temporary state and runtime
+ * directories,
  * clients connected through socketpairs with chosen credentials, and calls
  * that run the event loop until the reply arrives or a deadline fails the
  * test. Nothing sleeps: every wait is for a message, with a timeout.
@@ -21,8 +22,9 @@
 #define SUBSCRIBE "{\"method\":\"io.apctl.Events.Subscribe\",\"more\":true}"
 
 typedef struct TestEnv {
-        char dir[64];                   /* temporary directory: state/ and the socket */
+        char dir[64];                   /* temporary directory: state/, run/ and the socket */
         char state_dir[96];
+        char runtime_dir[96];           /* the journal's */
         KernelBackend *fake;            /* owned: test's handle on the fake kernel (shared with m) */
         sd_event *event;                /* ref held */
         Manager *m;                     /* owned */

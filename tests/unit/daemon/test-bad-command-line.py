@@ -18,7 +18,7 @@ print(f"1..{len(cases)}")
 failed = 0
 with tempfile.TemporaryDirectory() as tmp:
     for i, (extra, name) in enumerate(cases, 1):
-        args = [daemon, "--socket", f"{tmp}/s", "--state-dir", f"{tmp}/st"] + extra
+        args = [daemon, "--socket", f"{tmp}/s", "--state-dir", f"{tmp}/st", "--runtime-dir", f"{tmp}/run"] + extra
         p = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
         ok = p.returncode == 2 and name in p.stderr
         if not ok:

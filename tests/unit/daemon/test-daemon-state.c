@@ -280,11 +280,13 @@ static void test_bus_appears_later(void) {
         snprintf(env.dir, sizeof(env.dir), "%s", root);
         snprintf(state, sizeof(state), "%s/state", root);
         snprintf(env.state_dir, sizeof(env.state_dir), "%s", state);
+        snprintf(env.runtime_dir, sizeof(env.runtime_dir), "%s/run", root);
         snprintf(sock, sizeof(sock), "%s/sock", root);
         CHECK(sd_event_new(&env.event) >= 0);
         CHECK(kernel_sysfs_new(root, &b) >= 0);
         manager_config_init(&config);
         config.state_dir = strdup(state);
+        config.runtime_dir = strdup(env.runtime_dir);
         config.socket_path = strdup(sock);
         config.use_udev = false;
         config.admin_uid = 4242;
@@ -347,7 +349,7 @@ static void test_state_files(void) {
 
         /* A journal apctld cannot read: it starts, reports it, and refuses changes. */
         test_env_stop_manager(&env);
-        CHECK(write_file_atomic(env.state_dir, "journal-00000000000000aa.json", "{\"version\":1}", 13, 0600) >= 0);
+        CHECK(write_file_atomic(env.runtime_dir, "journal-00000000000000aa.json", "{\"version\":1}", 13, 0600) >= 0);
         CHECK(test_env_restart(&env, NULL) >= 0);
         CHECK(test_client_connect(&env, 4242, &c) >= 0);
         r = test_call(&env, &c, "io.apctl.Status", NULL);

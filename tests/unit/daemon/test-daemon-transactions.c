@@ -299,7 +299,7 @@ static void test_roll_forward(void) {
         j.mdev_after.exists = true;
         CHECK(fake_mdev(&env, UUID_A, &md));
         j.mdev_after.config = md.assigned;
-        CHECK(journal_write(env.state_dir, &j) >= 0);
+        CHECK(journal_write(env.runtime_dir, &j) >= 0);
         CHECK(desired_state_add_committed(&env.m->desired, j.id) >= 0);
         CHECK(desired_state_save(env.state_dir, &env.m->desired) >= 0);
         CHECK(env.fake->ops->mdev_assign(env.fake, UUID_A, KERNEL_ASSIGN_DOMAIN, 2, false) >= 0);

@@ -83,7 +83,8 @@ def start_daemon(daemon, tmp, extra_env=None):
     notify.bind(notify_path)
     env = dict(os.environ, NOTIFY_SOCKET=notify_path, **(extra_env or {}))
     proc = subprocess.Popen([daemon, "--fake-kernel=5:13:0-15,6:12:0-15", "--socket", sock_path,
-                             "--state-dir", os.path.join(tmp, "state"), "--log-target=stderr",
+                             "--state-dir", os.path.join(tmp, "state"), "--runtime-dir", os.path.join(tmp, "run"),
+                             "--log-target=stderr",
                              f"--admin-uid={os.getuid()}"], env=env)
     ready = False
     while not ready:
@@ -113,7 +114,7 @@ def kill_hook(daemon):
             check(True, "kill hook: connection drops when apctld is killed")
         rc = proc.wait(timeout=TIMEOUT)
         check(rc == -9, f"kill hook: apctld died of SIGKILL (rc {rc})")
-        left_behind = glob.glob(os.path.join(tmp, "state", "journal-*.json"))
+        left_behind = glob.glob(os.path.join(tmp, "run", "journal-*.json"))
         check(len(left_behind) == 1, "kill hook: the journal entry was left behind")
         proc, sock_path = start_daemon(daemon, tmp)
         c = Varlink(sock_path)

@@ -46,7 +46,8 @@ class Daemon:
         if args is None:
             args = [f"--fake-kernel={FAKE_KERNEL}"]
         self.proc = subprocess.Popen([*wrapper, binary, *args, "--socket", self.sock,
-                                      "--state-dir", os.path.join(tmp, "state"), "--log-target=stderr"],
+                                      "--state-dir", os.path.join(tmp, "state"),
+                                      "--runtime-dir", os.path.join(tmp, "run"), "--log-target=stderr"],
                                      env=dict(os.environ, NOTIFY_SOCKET=notify_path), stderr=self.log)
         pidfd = os.pidfd_open(self.proc.pid)
         try:

@@ -10,6 +10,8 @@
 . /apctl/daemon-lib.sh
 # The test build honours APCTLD_TEST_KILL_AFTER_STEP; it drives sysfs as apctld does.
 APCTLD=apctld-test
+# apctld's default runtime directory: the journal (apctld(8)).
+JOURNAL_DIR=/run/apctl
 # A small machine (32 queues): apctld starts 27 times here, and each start
 # reads every queue; s390x under TCG is slow at that.
 DAEMON_ADAPTERS=0-7:cex8:cca
@@ -39,7 +41,7 @@ crash_at() {
 	[ "$_rc" != 0 ] || fail "apctl $* succeeded although apctld was to be killed after step $_n"
 	daemon_wait_exit
 	expect_eq "$DAEMON_EXIT" 137 "apctld's exit status (killed by SIGKILL at step $_n)"
-	ls "$APCTLD_STATE"/journal-*.json >/dev/null 2>&1 || fail "no journal entry left by the killed transaction"
+	ls "$JOURNAL_DIR"/journal-*.json >/dev/null 2>&1 || fail "no journal entry left by the killed transaction"
 }
 
 # def_ids JSON FIELD: the ids of the definition's first FIELD, spaced.
@@ -51,7 +53,7 @@ def_ids() {
 recovered() {
 	daemon_start
 	grep 'Rolled the unfinished' "$APCTLD_LOG" | tail -n 1
-	! ls "$APCTLD_STATE"/journal-*.json >/dev/null 2>&1 || fail "journal entries left after recovery"
+	! ls "$JOURNAL_DIR"/journal-*.json >/dev/null 2>&1 || fail "journal entries left after recovery"
 	_st=$(apctl --json status | tr -d ' \n')
 	expect_contains "$_st" '"recovery_needed":false' "status after recovery"
 	expect_contains "$_st" '"drift":[]' "status after recovery"
