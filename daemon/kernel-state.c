@@ -57,6 +57,23 @@ static int dup_array(const void *src, size_t n, size_t size, void **ret) {
         return 0;
 }
 
+/* The same with the capacity append() would have grown to, so that it can grow the copy further. */
+static int dup_array_growable(const void *src, size_t n, size_t size, void **ret) {
+        size_t capacity = 8;
+        void *p = NULL;
+
+        if (n > 0) {
+                while (capacity < n)
+                        capacity *= 2;
+                p = malloc(capacity * size);
+                if (!p)
+                        return -ENOMEM;
+                memcpy(p, src, n * size);
+        }
+        *ret = p;
+        return 0;
+}
+
 int kernel_state_copy(const KernelState *s, KernelState *ret) {
         KernelState c = *s;
         void *cards, *queues, *mdevs;
@@ -166,6 +183,7 @@ int kernel_state_merge(const KernelState *base, const char (*uuids)[UUID_STRING_
                        const ApMask *apm, const ApMask *aqm, const KernelState *part, KernelState *ret) {
         /* Built by appending, not from a copy: append() assumes the capacity it grew itself. */
         KernelState s = *base;
+        bool queues_sorted = false;
         int r = 0;
 
         s.cards = NULL;
@@ -175,7 +193,16 @@ int kernel_state_merge(const KernelState *base, const char (*uuids)[UUID_STRING_
         if (dup_array(base->cards, base->n_cards, sizeof(ApCard), (void **) &s.cards) < 0)
                 return -ENOMEM;
         s.n_cards = base->n_cards;
-        for (size_t i = 0; i < base->n_queues && r >= 0; i++) {
+        if (part->n_queues == 0 && (ap_mask_is_empty(apm) || ap_mask_is_empty(aqm))) {
+                /* No queue re-read (an mdev job whose writes succeeded): the queues stay as they are, sorted. */
+                if (dup_array_growable(base->queues, base->n_queues, sizeof(ApQueue), (void **) &s.queues) < 0) {
+                        kernel_state_done(&s);
+                        return -ENOMEM;
+                }
+                s.n_queues = base->n_queues;
+                queues_sorted = true;
+        }
+        for (size_t i = 0; !queues_sorted && i < base->n_queues && r >= 0; i++) {
                 const ApQueue *q = &base->queues[i];
                 if (!(ap_mask_test(apm, q->adapter) && ap_mask_test(aqm, q->domain)))
                         r = kernel_state_add_queue(&s, q);
@@ -191,7 +218,11 @@ int kernel_state_merge(const KernelState *base, const char (*uuids)[UUID_STRING_
                 kernel_state_done(&s);
                 return r;
         }
-        kernel_state_sort(&s);
+        if (queues_sorted) {
+                if (s.n_mdevs)
+                        qsort(s.mdevs, s.n_mdevs, sizeof(MdevState), mdev_cmp);
+        } else
+                kernel_state_sort(&s);
         *ret = s;
         return 0;
 }

@@ -60,6 +60,17 @@ void worker_job_touched(const WorkerJob *job, ApMask *ret_apm, ApMask *ret_aqm) 
 
         ap_mask_clear_all(&apm);
         ap_mask_clear_all(&aqm);
+        /*
+         * Writes to an mdev change none of the queue attributes the model
+         * holds (config, chkstop, online, driver): after they all succeed,
+         * the mdev alone is re-read. A failure may come from a queue (gone,
+         * checkstopped, unbound): then its queues are re-read too.
+         */
+        if (job->result >= 0) {
+                *ret_apm = apm;
+                *ret_aqm = aqm;
+                return;
+        }
         if (job->mdev_target.exists) {
                 ap_mask_or(&apm, &apm, &job->mdev_target.config.apm);
                 ap_mask_or(&aqm, &aqm, &job->mdev_target.config.aqm);
@@ -74,7 +85,7 @@ void worker_job_touched(const WorkerJob *job, ApMask *ret_apm, ApMask *ret_aqm) 
 
 /*
  * An mdev job writes only to its mdev; the queues it can hold or release
- * are the only others whose ownership can change. A z16 bus has 5,100
+ * are the only others that can have changed. A z16 bus has 5,100
  * queues: reading them all after each guest start cost as much as the
  * start-up load.
  */

@@ -37,8 +37,8 @@ typedef struct WorkerJob {
         unsigned kill_after_step;
         /*
          * Re-read only what an mdev job's writes can change (the mdev, and
-         * the queues of its target and rollback configs, see
-         * worker_job_touched()) instead of the whole bus: snapshot then
+         * after a failure the queues of its target and rollback configs,
+         * see worker_job_touched()) instead of the whole bus: snapshot then
          * holds just those, for kernel_state_merge().
          */
         bool snapshot_partial;
@@ -63,7 +63,11 @@ typedef struct WorkerJob {
         KernelState snapshot;           /* owned by the job until the loop takes it */
 } WorkerJob;
 
-/* The rectangle of queues a partial snapshot re-reads: every APQN either config of the job can hold. */
+/*
+ * The rectangle of queues a partial snapshot re-reads: none after a job
+ * whose writes all succeeded, else every APQN either config of the job can
+ * hold.
+ */
 void worker_job_touched(const WorkerJob *job, ApMask *ret_apm, ApMask *ret_aqm);
 
 /* Free a job and a snapshot the loop did not take. */
