@@ -7,8 +7,11 @@
  * (or forward) to a consistent state. And a kernel write that hangs is
  * reported as timed out while queries keep being answered.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon-test.h"
 #include "journal.h"
@@ -500,6 +503,138 @@ static void test_changes_queue_behind_transaction(void) {
         tap_case_end("changes wait their turn behind a transaction; a vanished client's waiting change is dropped");
 }
 
+static bool state_file_stat(TestEnv *env, struct stat *ret) {
+        char path[160];
+
+        snprintf(path, sizeof(path), "%s/%s", env->state_dir, DESIRED_STATE_FILE);
+        return stat(path, ret) >= 0;
+}
+
+/*
+ * The state file is written only when the desired state changes: starting
+ * and stopping a guest touch the kernel alone (they commit by removing
+ * their journal entry); a live Attach changes the definition and is saved.
+ */
+static void test_state_file_only_on_desired_change(void) {
+        TestEnv env;
+        TestClient c;
+        struct stat st0, st1;
+        char *before, *after;
+        json_object *r;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
+        before = state_file(&env);
+        CHECK(state_file_stat(&env, &st0));
+        for (int i = 0; i < 2; i++) {
+                r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
+                CHECK_OK(r);
+                json_object_put(r);
+                CHECK(!journal_exists(&env));
+                r = test_call(&env, &c, "io.apctl.Guest.Stop", "{\"name\":\"a\"}");
+                CHECK_OK(r);
+                json_object_put(r);
+        }
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        CHECK_OK(r);
+        json_object_put(r);
+        after = state_file(&env);
+        CHECK(state_file_stat(&env, &st1));
+        /* Every save replaces the file (a new inode): the same inode means it was not written. */
+        if (!CHECK(strcmp(before, after) == 0 && st0.st_ino == st1.st_ino))
+                tap_diag("Guest.Start/Stop rewrote the state file");
+        free(after);
+
+        r = test_call(&env, &c, "io.apctl.Guest.Attach", "{\"name\":\"a\",\"domains\":[4]}");
+        CHECK_OK(r);
+        json_object_put(r);
+        after = state_file(&env);
+        CHECK(state_file_stat(&env, &st1));
+        CHECK(strcmp(before, after) != 0 && st0.st_ino != st1.st_ino);
+        CHECK(!journal_exists(&env));
+        CHECK(env.m->desired.n_committed == 0);
+        free(before);
+        free(after);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("Guest.Start and Guest.Stop leave the state file alone; a live Attach saves it");
+}
+
+/* A commit marker whose journal entry is gone (a power loss empties the runtime directory) is dropped. */
+static void test_stale_commit_marker_dropped(void) {
+        TestEnv env;
+        TestClient c;
+        const uint64_t id = 0x1234abcd5678ef01ULL;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
+        CHECK(desired_state_add_committed(&env.m->desired, id) >= 0);
+        CHECK(desired_state_save(env.state_dir, &env.m->desired) >= 0);
+        test_client_close(&c);
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        CHECK(!desired_state_is_committed(&env.m->desired, id));
+        CHECK(!env.m->recovery_failed);
+        test_env_done(&env);
+        tap_case_end("a commit marker without its journal entry is dropped at start-up");
+}
+
+/* The one journal entry in the runtime directory, by name; false if not exactly one. */
+static bool journal_entry_name(TestEnv *env, char *buf, size_t size) {
+        DIR *d = opendir(env->runtime_dir);
+        struct dirent *de;
+        int n = 0;
+
+        if (!d)
+                return false;
+        while ((de = readdir(d)))
+                if (strncmp(de->d_name, JOURNAL_PREFIX, strlen(JOURNAL_PREFIX)) == 0) {
+                        snprintf(buf, size, "%.95s/%.64s", env->runtime_dir, de->d_name);
+                        n++;
+                }
+        closedir(d);
+        return n == 1;
+}
+
+/*
+ * A kernel-only transaction commits by removing its journal entry; when
+ * that fails, the kernel change is undone and the caller told, so that a
+ * restart (which would roll the entry back) agrees with what was replied.
+ */
+static void test_commit_by_removal_fails(void) {
+        const char start[] = "{\"method\":\"io.apctl.Guest.Start\",\"parameters\":{\"name\":\"a\"}}";
+        TestEnv env;
+        TestClient c;
+        Snapshot before, after;
+        char entry[256];
+        json_object *r;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, tweak_long_timeout));
+        snapshot(&env, &before);
+        kernel_fake_block_step(env.fake, 1);
+        CHECK(test_client_send_raw(&c, start, sizeof(start)) >= 0);
+        for (int i = 0; i < 250 && !env.m->txn; i++)
+                (void) sd_event_run(env.event, 20 * 1000);
+        CHECK(env.m->txn != NULL);
+        /* A directory in the entry's place: unlink() fails with EISDIR. */
+        if (CHECK(journal_entry_name(&env, entry, sizeof(entry)))) {
+                CHECK(unlink(entry) >= 0);
+                CHECK(mkdir(entry, 0700) >= 0);
+        }
+        kernel_fake_release(env.fake);
+        r = test_client_receive(&env, &c);
+        CHECK_ERROR(r, "io.apctl.InternalError");
+        CHECK(r && strstr(reply_message(r), "could not commit") && strstr(reply_message(r), "rolled back"));
+        json_object_put(r);
+        test_env_settle(&env);
+        snapshot(&env, &after);
+        CHECK(snapshot_equal(&before, &after));
+        CHECK(strcmp(before.state, after.state) == 0);
+        CHECK(model_differences(&env) == 0);
+        free(before.state);
+        free(after.state);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("a kernel-only transaction whose journal entry cannot be removed is undone");
+}
+
 static void test_kernel_refusal_names_error(void) {
         TestEnv env;
         TestClient c;
@@ -572,5 +707,8 @@ int main(void) {
         test_crash_while_stuck();
         test_changes_queue_behind_transaction();
         test_mdev_uevent_reread();
+        test_state_file_only_on_desired_change();
+        test_stale_commit_marker_dropped();
+        test_commit_by_removal_fails();
         return tap_finish();
 }
