@@ -135,7 +135,8 @@ static int write_file_rename(const char *dir, const char *name, const char *data
                 }
                 off += n;
         }
-        if (fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0)) {
+        /* mkostemp() made it 0600. */
+        if ((mode != 0600 && fchmod(fd, mode) < 0) || (durable && fsync(fd) < 0)) {
                 r = negative_errno();
                 goto fail;
         }

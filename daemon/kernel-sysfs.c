@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,12 @@
 typedef struct KernelSysfs {
         char bus[SYSFS_ROOT_MAX + 16];          /* <root>/bus/ap */
         char matrix[SYSFS_ROOT_MAX + 32];       /* <root>/devices/vfio_ap/matrix */
+        /*
+         * Whether vfio_ap's features name ap_config: 1, 0, or -1 until read.
+         * Every full load reads it again; an mdev read between loads (two
+         * per transaction, on worker threads) takes it from here.
+         */
+        atomic_int ap_config;
 } KernelSysfs;
 
 static KernelSysfs *sysfs_of(KernelBackend *b) {
@@ -288,6 +295,7 @@ static int load_matrix(KernelSysfs *k, KernelState *s) {
         s->matrix_present = true;
         s->ap_config_supported = read_attr(k->matrix, "features", buf, sizeof(buf)) >= 0 &&
                                  strstr(buf, "ap_config") != NULL;
+        atomic_store(&k->ap_config, s->ap_config_supported);
         while ((de = readdir(d))) {
                 MdevState m;
 
@@ -336,8 +344,12 @@ static int sysfs_load(KernelBackend *b, KernelState *ret) {
 static int sysfs_mdev_read(KernelBackend *b, const char *uuid, MdevState *ret) {
         KernelSysfs *k = sysfs_of(b);
         char buf[256];
-        bool ap_config = read_attr(k->matrix, "features", buf, sizeof(buf)) >= 0 && strstr(buf, "ap_config");
+        int ap_config = atomic_load(&k->ap_config);
 
+        if (ap_config < 0) {
+                ap_config = read_attr(k->matrix, "features", buf, sizeof(buf)) >= 0 && strstr(buf, "ap_config");
+                atomic_store(&k->ap_config, ap_config);
+        }
         return mdev_read_dir(k, uuid, ap_config, ret);
 }
 
@@ -458,6 +470,7 @@ int kernel_sysfs_new(const char *root, KernelBackend **ret) {
         }
         snprintf(k->bus, sizeof(k->bus), "%s/bus/ap", root);
         snprintf(k->matrix, sizeof(k->matrix), "%s/devices/vfio_ap/matrix", root);
+        atomic_init(&k->ap_config, -1);
         b->n_ref = 1;
         b->ops = &sysfs_ops;
         b->data = k;
