@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Start-up recovery: every journal entry left by a crash is rolled forward (committed) or back. */
 #include <errno.h>
-#include <stdio.h>
 #include <linux/magic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/vfs.h>
 

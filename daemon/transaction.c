@@ -169,8 +169,8 @@ static void txn_journal_done(Manager *m, Transaction *t) {
  * The commit point (journal.h). A change of the desired state is saved
  * durably with the journal id marked committed; then the entry goes. A
  * transaction that changes only the kernel commits by removing its entry:
- * the state file is not touched. Once this returns 0 a restart rolls
- * forward, before it rolls back.
+ * the state file is not touched. A crash before the commit rolls the
+ * change back at the next start; after it, the change stands.
  */
 static int txn_commit(Manager *m, Transaction *t) {
         int r = txn_changes_desired(m, t);
