@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,8 +21,8 @@ struct Client {
         unsigned n_ref;
         Server *server;                 /* borrowed; NULL once the server is gone */
         Client *next, *prev;            /* borrowed: links of the server's client list */
-        int fd;
-        sd_event_source *io;            /* ref held */
+        int fd;                         /* in the server's client_epoll while connected */
+        uint32_t epoll_events;          /* what client_epoll watches on fd */
         sd_event_source *idle;          /* ref held */
         uint64_t last_active;           /* CLOCK_MONOTONIC usec of the last bytes received */
         bool idle_armed;                /* idle is enabled (it fires at most last_active + timeout late) */
@@ -41,6 +42,8 @@ struct Server {
         bool bound_path;                /* we created the socket file and remove it on exit */
         char *path;                     /* owned */
         sd_event_source *listen_source; /* ref held */
+        int client_epoll;               /* every connected client's fd, edge-triggered */
+        sd_event_source *clients_source; /* ref held: client_epoll in the event loop */
         Client *clients;                /* owned list (one reference each) */
         unsigned n_clients;
         Call **subscriptions;           /* borrowed: streaming calls (owned by their clients' current) */
@@ -48,6 +51,17 @@ struct Server {
 };
 
 static void client_disconnect(Client *c, const char *why);
+
+static void client_watch(Client *c, uint32_t events) {
+        struct epoll_event ev = { .events = events, .data.ptr = c };
+
+        if (events == c->epoll_events || !c->server)
+                return;
+        if (epoll_ctl(c->server->client_epoll, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+                client_disconnect(c, "cannot watch the socket");
+        else
+                c->epoll_events = events;
+}
 
 static Client *client_ref(Client *c) {
         c->n_ref++;
@@ -57,7 +71,6 @@ static Client *client_ref(Client *c) {
 static Client *client_unref(Client *c) {
         if (!c || --c->n_ref > 0)
                 return NULL;
-        sd_event_source_disable_unref(c->io);
         sd_event_source_disable_unref(c->idle);
         sd_event_source_disable_unref(c->process);
         safe_close(c->fd);
@@ -137,7 +150,7 @@ static int client_send_queued(Client *c, int r) {
                 return r;
         }
         if (r == 0)
-                sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLOUT | EPOLLET);
+                client_watch(c, EPOLLIN | EPOLLOUT | EPOLLET);
         return 0;
 }
 
@@ -308,7 +321,8 @@ static void client_disconnect(Client *c, const char *why) {
         c->dead = true;
         if (why)
                 log_info("Disconnecting client (uid %u, pid %d): %s", c->peer.uid, (int) c->peer.pid, why);
-        sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+        if (s)
+                (void) epoll_ctl(s->client_epoll, EPOLL_CTL_DEL, c->fd, NULL);
         sd_event_source_set_enabled(c->idle, SD_EVENT_OFF);
         sd_event_source_set_enabled(c->process, SD_EVENT_OFF);
         (void) shutdown(c->fd, SHUT_RDWR);
@@ -513,19 +527,37 @@ static int client_process_deferred(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-static int client_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        Client *c = client_ref(userdata);
-
+static void client_handle_events(Client *c, uint32_t revents) {
+        if (c->dead)
+                return;
         if (revents & EPOLLOUT) {
                 int r = varlink_writer_flush(&c->writer, c->fd);
                 if (r < 0)
                         client_disconnect(c, "write failed");
                 else if (r > 0)
-                        sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLET);
+                        client_watch(c, EPOLLIN | EPOLLET);
         }
         if (!c->dead && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
                 client_read(c);
-        client_unref(c);
+}
+
+/*
+ * All clients share one epoll instance, itself one source of the event
+ * loop: a wake-up serves every client that became ready, where sd-event
+ * would run a loop iteration (an epoll_wait and more) per client.
+ */
+static int server_clients_ready(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        struct epoll_event evs[64];
+        int n;
+
+        n = epoll_wait(fd, evs, ELEMENTSOF(evs), 0);
+        /* Clients leave client_epoll before they are freed: all are alive now; the references keep them so. */
+        for (int i = 0; i < n; i++)
+                client_ref(evs[i].data.ptr);
+        for (int i = 0; i < n; i++)
+                client_handle_events(evs[i].data.ptr, evs[i].events);
+        for (int i = 0; i < n; i++)
+                client_unref(evs[i].data.ptr);
         return 0;
 }
 
@@ -559,9 +591,7 @@ int server_add_client(Server *s, int fd, const PeerCredentials *peer) {
                 c->peer.gids = NULL;
         varlink_reader_init(&c->reader, VARLINK_MESSAGE_MAX);
         varlink_writer_init(&c->writer, m->config.max_output_bytes);
-        r = sd_event_add_io(m->event, &c->io, fd, EPOLLIN | EPOLLET, client_io, c);
-        if (r >= 0)
-                r = sd_event_add_defer(m->event, &c->process, client_process_deferred, c);
+        r = sd_event_add_defer(m->event, &c->process, client_process_deferred, c);
         if (r >= 0)
                 r = sd_event_source_set_enabled(c->process, SD_EVENT_OFF);
         if (r >= 0 && m->config.idle_timeout_usec > 0) {
@@ -569,6 +599,11 @@ int server_add_client(Server *s, int fd, const PeerCredentials *peer) {
                                                client_idle_expired, c);
                 c->idle_armed = r >= 0;
                 (void) sd_event_now(m->event, CLOCK_MONOTONIC, &c->last_active);
+        }
+        if (r >= 0) {
+                struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.ptr = c };
+                r = epoll_ctl(s->client_epoll, EPOLL_CTL_ADD, fd, &ev) < 0 ? negative_errno() : 0;
+                c->epoll_events = ev.events;
         }
         if (r < 0) {
                 client_unref(c);
@@ -621,11 +656,23 @@ static int server_accept(sd_event_source *src, int fd, uint32_t revents, void *u
 
 int server_new(Manager *m, Server **ret) {
         Server *s = calloc(1, sizeof(*s));
+        int r;
 
         if (!s)
                 return -ENOMEM;
         s->manager = m;
         s->listen_fd = -EBADF;
+        s->client_epoll = epoll_create1(EPOLL_CLOEXEC);
+        if (s->client_epoll < 0) {
+                free(s);
+                return negative_errno();
+        }
+        r = sd_event_add_io(m->event, &s->clients_source, s->client_epoll, EPOLLIN, server_clients_ready, s);
+        if (r < 0) {
+                safe_close(s->client_epoll);
+                free(s);
+                return r;
+        }
         *ret = s;
         return 0;
 }
@@ -636,6 +683,8 @@ Server *server_free(Server *s) {
         while (s->clients)
                 client_disconnect(s->clients, NULL);
         free(s->subscriptions);
+        sd_event_source_disable_unref(s->clients_source);
+        safe_close(s->client_epoll);
         sd_event_source_disable_unref(s->listen_source);
         safe_close(s->listen_fd);
         if (s->bound_path && s->path)

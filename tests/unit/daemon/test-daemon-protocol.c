@@ -6,6 +6,7 @@
  * in an error reply or a closed connection, and the daemon keeps serving.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -279,6 +280,47 @@ static void test_limits(void) {
         tap_case_end("limits: clients, subscriptions per uid, slow readers, idle connections");
 }
 
+/*
+ * One wake-up serves every ready client. Here the first ready client's call
+ * makes an event that overflows a subscriber which is ready in the same
+ * wake-up (it sent bytes after the call): the subscriber is dropped before
+ * its turn comes, and its turn must find it dropped, not freed (AddressSanitizer
+ * builds see a use after free).
+ */
+static void test_dropped_within_one_wakeup(void) {
+        TestEnv env;
+        TestClient a, b;
+        json_object *r;
+
+        CHECK(test_env_start(&env, NULL, tweak_limits) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &a) >= 0);
+        CHECK(test_client_connect_buffered(&env, 1000, 4096, &b) >= 0);
+        CHECK(test_client_send_raw(&b, SUBSCRIBE, sizeof(SUBSCRIBE)) >= 0);
+        r = test_client_receive(&env, &b);
+        CHECK(r && !reply_error(r));
+        json_object_put(r);
+        for (int i = 0; i < 200 && server_n_subscriptions(env.m->server) > 0; i++) {
+                char define[128];
+
+                /* Defining a guest changes no kernel state: its event goes out before the call returns. */
+                snprintf(define, sizeof(define),
+                         "{\"method\":\"io.apctl.Guest.Define\",\"parameters\":{\"name\":\"guest%d\"}}", i);
+                CHECK(test_client_send_raw(&a, define, strlen(define) + 1) >= 0);
+                /* While its subscription runs, the subscriber's bytes are only buffered. */
+                CHECK(test_client_send_raw(&b, " ", 1) >= 0);
+                r = test_client_receive(&env, &a);
+                CHECK_OK(r);
+                json_object_put(r);
+        }
+        CHECK(server_n_subscriptions(env.m->server) == 0);
+        CHECK(test_client_wait_closed(&env, &b));
+        CHECK(daemon_alive(&env));
+        test_client_close(&a);
+        test_client_close(&b);
+        test_env_done(&env);
+        tap_case_end("a subscriber dropped by another client's call in the same wake-up is skipped, not used after free");
+}
+
 /* Seeded, so every run and architecture sends the same bytes. */
 static uint32_t xorshift(uint32_t *state) {
         uint32_t x = *state;
@@ -379,6 +421,7 @@ int main(void) {
         test_pipelining();
         test_pipelining_many();
         test_limits();
+        test_dropped_within_one_wakeup();
         test_active_client_stays();
         test_random_garbage();
         return tap_finish();
