@@ -98,6 +98,8 @@ check "mdevctl 1.2 (Debian 12) callout link points at the installed callout" \
 check "the callout link '$callout_link' sorts before s390-tools' ap-check and ap-check.sh" \
 	sh -c "[ \"\$(printf '%s\n' ap-check ap-check.sh '$callout_link' | LC_ALL=C sort | head -n1)\" = '$callout_link' ]"
 check "apctld.service runs the installed apctld" grep -qx "ExecStart=$(norm "$sbindir/apctld")" "$dest$unitdir/apctld.service"
+check "apctld.service reloads through the installed apctl" \
+	grep -qx "ExecReload=$(norm "$bindir/apctl") policy reload" "$dest$unitdir/apctld.service"
 check "apctld.socket is 0660, group apctl" grep -q -e '^SocketMode=0660$' "$dest$unitdir/apctld.socket"
 check "sysusers.d creates group apctl" grep -qx 'g apctl - -' "$dest$sysusersdir/apctl.conf"
 check "the hook's usage names its man page" sh -c "'$dest$libexecdir/apctl/libvirt-qemu-hook' 2>&1 | grep -q apctl-hooks"
@@ -107,7 +109,9 @@ check "the callout says 'not mine' (2) for another type" \
 if command -v systemd-analyze >/dev/null; then
 	# Verify against the installed binary, in a directory holding both units.
 	units=$(mktemp -d "$dest/units.XXXXXX")
-	sed "s|^ExecStart=.*|ExecStart=$dest$(norm "$sbindir/apctld")|" "$dest$unitdir/apctld.service" >"$units/apctld.service"
+	sed -e "s|^ExecStart=.*|ExecStart=$dest$(norm "$sbindir/apctld")|" \
+	    -e "s|^ExecReload=[^ ]*|ExecReload=$dest$(norm "$bindir/apctl")|" \
+		"$dest$unitdir/apctld.service" >"$units/apctld.service"
 	cp "$dest$unitdir/apctld.socket" "$units/"
 	check "systemd-analyze verify: apctld.service and apctld.socket" \
 		sh -c "out=\$(systemd-analyze verify --man=no '$units/apctld.service' '$units/apctld.socket' 2>&1); echo \"\$out\"; [ -z \"\$out\" ]"

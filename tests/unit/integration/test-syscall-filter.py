@@ -101,7 +101,7 @@ def exercise(d):
     d.ok("io.apctl.Guest.Undefine", {"name": "web"})
     d.ok("io.apctl.Host.Reserve", {"adapters": [5]})
     d.call("io.apctl.Guest.Start", {"name": "nobody"})
-    # What SIGHUP (ExecReload=) does too.
+    # What ExecReload= (apctl policy reload) calls, and SIGHUP does.
     d.ok("io.apctl.Policy.Reload")
     d.ok("io.apctl.Policy.Show")
     ev.close()
