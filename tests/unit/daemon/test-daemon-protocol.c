@@ -281,6 +281,38 @@ static void test_limits(void) {
 }
 
 /*
+ * While a call is in flight (here a subscription, which stays in flight)
+ * apctld reads on but holds at most one maximum message: a client that
+ * sends more is closed, and the daemon keeps serving.
+ */
+static void test_too_much_while_in_flight(void) {
+        size_t big = VARLINK_MESSAGE_MAX + 8192;
+        char *junk = malloc(big);
+        TestEnv env;
+        TestClient c;
+        json_object *r;
+
+        CHECK(junk);
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(test_client_send_raw(&c, SUBSCRIBE, sizeof(SUBSCRIBE)) >= 0);
+        r = test_client_receive(&env, &c);
+        CHECK(r && !reply_error(r));
+        json_object_put(r);
+        if (junk) {
+                memset(junk, ' ', big);
+                CHECK(test_client_send_raw(&c, junk, big) >= 0);
+        }
+        CHECK(test_client_wait_closed(&env, &c));
+        CHECK(server_n_subscriptions(env.m->server) == 0);
+        CHECK(daemon_alive(&env));
+        test_client_close(&c);
+        test_env_done(&env);
+        free(junk);
+        tap_case_end("more than one maximum message sent while a call is in flight closes the connection");
+}
+
+/*
  * One wake-up serves every ready client. Here the first ready client's call
  * makes an event that overflows a subscriber which is ready in the same
  * wake-up (it sent bytes after the call): the subscriber is dropped before
@@ -422,6 +454,7 @@ int main(void) {
         test_pipelining_many();
         test_limits();
         test_dropped_within_one_wakeup();
+        test_too_much_while_in_flight();
         test_active_client_stays();
         test_random_garbage();
         return tap_finish();
