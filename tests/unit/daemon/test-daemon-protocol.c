@@ -281,6 +281,41 @@ static void test_limits(void) {
 }
 
 /*
+ * More clients ready at once than one wake-up takes (64): the rest stay
+ * ready and are served on the next turns of the loop.
+ */
+static void test_many_ready_clients(void) {
+        static const char status[] = "{\"method\":\"io.apctl.Status\"}";
+        enum { N = 150 };
+        TestClient *c = calloc(N, sizeof(TestClient));
+        unsigned answered = 0;
+        TestEnv env;
+
+        CHECK(c);
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        for (unsigned i = 0; c && i < N; i++)
+                CHECK(test_client_connect(&env, ADMIN, &c[i]) >= 0);
+        /* Every call is sent before the loop runs again. */
+        for (unsigned i = 0; c && i < N; i++)
+                CHECK(test_client_send_raw(&c[i], status, sizeof(status)) >= 0);
+        for (unsigned i = 0; c && i < N; i++) {
+                json_object *r = test_client_receive(&env, &c[i]);
+                bool ok = r && !reply_error(r);
+                json_object_put(r);
+                if (!ok)
+                        break;
+                answered++;
+        }
+        if (!CHECK(answered == N))
+                tap_diag("%u of %u clients answered", answered, (unsigned) N);
+        for (unsigned i = 0; c && i < N; i++)
+                test_client_close(&c[i]);
+        test_env_done(&env);
+        free(c);
+        tap_case_end("150 clients calling at once are all answered");
+}
+
+/*
  * While a call is in flight (here a subscription, which stays in flight)
  * apctld reads on but holds at most one maximum message: a client that
  * sends more is closed, and the daemon keeps serving.
@@ -455,6 +490,7 @@ int main(void) {
         test_limits();
         test_dropped_within_one_wakeup();
         test_too_much_while_in_flight();
+        test_many_ready_clients();
         test_active_client_stays();
         test_random_garbage();
         return tap_finish();
