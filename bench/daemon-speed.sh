@@ -117,6 +117,8 @@ INNER
 		"($(field "$s" hwm_list_kib))" - "<= 4096" "$(verdict "$(field "$s" hwm_list_kib)" '<=' 4096)"
 	printf '%-44s %10sKiB %10sKiB %7s %8s %s\n' "  RssAnon (no library pages) after READY/List" \
 		"$(field "$s" anon_ready_kib)" "$(field "$s" anon_list_kib)" - - info
+	printf '%-44s %10sKiB %10sKiB %7s %8s %s\n' "  PSS (shared pages split) after READY/List" \
+		"$(field "$s" pss_ready_kib)" "$(field "$s" pss_list_kib)" - - info
 	for n in assign ap_config; do
 		g=$(line "$n")
 		[ -n "$g" ] || continue
@@ -258,6 +260,8 @@ printf '%-50s %10sKiB %12s %8s %8s %s\n' "VmRSS after one Host.List (VmHWM)" "$(
 	"($(field "$s" hwm_list_kib))" - "<= 4096" "$(verdict "$(field "$s" hwm_list_kib)" '<=' 4096)"
 printf '%-50s %10sKiB %11sKiB %8s %8s %s\n' "  RssAnon (no library pages) after READY/List" \
 	"$(field "$s" anon_ready_kib)" "$(field "$s" anon_list_kib)" - - info
+printf '%-50s %10sKiB %11sKiB %8s %8s %s\n' "  PSS (shared pages split) after READY/List" \
+	"$(field "$s" pss_ready_kib)" "$(field "$s" pss_list_kib)" - - info
 for t in z16 small; do
 	g=$(eval echo "\$g_$t"); a=$(field "$g" apctld_ns); b=$(field "$g" raw_ns)
 	case $t in

@@ -9,14 +9,15 @@
  * machine load; the fastest round of each counts. The CPU time each spent
  * until then (the walk's from wait4(), apctld's from its threads'
  * schedstat at READY=1) is reported too: load moves it much less. After READY and again
- * after one io.apctl.Host.List, apctld's VmRSS and VmHWM are read from
- * /proc; the Host.List reply must list every queue of the tree.
+ * after one io.apctl.Host.List, apctld's VmRSS, VmHWM and RssAnon (from
+ * /proc/PID/status) and PSS (smaps_rollup) are read; the Host.List reply
+ * must list every queue of the tree.
  *
  * usage: daemon-start --walk ROOT
  *        daemon-start ROUNDS SOCKET APCTLD [ARGS...]   (ARGS must make apctld listen on SOCKET)
  * prints: walk_files=.. (one line per round), then walk_ns=.. ready_ns=.. walk_cpu_ns=..
- *         ready_cpu_ns=.. queues=.. rss_ready_kib=.. hwm_ready_kib=.. anon_ready_kib=.. rss_list_kib=..
- *         hwm_list_kib=.. anon_list_kib=..
+ *         ready_cpu_ns=.. queues=.. rss_ready_kib=.. hwm_ready_kib=.. anon_ready_kib=.. pss_ready_kib=..
+ *         rss_list_kib=.. hwm_list_kib=.. anon_list_kib=.. pss_list_kib=..
  */
 #include <dirent.h>
 #include <errno.h>
@@ -221,9 +222,35 @@ static int wait_ready(int fd, pid_t pid) {
 
 typedef struct DaemonRound {
         uint64_t ready_ns, ready_cpu_ns;
-        unsigned long rss_ready, hwm_ready, anon_ready, rss_list, hwm_list, anon_list;
+        unsigned long rss_ready, hwm_ready, anon_ready, pss_ready, rss_list, hwm_list, anon_list, pss_list;
         unsigned queues;
 } DaemonRound;
+
+/*
+ * PSS from /proc/PID/smaps_rollup: shared pages divided among the processes
+ * mapping them, so it moves with whatever else runs; context, not a target.
+ * 0 where the kernel has no smaps_rollup (before 4.14).
+ */
+static int pss_kib(pid_t pid, unsigned long *ret) {
+        char path[64], line[256];
+        unsigned long pss = 0;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int) pid);
+        f = fopen(path, "re");
+        if (!f) {
+                if (errno != ENOENT)
+                        return negative_errno();
+                *ret = 0;
+                return 0;
+        }
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "Pss: %lu kB", &pss) == 1)
+                        break;
+        fclose(f);
+        *ret = pss;
+        return 0;
+}
 
 static unsigned count_queues(const char *reply) {
         unsigned n = 0;
@@ -265,6 +292,8 @@ static int daemon_round(char **argv, const char *socket_path, DaemonRound *ret) 
         if (r >= 0)
                 r = bench_memory_kib(pid, &d.rss_ready, &d.hwm_ready, &d.anon_ready);
         if (r >= 0)
+                r = pss_kib(pid, &d.pss_ready);
+        if (r >= 0)
                 r = fd = bench_connect(socket_path);
         if (r >= 0)
                 r = n = bench_call(fd, "{\"method\":\"io.apctl.Host.List\"}", &buf, &size);
@@ -272,6 +301,8 @@ static int daemon_round(char **argv, const char *socket_path, DaemonRound *ret) 
                 d.queues = count_queues(buf);
                 r = bench_memory_kib(pid, &d.rss_list, &d.hwm_list, &d.anon_list);
         }
+        if (r >= 0)
+                r = pss_kib(pid, &d.pss_list);
         (void) kill(pid, SIGTERM);
         (void) waitpid(pid, NULL, 0);
         (void) unlink(notify_path);
@@ -336,9 +367,10 @@ int main(int argc, char *argv[]) {
                         best_ready_cpu = last.ready_cpu_ns;
         }
         printf("walk_ns=%llu ready_ns=%llu walk_cpu_ns=%llu ready_cpu_ns=%llu queues=%u rss_ready_kib=%lu "
-               "hwm_ready_kib=%lu anon_ready_kib=%lu rss_list_kib=%lu hwm_list_kib=%lu anon_list_kib=%lu\n",
+               "hwm_ready_kib=%lu anon_ready_kib=%lu pss_ready_kib=%lu rss_list_kib=%lu hwm_list_kib=%lu "
+               "anon_list_kib=%lu pss_list_kib=%lu\n",
                (unsigned long long) best_walk, (unsigned long long) best_ready, (unsigned long long) best_walk_cpu,
                (unsigned long long) best_ready_cpu, last.queues, last.rss_ready, last.hwm_ready, last.anon_ready,
-               last.rss_list, last.hwm_list, last.anon_list);
+               last.pss_ready, last.rss_list, last.hwm_list, last.anon_list, last.pss_list);
         return 0;
 }
