@@ -411,6 +411,20 @@ int manager_start(Manager *m, int listen_fd) {
         r = load_desired(m);
         if (r < 0)
                 return r;
+        /*
+         * Watch before the first read: a change between the read and the
+         * watch (the bus's BINDINGS=complete, say) would otherwise go unseen
+         * until some later event. What arrives meanwhile waits in the sockets.
+         */
+        if (m->config.use_udev) {
+                r = udev_watch_new(m, &m->udev);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch uevents");
+                /* Same switch: tests and fake kernels watch neither. */
+                r = netlink_watch_new(m, &m->netlink);
+                if (r < 0)
+                        log_warning("Not watching the vfio_ap_sim netlink family: %s", strerror(-r));
+        }
         r = m->backend->ops->load(m->backend, &m->kernel);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the kernel's AP state (%s backend)", m->backend->ops->name);
@@ -445,15 +459,6 @@ int manager_start(Manager *m, int listen_fd) {
         if (r < 0)
                 return log_error_errno(r, "Failed to listen on %s", listen_fd >= 0 ? "the inherited socket" :
                                        m->config.socket_path);
-        if (m->config.use_udev) {
-                r = udev_watch_new(m, &m->udev);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to watch uevents");
-                /* Same switch: tests and fake kernels watch neither. */
-                r = netlink_watch_new(m, &m->netlink);
-                if (r < 0)
-                        log_warning("Not watching the vfio_ap_sim netlink family: %s", strerror(-r));
-        }
         reconcile_run(m, false);
         manager_update_status(m);
         return 0;
