@@ -81,6 +81,15 @@ expect_contains "$(cat /tmp/bob.out)" "cannot connect to $SOCK: Permission denie
 expect_contains "$(cat /tmp/bob.out)" "member of the apctl group" "bob's error"
 tap_ok "bob: exit $rc"
 
+tap_step "udev reads 60-apctl.rules without complaints"
+# udevadm test parses every rules file as udevd does and prints what it
+# warns about as "FILE:LINE ...".
+out=$(udevadm test /sys/devices/virtual/mem/null 2>&1) || fail "udevadm test: $out"
+expect_contains "$out" "Reading rules file: /usr/lib/udev/rules.d/60-apctl.rules" "udevadm test"
+out=$(echo "$out" | grep -F '60-apctl.rules:' || true)
+[ -z "$out" ] || fail "udev: $out"
+tap_ok
+
 tap_step "udev: the AP bus appearing restarts apctld (60-apctl.rules)"
 inv=$(unit_prop apctld.service InvocationID)
 load_host_modules
@@ -88,6 +97,8 @@ insmod "$APCTL_MODDIR/apsim.ko" adapters="$DAEMON_ADAPTERS" usage_domains="$DAEM
 	control_domains="$DAEMON_CONTROL_DOMAINS" || fail "insmod apsim.ko"
 udevadm settle --timeout=60 || fail "udevadm settle timed out"
 wait_for 60 unit_active_not apctld.service InvocationID "$inv"
+# The bus rule, not the matrix one: vfio_ap is not there yet.
+! module_loaded vfio_ap_sim || fail "vfio_ap_sim got loaded with apsim"
 tap_ok
 
 tap_step "udev: vfio_ap's matrix device appearing restarts apctld (60-apctl.rules)"
