@@ -69,7 +69,7 @@ static int policy_check(Cli *cli, int argc, char **argv) {
         _cleanup_(policy_freep) Policy *p = NULL;
         _cleanup_json_ json_object *o = NULL;
         PolicyError error = {};
-        const char *path;
+        const char *path = NULL;  /* set by parse_path_args() on success; GCC -O3 cannot see that */
         int r;
 
         r = parse_path_args(cli, argc, argv, &path);
@@ -117,7 +117,7 @@ static int policy_show(Cli *cli, int argc, char **argv) {
         _cleanup_(policy_freep) Policy *p = NULL;
         _cleanup_free_ char *text = NULL;
         PolicyError error = {};
-        const char *path;
+        const char *path = NULL;  /* set by parse_path_args() on success; GCC -O3 cannot see that */
         int r;
 
         r = parse_path_args(cli, argc, argv, &path);
@@ -146,7 +146,7 @@ static int policy_show(Cli *cli, int argc, char **argv) {
 
 static int policy_reload(Cli *cli, int argc, char **argv) {
         _cleanup_json_ json_object *reply = NULL;
-        const char *path;
+        const char *path = NULL;  /* set by parse_path_args() on success; GCC -O3 cannot see that */
         int r;
 
         r = parse_path_args(cli, argc, argv, &path);
