@@ -70,10 +70,15 @@ unit_active_not() {
 # journal_has UNIT TEXT: this boot's journal of UNIT has a message
 # containing TEXT (fixed string). For wait_for.
 journal_has() {
-	journalctl -b --no-pager -o cat -u "$1" | grep -F -q -- "$2"
+	journalctl -b -q --no-pager -o cat -u "$1" | grep -F -q -- "$2"
 }
 
 # journal_count UNIT FIELD=VALUE: the number of UNIT's entries with it.
 journal_count() {
-	journalctl -b --no-pager -o cat "_SYSTEMD_UNIT=$1" "$2" | wc -l
+	journalctl -b -q --no-pager -o cat "_SYSTEMD_UNIT=$1" "$2" | wc -l
+}
+
+# journal_count_at_least N UNIT FIELD=VALUE: for wait_for.
+journal_count_at_least() {
+	[ "$(journal_count "$2" "$3")" -ge "$1" ]
 }
