@@ -1,5 +1,5 @@
 # apctld's two kernel event sources, each seen through `apctl events`: the
-# kernel's uevents (its NETLINK_KOBJECT_UEVENT socket: a card going offline
+# kernel's uevents (read through libudev's monitor: a card going offline
 # and an mdev made and removed by hand, which no netlink message reports)
 # and vfio_ap_sim's generic netlink family (a guest taking its mdev, the
 # reset after a hot unplug, an in_use refusal, a host configuration change).
