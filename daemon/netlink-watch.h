@@ -10,26 +10,18 @@
 #pragma once
 
 #include <json-c/json.h>
-#include <stdint.h>
 
 #include "manager.h"
 
-struct nlmsghdr;
+struct nl_msg;
 
 /* *ret is NULL (and 0 returned) when the kernel does not offer the family. */
 int netlink_watch_new(Manager *m, NetlinkWatch **ret);
 NetlinkWatch *netlink_watch_free(NetlinkWatch *w);
 
 /*
- * Ask the generic netlink controller, on fd (a bound NETLINK_GENERIC socket),
- * for family's id and the id of its multicast group. -ENOENT when the kernel
- * has no such family or the family no such group.
- */
-int netlink_genl_resolve(int fd, const char *family, const char *group, uint16_t *ret_family, uint32_t *ret_group);
-
-/*
- * One multicast message (nlmsg_len bytes readable at nlh) as an event
- * (without the apctl guest name, which the caller adds from the UUID). *ret_resync says whether the model is stale.
+ * One multicast message as an event (without the apctl guest name, which the
+ * caller adds from the UUID). *ret_resync says whether the model is stale.
  * -EBADMSG for a malformed message, -EOPNOTSUPP for a command we do not know.
  */
-int netlink_event_parse(const struct nlmsghdr *nlh, json_object **ret, bool *ret_resync);
+int netlink_event_parse(struct nl_msg *msg, json_object **ret, bool *ret_resync);
