@@ -58,7 +58,9 @@ int manager_new(sd_event *event, KernelBackend *backend, ManagerConfig *config, 
         m->worker_pipe[0] = m->worker_pipe[1] = -EBADF;
         m->host_failed_generation = UINT64_MAX;
         m->drift = json_object_new_array();
-        r = server_new(m, &m->server);
+        r = worker_pool_new(&m->workers);
+        if (r >= 0)
+                r = server_new(m, &m->server);
         if (r < 0 || !m->drift || !m->config.state_dir || !m->config.runtime_dir) {
                 manager_free(m);
                 return r < 0 ? r : -ENOMEM;
@@ -85,6 +87,7 @@ Manager *manager_free(Manager *m) {
         safe_close(m->worker_pipe[0]);
         if (m->worker_jobs_running == 0)
                 safe_close(m->worker_pipe[1]);
+        m->workers = worker_pool_free(m->workers);
         kernel_state_done(&m->kernel);
         desired_state_done(&m->desired);
         json_object_put(m->drift);
@@ -166,7 +169,7 @@ static void start_load(Manager *m) {
         }
         job->kind = WORKER_JOB_LOAD;
         job->backend = m->backend;
-        r = worker_start(job, m->worker_pipe[1]);
+        r = worker_start(m->workers, job, m->worker_pipe[1]);
         if (r < 0) {
                 log_error_errno(r, "Cannot start a kernel re-read");
                 free(job);
@@ -194,7 +197,7 @@ static void start_mdev_reread(Manager *m) {
         job->snapshot_partial = true;
         memcpy(job->reread_mdevs, m->reread_mdevs, sizeof(job->reread_mdevs));
         job->n_reread_mdevs = m->n_reread_mdevs;
-        r = worker_start(job, m->worker_pipe[1]);
+        r = worker_start(m->workers, job, m->worker_pipe[1]);
         if (r < 0) {
                 log_error_errno(r, "Cannot start a kernel re-read");
                 free(job);

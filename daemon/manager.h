@@ -62,6 +62,7 @@ typedef struct Manager {
         size_t n_queued;
         int worker_pipe[2];             /* worker threads -> loop: a datagram socketpair, [0] read by the loop */
         sd_event_source *worker_source; /* ref held */
+        WorkerPool *workers;            /* owned: the threads kernel jobs run on */
         sd_event_source *resync_source; /* ref held: deferred resync after kernel events */
         sd_event_source *reconcile_source; /* ref held: deferred reconcile */
         unsigned worker_jobs_running;   /* jobs whose threads have not reported yet */

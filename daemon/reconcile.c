@@ -220,7 +220,7 @@ static bool try_autostart(Manager *m) {
                 if (job) {
                         job->kind = WORKER_JOB_RESCAN;
                         job->backend = m->backend;
-                        if (worker_start(job, m->worker_pipe[1]) >= 0) {
+                        if (worker_start(m->workers, job, m->worker_pipe[1]) >= 0) {
                                 m->rescan_requested = true;
                                 m->worker_jobs_running++;
                         } else

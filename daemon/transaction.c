@@ -296,7 +296,7 @@ static int txn_start_job(Manager *m, Transaction *t, bool undo) {
                 .userdata = t,
         };
         snprintf(job->uuid, sizeof(job->uuid), "%s", j->uuid);
-        r = worker_start(job, m->worker_pipe[1]);
+        r = worker_start(m->workers, job, m->worker_pipe[1]);
         if (r < 0)
                 return r;
         t->job_running = true;

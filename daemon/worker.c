@@ -198,13 +198,47 @@ static void worker_apply(WorkerJob *job) {
         job->rollback_result = r;
 }
 
-static void *worker_thread(void *userdata) {
-        WorkerJob *job = userdata;
-        int fd = job->result;   /* smuggled notify fd, see worker_start() */
+/*
+ * Worker threads are kept for the next job instead of being started per
+ * job: under TCG a thread start (clone, mmap, mprotect, set_robust_list,
+ * rseq, and the futex of its exit) costs as much as the kernel writes of a
+ * guest start. A thread whose job hangs in the kernel is simply busy: the
+ * next job finds no idle thread and gets a new one, so a hung write never
+ * delays anything else.
+ */
+struct WorkerPool {
+        unsigned n_ref;                 /* the owner and each thread (under lock) */
+        pthread_mutex_t lock;
+        pthread_cond_t cond;            /* a job was queued, or the pool closes */
+        /* Below: under lock. */
+        WorkerJob *queue_head, *queue_tail; /* borrowed: jobs handed to idle threads, linked by pool_next */
+        unsigned n_idle;                /* threads that take the next queued job, less the jobs queued */
+        bool closing;                   /* the owner is gone: idle threads exit */
+        unsigned long threads_started;
+};
+
+/* Idle threads kept: a transaction and a re-read can run at once. */
+#define WORKER_IDLE_MAX 2
+
+typedef struct WorkerStart {
+        WorkerPool *pool;               /* a reference, handed to the thread */
+        WorkerJob *job;                 /* the first job; the thread's until it reports */
+} WorkerStart;
+
+static void pool_unref_locked(WorkerPool *pool) {
+        bool last = --pool->n_ref == 0;
+
+        pthread_mutex_unlock(&pool->lock);
+        if (last) {
+                pthread_mutex_destroy(&pool->lock);
+                pthread_cond_destroy(&pool->cond);
+                free(pool);
+        }
+}
+
+static void worker_report(WorkerJob *job, int fd) {
         ssize_t n;
 
-        job->result = 0;
-        worker_run(job);
         /* The thread's reference: the manager may be gone by now. */
         kernel_backend_free(job->backend);
         /* One datagram per job; after it the loop owns job again. */
@@ -214,26 +248,148 @@ static void *worker_thread(void *userdata) {
         /* Nobody left to read it (the manager is gone): the job is ours to free. */
         if (n != sizeof(job))
                 worker_job_free(job);
+}
+
+static void *worker_thread(void *userdata) {
+        WorkerStart *start = userdata;
+        WorkerPool *pool = start->pool;
+        WorkerJob *job = start->job;
+
+        free(start);
+        for (;;) {
+                int fd = job->notify_fd;
+                bool stay;
+
+                worker_run(job);
+                /*
+                 * Idle before the report: the loop's next job, started as
+                 * soon as it reads the report, then finds this thread.
+                 */
+                pthread_mutex_lock(&pool->lock);
+                stay = !pool->closing && pool->n_idle < WORKER_IDLE_MAX;
+                if (stay)
+                        pool->n_idle++;
+                pthread_mutex_unlock(&pool->lock);
+                worker_report(job, fd);
+                job = NULL;
+
+                pthread_mutex_lock(&pool->lock);
+                if (!stay)
+                        break;
+                while (!pool->queue_head && !pool->closing)
+                        pthread_cond_wait(&pool->cond, &pool->lock);
+                if (!pool->queue_head) {
+                        pool->n_idle--;
+                        break;
+                }
+                /* worker_start() took n_idle for this job already. */
+                job = pool->queue_head;
+                pool->queue_head = job->pool_next;
+                if (!pool->queue_head)
+                        pool->queue_tail = NULL;
+                job->pool_next = NULL;
+                pthread_mutex_unlock(&pool->lock);
+        }
+        pool_unref_locked(pool);
         return NULL;
 }
 
-int worker_start(WorkerJob *job, int notify_fd) {
+int worker_pool_new(WorkerPool **ret) {
+        WorkerPool *pool = calloc(1, sizeof(WorkerPool));
+
+        if (!pool)
+                return -ENOMEM;
+        pool->n_ref = 1;
+        if (pthread_mutex_init(&pool->lock, NULL) != 0) {
+                free(pool);
+                return -ENOMEM;
+        }
+        if (pthread_cond_init(&pool->cond, NULL) != 0) {
+                pthread_mutex_destroy(&pool->lock);
+                free(pool);
+                return -ENOMEM;
+        }
+        *ret = pool;
+        return 0;
+}
+
+WorkerPool *worker_pool_free(WorkerPool *pool) {
+        if (!pool)
+                return NULL;
+        /* Idle threads exit now, busy ones (a hung write) when their job reports. */
+        pthread_mutex_lock(&pool->lock);
+        pool->closing = true;
+        pthread_cond_broadcast(&pool->cond);
+        pool_unref_locked(pool);
+        return NULL;
+}
+
+unsigned long worker_pool_threads_started(WorkerPool *pool) {
+        unsigned long n;
+
+        pthread_mutex_lock(&pool->lock);
+        n = pool->threads_started;
+        pthread_mutex_unlock(&pool->lock);
+        return n;
+}
+
+static int worker_spawn(WorkerPool *pool, WorkerJob *job) {
+        WorkerStart *start;
         pthread_attr_t attr;
         pthread_t t;
         sigset_t all, old;
         int r;
 
-        job->result = notify_fd;
-        if (pthread_attr_init(&attr) != 0)
+        start = malloc(sizeof(WorkerStart));
+        if (!start)
                 return -ENOMEM;
-        kernel_backend_ref(job->backend);
+        if (pthread_attr_init(&attr) != 0) {
+                free(start);
+                return -ENOMEM;
+        }
+        *start = (WorkerStart) { .pool = pool, .job = job };
+        pthread_mutex_lock(&pool->lock);
+        pool->n_ref++;
+        pthread_mutex_unlock(&pool->lock);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         /* Signals stay with the loop thread (sd-event signalfd). */
         sigfillset(&all);
         pthread_sigmask(SIG_BLOCK, &all, &old);
-        r = -pthread_create(&t, &attr, worker_thread, job);
+        r = -pthread_create(&t, &attr, worker_thread, start);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         pthread_attr_destroy(&attr);
+        pthread_mutex_lock(&pool->lock);
+        if (r < 0) {
+                free(start);
+                pool_unref_locked(pool);        /* never the last: the caller's reference */
+                return r;
+        }
+        pool->threads_started++;
+        pthread_mutex_unlock(&pool->lock);
+        return 0;
+}
+
+int worker_start(WorkerPool *pool, WorkerJob *job, int notify_fd) {
+        int r;
+
+        job->notify_fd = notify_fd;
+        job->pool_next = NULL;
+        kernel_backend_ref(job->backend);
+        pthread_mutex_lock(&pool->lock);
+        if (pool->n_idle > 0) {
+                /* Hand it to an idle thread: one futex wake instead of a thread start. */
+                pool->n_idle--;
+                if (pool->queue_tail)
+                        pool->queue_tail->pool_next = job;
+                else
+                        pool->queue_head = job;
+                pool->queue_tail = job;
+                pthread_cond_signal(&pool->cond);
+                pthread_mutex_unlock(&pool->lock);
+                return 0;
+        }
+        pthread_mutex_unlock(&pool->lock);
+        r = worker_spawn(pool, job);
         if (r < 0)
                 kernel_backend_free(job->backend);
         return r;

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Kernel writes off the event loop. A job (bring one mdev or the host masks
- * to a target, rolling back to another target on failure) runs on its own
- * thread; when it is done the thread sends the job pointer as a datagram to
- * a socket the event loop watches (and frees the job itself if the loop's
- * end is gone). The loop never blocks on the kernel, and a job that
- * outlives its timeout simply reports later.
+ * to a target, rolling back to another target on failure) runs on a worker
+ * thread of a pool; when it is done the thread sends the job pointer as a
+ * datagram to a socket the event loop watches (and frees the job itself if
+ * the loop's end is gone), then waits for the next job. The loop never
+ * blocks on the kernel; a job that outlives its timeout keeps its thread
+ * and simply reports later, and the jobs after it get another thread.
  */
 #pragma once
 
@@ -46,6 +47,9 @@ typedef struct WorkerJob {
         char reread_mdevs[WORKER_REREAD_MDEVS_MAX][UUID_STRING_LEN + 1];
         size_t n_reread_mdevs;
         void *userdata;                 /* borrowed: the loop's transaction */
+        /* Set by worker_start(). */
+        int notify_fd;                  /* borrowed: where the thread reports */
+        struct WorkerJob *pool_next;    /* borrowed: the next job queued for an idle thread */
 
         /* Output, written by the thread before it signals; read by the loop after. */
         int result;                     /* 0 or the first failing write's errno */
@@ -73,7 +77,19 @@ void worker_job_touched(const WorkerJob *job, ApMask *ret_apm, ApMask *ret_aqm);
 /* Free a job and a snapshot the loop did not take. */
 void worker_job_free(WorkerJob *job);
 
-/* Start a detached thread for job; it sends the job pointer to notify_fd (a datagram socket) when done. */
-int worker_start(WorkerJob *job, int notify_fd);
+typedef struct WorkerPool WorkerPool;
+
+int worker_pool_new(WorkerPool **ret);
+/* Idle threads exit; a thread still in the kernel exits once its job has reported. */
+WorkerPool *worker_pool_free(WorkerPool *pool);
+/* Threads the pool has started so far (tests: a thread is reused, a hung one is not waited for). */
+unsigned long worker_pool_threads_started(WorkerPool *pool);
+
+/*
+ * Run job on an idle thread of pool, or on a new one if all are busy (one
+ * may hang in the kernel); the thread sends the job pointer to notify_fd
+ * (a datagram socket) when done.
+ */
+int worker_start(WorkerPool *pool, WorkerJob *job, int notify_fd);
 /* The same, synchronously on the calling thread (start-up recovery). */
 void worker_run(WorkerJob *job);

@@ -444,6 +444,78 @@ static void test_crash_while_stuck(void) {
         tap_case_end("killed while a write hangs: the hung change rolls back, the one committed meanwhile stays");
 }
 
+/*
+ * Kernel jobs run on kept worker threads instead of a thread each. A thread
+ * whose write hangs is left to the kernel: the next job gets a new thread,
+ * completes while the hung write still waits, and threads are reused again
+ * afterwards.
+ */
+static void test_worker_after_hung_write(void) {
+        TestEnv env;
+        TestClient c;
+        MdevState md;
+        json_object *r;
+        unsigned long threads;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[2], NULL, tweak_timeout));
+        relax_timeout(&env);
+        r = test_call(&env, &c, "io.apctl.Guest.Define",
+                      "{\"name\":\"b\",\"uuid\":\"" UUID_B "\",\"adapters\":[6],\"domains\":[9]}");
+        CHECK_OK(r);
+        json_object_put(r);
+        test_env_settle(&env);
+        /* Only the setup's start ran so far, on the one thread started. */
+        threads = worker_pool_threads_started(env.m->workers);
+        CHECK(threads == 1);
+
+        /* Jobs one after the other: the same thread serves them all. */
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"b\"}");
+        CHECK_OK(r);
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Guest.Stop", "{\"name\":\"b\"}");
+        CHECK_OK(r);
+        json_object_put(r);
+        test_env_settle(&env);
+        CHECK(worker_pool_threads_started(env.m->workers) == threads);
+
+        /* a's attach hangs on that thread. */
+        env.m->config.kernel_timeout_usec = 200 * 1000;
+        kernel_fake_block_step(env.fake, 1);
+        r = test_call(&env, &c, "io.apctl.Guest.Attach", "{\"name\":\"a\",\"domains\":[4]}");
+        CHECK_ERROR(r, "io.apctl.KernelTimeout");
+        json_object_put(r);
+        relax_timeout(&env);
+        CHECK(worker_pool_threads_started(env.m->workers) == threads);
+
+        /* The next job: a new thread, and it completes although the hung write has not returned. */
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"b\"}");
+        CHECK_OK(r);
+        json_object_put(r);
+        CHECK(worker_pool_threads_started(env.m->workers) == threads + 1);
+        CHECK(env.m->n_stuck == 1);
+        CHECK(fake_mdev(&env, UUID_B, &md) && ap_mask_test(&md.assigned.apm, 6) && ap_mask_test(&md.assigned.aqm, 9));
+        CHECK(fake_mdev(&env, UUID_A, &md) && !ap_mask_test(&md.assigned.aqm, 4));
+
+        /* The kernel answers: the hung change completes; its thread serves again, no third one. */
+        kernel_fake_release(env.fake);
+        test_env_settle(&env);
+        CHECK(env.m->n_stuck == 0);
+        CHECK(fake_mdev(&env, UUID_A, &md) && ap_mask_test(&md.assigned.aqm, 4));
+        r = test_call(&env, &c, "io.apctl.Guest.Stop", "{\"name\":\"b\"}");
+        CHECK_OK(r);
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Guest.Detach", "{\"name\":\"a\",\"domains\":[4]}");
+        CHECK_OK(r);
+        json_object_put(r);
+        test_env_settle(&env);
+        CHECK(worker_pool_threads_started(env.m->workers) == threads + 1);
+        CHECK(fake_mdev(&env, UUID_B, &md) == false);
+        CHECK(fake_mdev(&env, UUID_A, &md) && !ap_mask_test(&md.assigned.aqm, 4));
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("the worker after a hung write is a new one and serves the next job; threads are reused");
+}
+
 static void tweak_long_timeout(ManagerConfig *c) {
         c->kernel_timeout_usec = 60ULL * 1000 * 1000;
 }
@@ -705,6 +777,7 @@ int main(void) {
         test_timeout_keeps_answering();
         test_kernel_refusal_names_error();
         test_crash_while_stuck();
+        test_worker_after_hung_write();
         test_changes_queue_behind_transaction();
         test_mdev_uevent_reread();
         test_state_file_only_on_desired_change();
