@@ -120,9 +120,15 @@ static int write_file_rename(const char *dir, const char *name, const char *data
         int r;
 
         if ((size_t) snprintf(final, sizeof(final), "%s/%s", dir, name) >= sizeof(final) ||
-            (size_t) snprintf(tmp, sizeof(tmp), "%s/.#%s.XXXXXX", dir, name) >= sizeof(tmp))
+            (size_t) snprintf(tmp, sizeof(tmp), "%s/.#%s.tmp", dir, name) >= sizeof(tmp))
                 return -ENAMETOOLONG;
-        fd = mkostemp(tmp, O_CLOEXEC);
+        /*
+         * A fixed name, not mkostemp()'s random one (a getrandom() per
+         * journal entry): only the loop thread writes these directories,
+         * one file at a time, and a temporary file a crash left behind is
+         * simply overwritten. O_NOFOLLOW: never write through a link.
+         */
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return negative_errno();
         for (size_t off = 0; off < len;) {
@@ -135,7 +141,7 @@ static int write_file_rename(const char *dir, const char *name, const char *data
                 }
                 off += n;
         }
-        /* mkostemp() made it 0600. */
+        /* Created 0600 (a left-over temporary file was too: only this function makes them). */
         if ((mode != 0600 && fchmod(fd, mode) < 0) || (durable && fsync(fd) < 0)) {
                 r = negative_errno();
                 goto fail;

@@ -53,7 +53,7 @@ void worker_job_free(WorkerJob *job) {
         free(job);
 }
 
-static void worker_apply(WorkerJob *job);
+static void worker_apply(WorkerJob *job, KernelPlan *plan);
 
 void worker_job_touched(const WorkerJob *job, ApMask *ret_apm, ApMask *ret_aqm) {
         ApMask apm, aqm;
@@ -144,8 +144,8 @@ static int read_named_mdevs(WorkerJob *job, KernelState *ret) {
         return 0;
 }
 
-void worker_run(WorkerJob *job) {
-        worker_apply(job);
+static void worker_run_plan(WorkerJob *job, KernelPlan *plan) {
+        worker_apply(job, plan);
         /* Abandoned means "as if killed": nothing more happens on this thread. */
         if (job->abandoned)
                 return;
@@ -157,8 +157,15 @@ void worker_run(WorkerJob *job) {
                 job->snapshot_result = job->backend->ops->load(job->backend, &job->snapshot);
 }
 
-static void worker_apply(WorkerJob *job) {
-        _cleanup_free_ KernelPlan *plan = NULL;
+/* plan: scratch space for the writes (NULL: out of memory). */
+void worker_run(WorkerJob *job) {
+        _cleanup_free_ KernelPlan *plan = job->kind == WORKER_JOB_MDEV || job->kind == WORKER_JOB_HOST ?
+                malloc(sizeof(KernelPlan)) : NULL;
+
+        worker_run_plan(job, plan);
+}
+
+static void worker_apply(WorkerJob *job, KernelPlan *plan) {
         size_t failed = 0;
         int r;
 
@@ -169,7 +176,6 @@ static void worker_apply(WorkerJob *job) {
                 job->result = job->backend->ops->rescan(job->backend);
                 return;
         }
-        plan = malloc(sizeof(KernelPlan));
         if (!plan) {
                 job->result = -ENOMEM;
                 return;
@@ -254,13 +260,19 @@ static void *worker_thread(void *userdata) {
         WorkerStart *start = userdata;
         WorkerPool *pool = start->pool;
         WorkerJob *job = start->job;
+        /*
+         * A plan (about 220 KiB) for the thread's life, not one per job: a
+         * thread's malloc arena grows and shrinks with it, an mprotect() or
+         * mmap() each time. NULL: each write job reports -ENOMEM.
+         */
+        _cleanup_free_ KernelPlan *plan = malloc(sizeof(KernelPlan));
 
         free(start);
         for (;;) {
                 int fd = job->notify_fd;
                 bool stay;
 
-                worker_run(job);
+                worker_run_plan(job, plan);
                 /*
                  * Idle before the report: the loop's next job, started as
                  * soon as it reads the report, then finds this thread.
@@ -384,8 +396,9 @@ int worker_start(WorkerPool *pool, WorkerJob *job, int notify_fd) {
                 else
                         pool->queue_head = job;
                 pool->queue_tail = job;
-                pthread_cond_signal(&pool->cond);
                 pthread_mutex_unlock(&pool->lock);
+                /* After the unlock: the woken thread does not block on the lock we still hold. */
+                pthread_cond_signal(&pool->cond);
                 return 0;
         }
         pthread_mutex_unlock(&pool->lock);
