@@ -10,6 +10,11 @@
  *
  * --kernel: a real (or apctl's simulated) vfio_ap: both create the mdev
  *   (13 writes); teardown is Guest.Stop, and a raw `remove` write.
+ * --ap-config (with --kernel, for an apctld that uses the matrix driver's
+ *   ap_config): the same writes raw are `create` and one `ap_config` write
+ *   (2 writes). Each round then also times the form an admin would type by
+ *   hand, `create` and the 12 assign_* writes, printed as assign_ns (for
+ *   information: those are not the writes apctld does).
  * --synthetic: a plain directory tree (bench/daemon-sysfs-tree.py), where a
  *   write to `create` makes nothing appear. This program plays that part of
  *   the kernel: before each round it removes the mdev directory, has apctld
@@ -18,9 +23,9 @@
  *   then finds the mdev and skips `create`: both sides do the 12 assign
  *   writes, and the ratio is apctld's own overhead over plain file writes.
  *
- * usage: daemon-guest-start --kernel|--synthetic ROUNDS SOCKET MATRIX_DIR UUID
+ * usage: daemon-guest-start --kernel|--synthetic [--ap-config] ROUNDS SOCKET MATRIX_DIR UUID
  *   MATRIX_DIR: the vfio_ap matrix device apctld drives (<sysfs>/devices/vfio_ap/matrix)
- * prints: apctld_ns=.. raw_ns=.. writes=..
+ * prints: apctld_ns=.. raw_ns=.. writes=.. [assign_ns=.. assign_writes=..]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ap-mask.h"
 #include "daemon-bench-util.h"
 #include "macro.h"
 
@@ -82,6 +88,22 @@ static int raw_start(const char *matrix, const char *mdev, const char *uuid, boo
                         return r;
         }
         return n;
+}
+
+/* The writes of one raw start through ap_config: create, then the whole config at once. */
+static int raw_start_ap_config(const char *matrix, const char *mdev, const char *uuid) {
+        char value[AP_CONFIG_BUFSZ];
+        ApConfig c = {};
+        int r;
+
+        for (int a = 0; a < GUEST_ADAPTERS; a++)
+                ap_mask_set(&c.apm, a);
+        for (int d = 0; d < GUEST_DOMAINS; d++)
+                ap_mask_set(&c.aqm, d);
+        r = write_attr(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
+        if (r >= 0)
+                r = write_attr(mdev, "ap_config", ap_config_format(&c, value));
+        return r < 0 ? r : 2;
 }
 
 /* --synthetic: the mdev directory as a kernel would have made it on `create`. */
@@ -137,14 +159,31 @@ static int synthetic_prepare(int fd, const char *mdev, char **buf, size_t *size)
 typedef struct Bench {
         int fd;
         bool synthetic;
+        bool ap_config;                         /* apctld writes ap_config: so does the raw side */
         const char *matrix;                     /* borrowed from argv */
         const char *uuid;                       /* borrowed from argv */
         char mdev[PATH_MAX];
         char *buf;                              /* owned: the last reply */
         size_t size;
-        uint64_t best_apctld, best_raw;
-        int writes;
+        uint64_t best_apctld, best_raw, best_assign;
+        int writes, assign_writes;
 } Bench;
+
+/* --kernel: one raw start (ap_config or assign_*), timed, then the raw `remove`. */
+static int raw_timed(Bench *b, bool ap_config, uint64_t *best, int *ret_writes) {
+        uint64_t t0, t1;
+        int r;
+
+        t0 = bench_now_ns();
+        r = ap_config ? raw_start_ap_config(b->matrix, b->mdev, b->uuid) : raw_start(b->matrix, b->mdev, b->uuid, true);
+        t1 = bench_now_ns();
+        if (r < 0)
+                return r;
+        if (t1 - t0 < *best)
+                *best = t1 - t0;
+        *ret_writes = r;
+        return write_attr(b->mdev, "remove", "1");
+}
 
 /* One round: apctld's start (then stop), then the raw writes (then remove). */
 static int bench_round(Bench *b, const char **ret_what) {
@@ -168,6 +207,14 @@ static int bench_round(Bench *b, const char **ret_what) {
         if (r < 0)
                 return r;
         *ret_what = "raw writes";
+        if (!b->synthetic) {
+                r = raw_timed(b, b->ap_config, &b->best_raw, &b->writes);
+                if (r >= 0 && b->ap_config) {
+                        *ret_what = "raw assign_* writes";
+                        r = raw_timed(b, false, &b->best_assign, &b->assign_writes);
+                }
+                return r;
+        }
         t0 = bench_now_ns();
         r = raw_start(b->matrix, b->mdev, b->uuid, !b->synthetic);
         t1 = bench_now_ns();
@@ -176,20 +223,25 @@ static int bench_round(Bench *b, const char **ret_what) {
         if (t1 - t0 < b->best_raw)
                 b->best_raw = t1 - t0;
         b->writes = r;
-        if (!b->synthetic)
-                return write_attr(b->mdev, "remove", "1");
         return 0;
 }
 
 int main(int argc, char *argv[]) {
-        Bench b = { .fd = -EBADF, .best_apctld = UINT64_MAX, .best_raw = UINT64_MAX };
+        Bench b = { .fd = -EBADF, .best_apctld = UINT64_MAX, .best_raw = UINT64_MAX, .best_assign = UINT64_MAX };
         char define[512];
         unsigned long rounds;
         char *end;
         int ret = 1;
 
+        if (argc == 7 && streq(argv[1], "--kernel") && streq(argv[2], "--ap-config")) {
+                b.ap_config = true;
+                argv[2] = argv[1];
+                argv++;
+                argc--;
+        }
         if (argc != 6 || (!streq(argv[1], "--kernel") && !streq(argv[1], "--synthetic"))) {
-                fprintf(stderr, "usage: daemon-guest-start --kernel|--synthetic ROUNDS SOCKET MATRIX_DIR UUID\n");
+                fprintf(stderr, "usage: daemon-guest-start --kernel|--synthetic [--ap-config] ROUNDS SOCKET MATRIX_DIR "
+                        "UUID\n");
                 return 2;
         }
         b.synthetic = streq(argv[1], "--synthetic");
@@ -222,8 +274,11 @@ int main(int argc, char *argv[]) {
                         goto out;
                 }
         }
-        printf("apctld_ns=%llu raw_ns=%llu writes=%d\n", (unsigned long long) b.best_apctld,
+        printf("apctld_ns=%llu raw_ns=%llu writes=%d", (unsigned long long) b.best_apctld,
                (unsigned long long) b.best_raw, b.writes);
+        if (b.ap_config)
+                printf(" assign_ns=%llu assign_writes=%d", (unsigned long long) b.best_assign, b.assign_writes);
+        printf("\n");
         ret = 0;
 out:
         (void) call(b.fd, "Guest.Undefine", &b.buf, &b.size);

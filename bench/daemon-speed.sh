@@ -76,19 +76,19 @@ features=$(cat /sys/devices/vfio_ap/matrix/features 2>/dev/null || echo -)
 # --no-udev: the uevents of apctld's own writes would make it re-read the
 # 5,100 queues behind its reply, over the raw round that follows (the
 # re-read apctld does before it replies is measured).
-guest_start() { # NAME APCTLD [ENV...]
-	name=$1 bin=$2; shift 2
+guest_start() { # NAME APCTLD RAW_MODE [ENV...]  (RAW_MODE: --kernel, or --kernel --ap-config)
+	name=$1 bin=$2 mode=$3; shift 3
 	env "$@" "$bin" --sysfs-root=/sys --socket=/run/apctl/$name.sock --state-dir=/tmp/st-$name \
 		--no-udev --log-target=stderr >>/tmp/$name.log 2>&1 &
 	pid=$!
 	wait_for 1200 test -S /run/apctl/$name.sock
-	g=$(/tmp/daemon-guest-start --kernel "$ROUNDS" /run/apctl/$name.sock /sys/devices/vfio_ap/matrix "$UUID" \
+	g=$(/tmp/daemon-guest-start $mode "$ROUNDS" /run/apctl/$name.sock /sys/devices/vfio_ap/matrix "$UUID" \
 		2>>/tmp/$name.log) || fail "guest start ($name): $(tail -5 /tmp/$name.log)"
 	echo "BENCH $name $g"
 	kill "$pid"; wait "$pid" || true
 }
-guest_start assign apctld-test APCTLD_TEST_NO_AP_CONFIG=1
-case $features in *ap_config*) guest_start ap_config apctld ;; esac
+guest_start assign apctld-test --kernel APCTLD_TEST_NO_AP_CONFIG=1
+case $features in *ap_config*) guest_start ap_config apctld "--kernel --ap-config" ;; esac
 INNER
 	} >"$tmp/daemon-speed-bench.sh"
 	out=$(APCTL_VM_TIMEOUT=${APCTL_VM_TIMEOUT:-3600} "$top/tests/vm/run" --arch x86_64 \
@@ -123,11 +123,20 @@ INNER
 		g=$(line "$n")
 		[ -n "$g" ] || continue
 		a=$(field "$g" apctld_ns); b=$(field "$g" raw_ns)
-		printf '%-44s %10sms %10sms %7s %8s %s\n' "Guest.Start 4x8, apctld writes: $n" "$(ratio "$a" 1000000)" \
-			"$(ratio "$b" 1000000)" "$(ratio "$a" "$b")" "<= 1.2" "$(verdict "$(ratio "$a" "$b")" '<=' 1.2)"
+		printf '%-44s %10sms %10sms %7s %8s %s\n' "Guest.Start 4x8, $n: apctld vs same $(field "$g" writes) raw" \
+			"$(ratio "$a" 1000000)" "$(ratio "$b" 1000000)" "$(ratio "$a" "$b")" "<= 1.2" \
+			"$(verdict "$(ratio "$a" "$b")" '<=' 1.2)"
 	done
-	echo "baseline of Guest.Start: the $(field "$(line assign)" writes) raw writes (create, 4 assign_adapter," \
-		"8 assign_domain) by the same program"
+	g=$(line ap_config)
+	if [ -n "$g" ]; then
+		# What an admin compares against: the per-attribute writes by hand.
+		a=$(field "$g" apctld_ns); b=$(field "$g" assign_ns)
+		printf '%-44s %10sms %10sms %7s %8s %s\n' "  apctld default (ap_config) vs by hand ($(field "$g" assign_writes))" \
+			"$(ratio "$a" 1000000)" "$(ratio "$b" 1000000)" "$(ratio "$a" "$b")" - info
+	fi
+	echo "baselines of Guest.Start, raw writes by the same program: assign = create, 4 assign_adapter, 8 assign_domain;"
+	echo "ap_config = create and one ap_config write. 'by hand' = apctld's default (ap_config) against create and the"
+	echo "12 assign_* writes an admin would do (information; the target is judged on the same writes)."
 	[ -n "$(line ap_config)" ] || echo "(the matrix driver offers no ap_config: only the assign_* form ran)"
 	exit 0
 fi
