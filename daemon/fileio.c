@@ -13,7 +13,7 @@
 #include "fileio.h"
 #include "macro.h"
 
-int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
+static int read_whole(const char *path, size_t max, bool short_is_end, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, allocated = 0;
@@ -44,6 +44,8 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
                 len += k;
                 if (len > max)
                         return -EFBIG;
+                if (short_is_end && (size_t) k < allocated - (len - k) - 1)
+                        break;
         }
         if (!buf && !(buf = malloc(1)))
                 return -ENOMEM;
@@ -52,6 +54,19 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         if (ret_len)
                 *ret_len = len;
         return 0;
+}
+
+int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
+        return read_whole(path, max, false, ret, ret_len);
+}
+
+int read_sysfs_file(const char *path, size_t max, char **ret, size_t *ret_len) {
+        /*
+         * A sysfs attribute's show() fills its buffer at the first read,
+         * and a read gets all of it that fits: a shorter read than asked
+         * is the end, and the read that would return 0 is saved.
+         */
+        return read_whole(path, max, true, ret, ret_len);
 }
 
 int read_attr(const char *dir, const char *name, char *buf, size_t size) {

@@ -6,6 +6,8 @@
 
 /* Whole file into a NUL-terminated malloc'd buffer; -EFBIG past max bytes. */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* The same for a sysfs attribute (or a regular file): a short read is its end. */
+int read_sysfs_file(const char *path, size_t max, char **ret, size_t *ret_len);
 /* One sysfs-style attribute, trailing whitespace stripped. */
 int read_attr(const char *dir, const char *name, char *buf, size_t size);
 int read_attr_uint(const char *dir, const char *name, unsigned *ret);

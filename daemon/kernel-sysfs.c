@@ -235,7 +235,7 @@ static int mdev_read_dir(KernelSysfs *k, const char *uuid, bool ap_config, MdevS
                         return r;
         } else {
                 snprintf(path, sizeof(path), "%s/matrix", dir);
-                r = read_file(path, 1 << 20, &matrix, &len);
+                r = read_sysfs_file(path, 1 << 20, &matrix, &len);
                 if (r < 0)
                         return r;
                 r = ap_matrix_parse(matrix, &m.assigned.apm, &m.assigned.aqm, NULL);
@@ -256,7 +256,7 @@ static int mdev_read_dir(KernelSysfs *k, const char *uuid, bool ap_config, MdevS
                 if (r < 0)
                         return r;
                 snprintf(path, sizeof(path), "%s/control_domains", dir);
-                r = read_file(path, 1 << 16, &cdoms, NULL);
+                r = read_sysfs_file(path, 1 << 16, &cdoms, NULL);
                 if (r < 0)
                         return r;
                 r = ap_domain_lines_parse(cdoms, &m.assigned.adm, NULL);
@@ -264,7 +264,7 @@ static int mdev_read_dir(KernelSysfs *k, const char *uuid, bool ap_config, MdevS
                         return r;
         }
         snprintf(path, sizeof(path), "%s/guest_matrix", dir);
-        if (read_file(path, 1 << 20, &guest, &len) >= 0) {
+        if (read_sysfs_file(path, 1 << 20, &guest, &len) >= 0) {
                 /* A page-sized read may have been cut mid-line: parse whole lines only. */
                 m.guest_matrix_partial = len >= SYSFS_PAGE_SIZE - 8;
                 if (m.guest_matrix_partial) {
