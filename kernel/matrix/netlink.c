@@ -9,6 +9,11 @@
  * Lock order (kernel/LOCKING.md): the dump takes guests_lock ->
  * guest->lock -> mdevs_lock per mdev; events are sent by callers holding
  * any of those locks (allocations are GFP_KERNEL: every caller sleeps).
+ *
+ * The family is netns-aware (.netnsok) and events go to every network
+ * namespace: apctld runs in a private one under systemd (PrivateNetwork=),
+ * and the dump reads only global state, so it answers the same anywhere.
+ * Upstream vfio_ap has no netlink family at all.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -132,19 +137,22 @@ static struct genl_family vap_nl_family = {
 	.version = VAP_GENL_VERSION,
 	.maxattr = VAP_ATTR_MAX,
 	.module = THIS_MODULE,
+	.netnsok = true,
 	.ops = vap_nl_ops,
 	.n_ops = ARRAY_SIZE(vap_nl_ops),
 	.mcgrps = vap_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(vap_nl_mcgrps),
 };
 
-/* Start an event, or NULL when nobody listens or memory is short. */
+/*
+ * Start an event, or NULL when memory is short. genl_has_listeners() asks
+ * one namespace only; a listener may be in any, and the multicast below
+ * skips the namespaces without one, so an event is always built.
+ */
 static struct sk_buff *vap_nl_event_new(u8 cmd, void **ret_hdr)
 {
 	struct sk_buff *skb;
 
-	if (!genl_has_listeners(&vap_nl_family, &init_net, 0))
-		return NULL;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
 		return NULL;
@@ -163,7 +171,11 @@ static void vap_nl_event_send(struct sk_buff *skb, void *hdr, bool failed)
 		return;
 	}
 	genlmsg_end(skb, hdr);
-	genlmsg_multicast(&vap_nl_family, skb, 0, 0, GFP_KERNEL);
+	/*
+	 * 6.1's genlmsg_multicast_allns() takes the RCU read lock itself and
+	 * allocates atomically (no gfp argument since the stable fix).
+	 */
+	genlmsg_multicast_allns(&vap_nl_family, skb, 0, 0);
 }
 
 void vap_nl_guest_config(struct vap_mdev *mdev, const struct vap_matrix *m)

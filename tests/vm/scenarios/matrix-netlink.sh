@@ -2,7 +2,9 @@
 # every mdev in one exchange, strict validation of requests, and the
 # multicast events for guest configuration changes, queue resets (done and
 # failed), in_use refusals and host configuration changes, read with the
-# matrix-nl helper (a plain netlink socket, as libnl would use it).
+# matrix-nl helper (a plain netlink socket, as libnl would use it); and the
+# same dump and events from another network namespace (apctld runs in one
+# under systemd: PrivateNetwork=yes).
 M=/sys/devices/vfio_ap/matrix
 T=$M/mdev_supported_types/vfio_ap-passthrough
 C=/sys/kernel/debug/vfio_ap_sim
@@ -90,4 +92,20 @@ case $ev in
 "host-config 0xfe"*) ;;
 *) fail "host config event: got '$ev'" ;;
 esac
+note "another network namespace: the same dump, and the events arrive there"
+[ "$(unshare -n readlink /proc/self/ns/net)" != "$(readlink /proc/self/ns/net)" ] ||
+	fail "unshare -n did not make a network namespace"
+dump=$(matrix-nl dump | sort)
+case $dump in
+*"mdev $U1 "*) ;;
+*) fail "dump: no mdev $U1 in '$dump'" ;;
+esac
+expect_eq "$(unshare -n matrix-nl dump | sort)" "$dump" "dump from another network namespace"
+rm -f /tmp/ev
+unshare -n matrix-nl listen 1 30 > /tmp/ev &
+listener=$!
+wait_for 10 grep -qx ready /tmp/ev
+expect_write_err EBUSY /sys/bus/ap/apmask "+4"
+got_events
+expect_eq "$ev" "in-use $U1 04.0000" "in_use event in another network namespace"
 expect_write_ok $C/guests/g1/detach 1
