@@ -4,7 +4,6 @@
 #include <libudev.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "udev-watch.h"
@@ -58,8 +57,6 @@ static int udev_watch_event(sd_event_source *s, int fd, uint32_t revents, void *
 int udev_watch_new(Manager *m, UdevWatch **ret) {
         UdevWatch *w = calloc(1, sizeof(*w));
         static const char *const subsystems[] = { "ap", "mdev", "vfio_ap", "matrix" };
-        /* Without udevd (containers, early boot) listen to the kernel's own uevents. */
-        const char *source = access("/run/udev/control", F_OK) == 0 ? "udev" : "kernel";
         int r;
 
         if (!w)
@@ -70,7 +67,16 @@ int udev_watch_new(Manager *m, UdevWatch **ret) {
                 r = -ENOMEM;
                 goto fail;
         }
-        w->monitor = udev_monitor_new_from_netlink(w->udev, source);
+        /*
+         * The kernel's own uevents, never udevd's re-broadcast: a uevent is
+         * only a trigger to re-read sysfs, which the kernel updated before
+         * sending it, so udev's rule processing adds nothing apctld needs.
+         * And the kernel sends its uevents to every network namespace of
+         * the initial user namespace, so they reach apctld in the private
+         * one its unit gives it (PrivateNetwork=yes), while udevd's stay in
+         * the host's. It also works without udevd (containers, early boot).
+         */
+        w->monitor = udev_monitor_new_from_netlink(w->udev, "kernel");
         if (!w->monitor) {
                 r = -EPERM;
                 goto fail;
