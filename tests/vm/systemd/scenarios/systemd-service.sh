@@ -128,6 +128,31 @@ expect_not_contains "$(mdev_matrix $WEB)" "05." "web's mdev after detach"
 wait_for 10 sim_guest_sees web "$(ap_apcb 4 "1 2" "")"
 tap_ok
 
+# PrivateNetwork=yes: both of apctld's kernel event sources must reach its
+# own network namespace. Card 6 going offline is reported by a uevent alone
+# (udevd's re-broadcast would stay in the host's namespace); a queue reset
+# after a hot unplug by vfio_ap_sim's netlink family alone.
+tap_step "apctld has a network namespace of its own, and uevents and vfio_ap_sim's netlink events reach it"
+expect_eq "$(unit_prop apctld.service PrivateNetwork)" yes "apctld.service PrivateNetwork"
+pid=$(unit_prop apctld.service MainPID)
+netns=$(readlink /proc/$pid/ns/net)
+[ -n "$netns" ] || fail "no network namespace for apctld (pid $pid)"
+[ "$netns" != "$(readlink /proc/1/ns/net)" ] || fail "apctld shares PID 1's network namespace $netns"
+events_start /tmp/events-netns
+echo 0 >/sys/bus/ap/devices/card06/online
+wait_for 30 sh -c "tr -d ' ' </tmp/events-netns | grep '\"card-changed\"' | grep '\"adapter\":6,' |
+	grep -q '\"online\":false'"
+echo 1 >/sys/bus/ap/devices/card06/online
+wait_for 30 sh -c "tr -d ' ' </tmp/events-netns | grep '\"card-changed\"' | grep '\"adapter\":6,' |
+	grep -q '\"online\":true'"
+run_apctl guest attach web --adapter 5
+wait_for 10 sim_guest_sees web "$(ap_apcb "4 5" "1 2" "")"
+run_apctl guest detach web --adapter 5
+wait_for 30 event_seen queue-reset-done '"apqn":"05.0001"'
+wait_for 30 event_seen queue-reset-done '"apqn":"05.0002"'
+events_stop
+tap_ok "$netns, PID 1 in $(readlink /proc/1/ns/net)"
+
 tap_step "Debian's mdevctl runs apctl's callout from its installed place and is refused a conflict"
 callout=
 for f in /etc/mdevctl.d/scripts.d/callouts/*; do
