@@ -2,6 +2,7 @@
 /* apctld: command line, signals, sd_notify, socket activation. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,6 +301,15 @@ int main(int argc, char *argv[]) {
         _cleanup_(kernel_backend_freep) KernelBackend *backend = NULL;
         _cleanup_(args_done) Args a = { .sysfs_root = "/sys" };
         int r, listen_fd = -1, n_fds;
+
+        /*
+         * A fixed mmap threshold: big buffers (a z16 Host.List reply is
+         * ~570 KiB) get their own mapping and go back to the kernel when
+         * freed. glibc's default raises the threshold after the first such
+         * free, so later replies came from the heap and stayed resident for
+         * the daemon's lifetime (VmRSS 3.6 -> 4.1 MiB after one Host.List).
+         */
+        (void) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
         manager_config_init(&a.config);
         r = parse_argv(argc, argv, &a);
