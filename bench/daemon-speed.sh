@@ -45,6 +45,27 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 1; printf "%.2f", a /
 # verdict VALUE OP LIMIT: PASS/MISS, information only
 verdict() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { ok = op == "<=" ? v <= l : v >= l; print ok ? "PASS" : "MISS" }'; }
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | tail -1; }
+# One layout for every table, local and --vm.
+table_header() { printf '%-50s %13s %13s %8s %8s %s\n' figure measured baseline ratio target ""; }
+# ms_row LABEL MEASURED_NS BASELINE_NS TARGET [OP LIMIT]: without OP, an information row
+ms_row() {
+	printf '%-50s %11sms %11sms %8s %8s %s\n' "$1" "$(ratio "$2" 1000000)" "$(ratio "$3" 1000000)" \
+		"$(ratio "$2" "$3")" "$4" "$([ $# -ge 6 ] && verdict "$(ratio "$2" "$3")" "$5" "$6" || echo info)"
+}
+# startup_memory_rows RESULT LIST_LABEL: start-up time and memory from one daemon-start result line
+startup_memory_rows() {
+	ms_row "start to READY=1 vs walk ($(field "$1" queues) queues)" "$(field "$1" ready_ns)" \
+		"$(field "$1" walk_ns)" "<= 2" '<=' 2
+	ms_row "  CPU time until READY=1 vs the walk's" "$(field "$1" ready_cpu_ns)" "$(field "$1" walk_cpu_ns)" -
+	printf '%-50s %10sKiB %12s %8s %8s %s\n' "VmRSS after READY=1 (VmHWM)" "$(field "$1" rss_ready_kib)" \
+		"($(field "$1" hwm_ready_kib))" - "<= 4096" "$(verdict "$(field "$1" hwm_ready_kib)" '<=' 4096)"
+	printf '%-50s %10sKiB %12s %8s %8s %s\n' "VmRSS after $2 (VmHWM)" "$(field "$1" rss_list_kib)" \
+		"($(field "$1" hwm_list_kib))" - "<= 4096" "$(verdict "$(field "$1" hwm_list_kib)" '<=' 4096)"
+	printf '%-50s %10sKiB %11sKiB %8s %8s %s\n' "  RssAnon (no library pages) after READY/List" \
+		"$(field "$1" anon_ready_kib)" "$(field "$1" anon_list_kib)" - - info
+	printf '%-50s %10sKiB %11sKiB %8s %8s %s\n' "  PSS (shared pages split) after READY/List" \
+		"$(field "$1" pss_ready_kib)" "$(field "$1" pss_list_kib)" - - info
+}
 
 if [ -n "$vm" ]; then
 	[ "$(uname -m)" = x86_64 ] || { echo "daemon-speed: --vm packs this host's binaries: x86_64 only" >&2; exit 2; }
@@ -103,36 +124,19 @@ INNER
 	s=$(line start)
 	echo "apctld in an x86_64 VM (TCG) on apctl's kernel modules, z16 machine (60 x 85), fastest of $rounds"
 	echo "alternating rounds each"
-	printf '%-44s %12s %12s %7s %8s %s\n' figure measured baseline ratio target ""
-	w=$(field "$s" walk_ns); r=$(field "$s" ready_ns)
-	printf '%-44s %10sms %10sms %7s %8s %s\n' "start to READY=1 vs walk of /sys ($(field "$s" queues) q)" \
-		"$(ratio "$r" 1000000)" "$(ratio "$w" 1000000)" "$(ratio "$r" "$w")" "<= 2" \
-		"$(verdict "$(ratio "$r" "$w")" '<=' 2)"
-	w=$(field "$s" walk_cpu_ns); r=$(field "$s" ready_cpu_ns)
-	printf '%-44s %10sms %10sms %7s %8s %s\n' "  CPU time until READY=1 vs the walk's" \
-		"$(ratio "$r" 1000000)" "$(ratio "$w" 1000000)" "$(ratio "$r" "$w")" - info
-	printf '%-44s %10sKiB %11s %7s %8s %s\n' "VmRSS after READY=1 (VmHWM)" "$(field "$s" rss_ready_kib)" \
-		"($(field "$s" hwm_ready_kib))" - "<= 4096" "$(verdict "$(field "$s" rss_ready_kib)" '<=' 4096)"
-	printf '%-44s %10sKiB %11s %7s %8s %s\n' "VmRSS after Host.List (VmHWM)" "$(field "$s" rss_list_kib)" \
-		"($(field "$s" hwm_list_kib))" - "<= 4096" "$(verdict "$(field "$s" hwm_list_kib)" '<=' 4096)"
-	printf '%-44s %10sKiB %10sKiB %7s %8s %s\n' "  RssAnon (no library pages) after READY/List" \
-		"$(field "$s" anon_ready_kib)" "$(field "$s" anon_list_kib)" - - info
-	printf '%-44s %10sKiB %10sKiB %7s %8s %s\n' "  PSS (shared pages split) after READY/List" \
-		"$(field "$s" pss_ready_kib)" "$(field "$s" pss_list_kib)" - - info
+	table_header
+	startup_memory_rows "$s" "Host.List"
 	for n in assign ap_config; do
 		g=$(line "$n")
 		[ -n "$g" ] || continue
-		a=$(field "$g" apctld_ns); b=$(field "$g" raw_ns)
-		printf '%-44s %10sms %10sms %7s %8s %s\n' "Guest.Start 4x8, $n: apctld vs same $(field "$g" writes) raw" \
-			"$(ratio "$a" 1000000)" "$(ratio "$b" 1000000)" "$(ratio "$a" "$b")" "<= 1.2" \
-			"$(verdict "$(ratio "$a" "$b")" '<=' 1.2)"
+		ms_row "Guest.Start 4x8, $n: apctld vs same $(field "$g" writes) raw" "$(field "$g" apctld_ns)" \
+			"$(field "$g" raw_ns)" "<= 1.2" '<=' 1.2
 	done
 	g=$(line ap_config)
 	if [ -n "$g" ]; then
 		# What an admin compares against: the per-attribute writes by hand.
-		a=$(field "$g" apctld_ns); b=$(field "$g" assign_ns)
-		printf '%-44s %10sms %10sms %7s %8s %s\n' "  apctld default (ap_config) vs by hand ($(field "$g" assign_writes))" \
-			"$(ratio "$a" 1000000)" "$(ratio "$b" 1000000)" "$(ratio "$a" "$b")" - info
+		ms_row "  apctld default (ap_config) vs by hand ($(field "$g" assign_writes))" "$(field "$g" apctld_ns)" \
+			"$(field "$g" assign_ns)" -
 	fi
 	echo "baselines of Guest.Start, raw writes by the same program: assign = create, 4 assign_adapter, 8 assign_domain;"
 	echo "ap_config = create and one ap_config write. 'by hand' = apctld's default (ap_config) against create and the"
@@ -231,7 +235,7 @@ rate_table() {
 }
 if [ -n "$rate_only" ]; then
 	echo "apctld request rate, fastest of $rounds alternating rounds ($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
-	printf '%-50s %13s %13s %8s %8s %s\n' figure measured baseline ratio target ""
+	table_header
 	rate_table
 	exit 0
 fi
@@ -255,31 +259,17 @@ guest z16 z16
 guest small small
 
 echo "apctld speed and memory, fastest of $rounds alternating rounds per figure ($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg))"
-printf '%-50s %13s %13s %8s %8s %s\n' figure measured baseline ratio target ""
+table_header
 rate_table
-w=$(field "$s" walk_ns); r=$(field "$s" ready_ns)
-printf '%-50s %11sms %11sms %8s %8s %s\n' "start to READY=1 vs walk ($(field "$s" queues) queues)" \
-	"$(ratio "$r" 1000000)" "$(ratio "$w" 1000000)" "$(ratio "$r" "$w")" "<= 2" "$(verdict "$(ratio "$r" "$w")" '<=' 2)"
-w=$(field "$s" walk_cpu_ns); r=$(field "$s" ready_cpu_ns)
-printf '%-50s %11sms %11sms %8s %8s %s\n' "  CPU time until READY=1 vs the walk's" \
-	"$(ratio "$r" 1000000)" "$(ratio "$w" 1000000)" "$(ratio "$r" "$w")" - info
-printf '%-50s %10sKiB %12s %8s %8s %s\n' "VmRSS after READY=1 (VmHWM)" "$(field "$s" rss_ready_kib)" \
-	"($(field "$s" hwm_ready_kib))" - "<= 4096" "$(verdict "$(field "$s" hwm_ready_kib)" '<=' 4096)"
-printf '%-50s %10sKiB %12s %8s %8s %s\n' "VmRSS after one Host.List (VmHWM)" "$(field "$s" rss_list_kib)" \
-	"($(field "$s" hwm_list_kib))" - "<= 4096" "$(verdict "$(field "$s" hwm_list_kib)" '<=' 4096)"
-printf '%-50s %10sKiB %11sKiB %8s %8s %s\n' "  RssAnon (no library pages) after READY/List" \
-	"$(field "$s" anon_ready_kib)" "$(field "$s" anon_list_kib)" - - info
-printf '%-50s %10sKiB %11sKiB %8s %8s %s\n' "  PSS (shared pages split) after READY/List" \
-	"$(field "$s" pss_ready_kib)" "$(field "$s" pss_list_kib)" - - info
+startup_memory_rows "$s" "one Host.List"
 for t in z16 small; do
-	g=$(eval echo "\$g_$t"); a=$(field "$g" apctld_ns); b=$(field "$g" raw_ns)
+	g=$(eval echo "\$g_$t")
 	case $t in
 	z16) what="z16 tree" ;;
 	small) what="32-queue tree" ;;
 	esac
-	printf '%-50s %11sms %11sms %8s %8s %s\n' "Guest.Start 4x8 vs $(field "$g" writes) writes, $what" \
-		"$(ratio "$a" 1000000)" "$(ratio "$b" 1000000)" "$(ratio "$a" "$b")" "<= 1.2" \
-		"$(verdict "$(ratio "$a" "$b")" '<=' 1.2)"
+	ms_row "Guest.Start 4x8 vs $(field "$g" writes) writes, $what" "$(field "$g" apctld_ns)" "$(field "$g" raw_ns)" \
+		"<= 1.2" '<=' 1.2
 done
 echo "Guest.Start here: plain files, no kernel behind the writes, so the ratio is apctld's overhead (socket round"
 echo "trip, validation, journal entry, worker thread, reading the mdev before and after) over bare writes of a few"
