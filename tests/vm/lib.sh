@@ -67,6 +67,25 @@ wait_for() {
 	done
 }
 
+# netlink_listen N [WRAPPER...]: start matrix-nl listening for the next N
+# events of vfio_ap_sim's netlink family into /tmp/ev (run through WRAPPER,
+# e.g. "unshare -n", if given); return once it is subscribed.
+netlink_listen() {
+	_apctl_n=$1
+	shift
+	rm -f /tmp/ev
+	"$@" matrix-nl listen "$_apctl_n" 30 >/tmp/ev &
+	_apctl_nl_listener=$!
+	wait_for 10 grep -qx ready /tmp/ev
+}
+
+# netlink_events: wait for netlink_listen's listener (our child, so not from
+# a subshell); $ev is then the events it got, one a line.
+netlink_events() {
+	wait $_apctl_nl_listener || fail "netlink listener: $(cat /tmp/ev)"
+	ev=$(sed 1d /tmp/ev)
+}
+
 # module_loaded NAME: the module is loaded and live.
 module_loaded() {
 	[ -f "/sys/module/$1/initstate" ] && [ "$(cat "/sys/module/$1/initstate")" = live ]

@@ -17,20 +17,6 @@ A0=0x8000000000000000000000000000000000000000000000000000000000000000
 A04=0x8800000000000000000000000000000000000000000000000000000000000000
 
 lines_at_least() { [ "$(wc -l < "$1")" -ge "$2" ]; }
-# listen N: start a listener for the next N events into /tmp/ev, wait until
-# it is subscribed.
-listen() {
-	rm -f /tmp/ev
-	matrix-nl listen "$1" 30 > /tmp/ev &
-	listener=$!
-	wait_for 10 grep -qx ready /tmp/ev
-}
-# got_events: wait for the listener (not in a subshell: it is our child),
-# then $ev is what it got after "ready".
-got_events() {
-	wait $listener || fail "listener: $(cat /tmp/ev)"
-	ev=$(sed 1d /tmp/ev)
-}
 
 load_apctl_modules
 expect_write_ok /sys/bus/ap/apmask "-4"
@@ -53,41 +39,41 @@ expect_eq "$(matrix-nl no-dump || true)" "error EOPNOTSUPP" "GET_MDEV without du
 
 note "guest configuration events; the dump shows the attached guest"
 expect_write_ok $C/guest_create g1
-listen 1
+netlink_listen 1
 expect_write_ok $C/guests/g1/attach $U1
-got_events
+netlink_events
 expect_eq "$ev" "guest-config $U1 g1 $A4,$A4,$Z" "attach event"
 expect_eq "$(matrix-nl dump $U1)" "mdev $U1 $A4,$A4,$Z $A4,$A4,$Z g1 $A4,$A4,$Z" "dump with guest"
 
 note "hot unplug and the reset that follows"
-listen 2
+netlink_listen 2
 expect_write_ok $M/$U1/unassign_domain 4
-got_events
+netlink_events
 expect_eq "$ev" "guest-config $U1 g1 $A4,$Z,$Z
 reset-done 04.0004 0" "unassign events"
 
 note "a failed reset"
 expect_write_ok $M/$U1/assign_domain 4
 expect_write_ok $APSIM "reset-fail 04.0004 0x06"
-listen 2
+netlink_listen 2
 expect_write_ok $M/$U1/unassign_domain 4
-got_events
+netlink_events
 expect_eq "$ev" "guest-config $U1 g1 $A4,$Z,$Z
 reset-failed 04.0004 6" "failed reset events"
 expect_write_ok $APSIM "reset-fail 04.0004 0"
 
 note "in_use refusal"
 expect_write_ok $M/$U1/assign_domain 0
-listen 1
+netlink_listen 1
 expect_write_err EBUSY /sys/bus/ap/apmask "+4"
-got_events
+netlink_events
 expect_eq "$ev" "in-use $U1 04.0000" "in_use event"
 
 note "host configuration change"
-listen 1
+netlink_listen 1
 expect_write_ok $APSIM "remove-adapter 7"
 expect_write_ok /sys/bus/ap/scans 1
-got_events
+netlink_events
 case $ev in
 "host-config 0xfe"*) ;;
 *) fail "host config event: got '$ev'" ;;
@@ -101,11 +87,8 @@ case $dump in
 *) fail "dump: no mdev $U1 in '$dump'" ;;
 esac
 expect_eq "$(unshare -n matrix-nl dump | sort)" "$dump" "dump from another network namespace"
-rm -f /tmp/ev
-unshare -n matrix-nl listen 1 30 > /tmp/ev &
-listener=$!
-wait_for 10 grep -qx ready /tmp/ev
+netlink_listen 1 unshare -n
 expect_write_err EBUSY /sys/bus/ap/apmask "+4"
-got_events
+netlink_events
 expect_eq "$ev" "in-use $U1 04.0000" "in_use event in another network namespace"
 expect_write_ok $C/guests/g1/detach 1

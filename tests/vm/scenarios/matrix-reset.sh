@@ -13,17 +13,6 @@ Z=0x0000000000000000000000000000000000000000000000000000000000000000
 A4=0x0800000000000000000000000000000000000000000000000000000000000000
 A45=0x0c00000000000000000000000000000000000000000000000000000000000000
 
-listen() {
-	rm -f /tmp/ev
-	matrix-nl listen "$1" 30 > /tmp/ev &
-	listener=$!
-	wait_for 10 grep -qx ready /tmp/ev
-}
-got_events() {
-	wait $listener || fail "listener: $(cat /tmp/ev)"
-	ev=$(sed 1d /tmp/ev)
-}
-
 load_apctl_modules
 expect_write_ok /sys/bus/ap/apmask "-4"
 expect_write_ok /sys/bus/ap/aqmask "-4,-5"
@@ -36,17 +25,17 @@ expect_file_eq $G/apcb "$A4,$A45,$Z"
 
 note "a slow reset is waited for"
 expect_write_ok $APSIM "reset-delay-ms 500"
-listen 2
+netlink_listen 2
 expect_write_ok $M/$U1/unassign_domain 5
-got_events
+netlink_events
 expect_eq "$ev" "guest-config $U1 g1 $A4,$A4,$Z
 reset-done 04.0005 0" "slow reset events"
 
 note "a reset beyond the 5 s bound fails and filters the adapter"
 expect_write_ok $APSIM "reset-delay-ms 6000"
-listen 2
+netlink_listen 2
 expect_write_ok $M/$U1/unassign_domain 4
-got_events
+netlink_events
 expect_eq "$ev" "guest-config $U1 g1 $A4,$Z,$Z
 reset-failed 04.0004 -110" "timed-out reset events"
 expect_write_ok $APSIM "reset-delay-ms 0"
@@ -61,9 +50,9 @@ expect_file_eq $G/apcb "$A4,$A4,$Z"
 
 note "detach resets every queue of the mdev"
 expect_write_ok $M/$U1/assign_domain 5
-listen 3
+netlink_listen 3
 expect_write_ok $G/detach 1
-got_events
+netlink_events
 expect_eq "$ev" "guest-config $U1 g1 $Z,$Z,$Z
 reset-done 04.0004 0
 reset-done 04.0005 0" "detach events"
