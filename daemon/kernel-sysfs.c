@@ -301,8 +301,11 @@ static int load_matrix(KernelSysfs *k, KernelState *s) {
                 if (!uuid_is_valid(de->d_name))
                         continue;
                 r = mdev_read_dir(k, de->d_name, s->ap_config_supported, &m);
-                if (r == -ENOENT)
-                        continue;       /* removed while we read */
+                if (r == -ENOENT) {
+                        /* Removed while we read: not an error of the load, also when it was the last entry. */
+                        r = 0;
+                        continue;
+                }
                 if (r < 0)
                         break;
                 r = kernel_state_add_mdev(s, &m);

@@ -155,6 +155,35 @@ static void test_sysfs_load(bool ap_config) {
                      ap_config ? "ap_config" : "matrix + control_domains");
 }
 
+/*
+ * A Guest.Stop of another guest can remove an mdev between the load's
+ * readdir() and its reads of the mdev's files: that mdev is left out and
+ * the load goes on, also when it was the last directory entry (the load
+ * used to fail with -ENOENT then, and an io.apctl.Reconcile with it).
+ */
+static void test_sysfs_mdev_removed_while_loading(void) {
+        static const char *const files[] = {
+                "matrix", "control_domains", "guest_matrix", "remove", "assign_domain", "unassign_adapter",
+        };
+        KernelBackend *b = NULL;
+        KernelState s = {};
+        char path[512];
+
+        build_tree(false);
+        /* What the load finds when the kernel removed the mdev after readdir() listed it. */
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                snprintf(path, sizeof(path), "%s/devices/vfio_ap/matrix/" UUID "/%s", root, files[i]);
+                CHECK(unlink(path) >= 0);
+        }
+        CHECK(kernel_sysfs_new(root, &b) >= 0);
+        if (CHECK(b && b->ops->load(b, &s) >= 0))
+                CHECK(s.n_mdevs == 0 && s.n_cards == 2 && s.matrix_present);
+        kernel_state_done(&s);
+        kernel_backend_free(b);
+        drop_tree();
+        tap_case_end("sysfs backend: an mdev removed while the load reads it is left out, the load succeeds");
+}
+
 static void test_sysfs_writes(void) {
         KernelBackend *b = NULL;
         ApMask m = {};
@@ -366,6 +395,7 @@ static void test_state_files(void) {
 int main(void) {
         test_sysfs_load(true);
         test_sysfs_load(false);
+        test_sysfs_mdev_removed_while_loading();
         test_sysfs_writes();
         test_sysfs_partial_guest_matrix();
         test_sysfs_partial_matrix_without_ap_config();
