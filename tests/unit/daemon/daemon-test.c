@@ -156,8 +156,7 @@ int test_client_send_raw(TestClient *c, const void *data, size_t len) {
         return 0;
 }
 
-/* Returns 1 with a message, 0 for none yet, -EPIPE on EOF. */
-static int client_try_message(TestClient *c, json_object **ret) {
+int test_client_try_receive(TestClient *c, json_object **ret) {
         char tmp[65536];
         char *nul;
         ssize_t n;
@@ -187,7 +186,7 @@ json_object *test_client_receive(TestEnv *env, TestClient *c) {
         json_object *msg = NULL;
 
         while (now_usec() < deadline) {
-                int r = client_try_message(c, &msg);
+                int r = test_client_try_receive(c, &msg);
                 if (r > 0)
                         return msg;
                 if (r < 0)
@@ -203,7 +202,7 @@ bool test_client_wait_closed(TestEnv *env, TestClient *c) {
         json_object *msg;
 
         while (now_usec() < deadline) {
-                int r = client_try_message(c, &msg);
+                int r = test_client_try_receive(c, &msg);
                 if (r > 0) {
                         json_object_put(msg);
                         continue;

@@ -54,6 +54,8 @@ int test_client_connect_buffered(TestEnv *env, uid_t uid, int sndbuf, TestClient
 int test_client_connect_as(TestEnv *env, const PeerCredentials *peer, int sndbuf, TestClient *ret);
 void test_client_close(TestClient *c);
 int test_client_send_raw(TestClient *c, const void *data, size_t len);
+/* The next message if one is there, without running the loop: 1 with it, 0 for none yet, -EPIPE on EOF. */
+int test_client_try_receive(TestClient *c, json_object **ret);
 /* Next message from the daemon, running the loop meanwhile; NULL on deadline or EOF. */
 json_object *test_client_receive(TestEnv *env, TestClient *c);
 /* Wait until the daemon closes the connection; false on deadline. */
