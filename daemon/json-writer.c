@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* JSON text into one growing buffer; see json-writer.h. */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -155,13 +156,45 @@ void json_writer_mask(JsonWriter *w, const ApMask *m) {
         json_writer_array_end(w);
 }
 
-int json_writer_finish(JsonWriter *w, char **ret_buf, size_t *ret_size, size_t *ret_allocated) {
-        put(w, "", 1);
+int json_writer_take(JsonWriter *w, char **ret_buf, size_t *ret_size, size_t *ret_allocated) {
         if (w->err)
                 return w->err;
         *ret_buf = w->buf;
         *ret_size = w->size;
         *ret_allocated = w->allocated;
-        *w = (JsonWriter) {};
+        w->buf = NULL;
+        w->size = w->allocated = 0;
+        return 0;
+}
+
+int json_writer_finish(JsonWriter *w, char **ret_buf, size_t *ret_size, size_t *ret_allocated) {
+        int r;
+
+        put(w, "", 1);
+        r = json_writer_take(w, ret_buf, ret_size, ret_allocated);
+        if (r < 0)
+                return r;
+        w->comma = false;
+        return 0;
+}
+
+int json_writer_resume(JsonWriter *w, char *buf, size_t allocated, size_t size_hint) {
+        assert(!w->buf);
+        if (w->err) {
+                free(buf);
+                return w->err;
+        }
+        if (allocated < size_hint) {
+                char *p = realloc(buf, size_hint);
+                if (!p) {
+                        free(buf);
+                        return -ENOMEM;
+                }
+                buf = p;
+                allocated = size_hint;
+        }
+        w->buf = buf;
+        w->size = 0;
+        w->allocated = allocated;
         return 0;
 }

@@ -47,3 +47,14 @@ void json_writer_mask(JsonWriter *w, const ApMask *m);
  * ret_* are untouched then and w still owns (and frees) its buffer.
  */
 int json_writer_finish(JsonWriter *w, char **ret_buf, size_t *ret_size, size_t *ret_allocated);
+
+/*
+ * Text written a piece at a time (a streamed reply): json_writer_take()
+ * hands the piece written so far over like json_writer_finish() but without
+ * a NUL, and w keeps its place in the nesting (the next value still gets
+ * its comma) with no buffer; json_writer_resume() gives it the buffer for
+ * the next piece: buf (malloc'd, taken over, freed on failure; NULL for a
+ * new one), grown to size_hint bytes if it is smaller.
+ */
+int json_writer_take(JsonWriter *w, char **ret_buf, size_t *ret_size, size_t *ret_allocated);
+int json_writer_resume(JsonWriter *w, char *buf, size_t allocated, size_t size_hint);

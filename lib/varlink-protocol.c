@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Varlink framing buffers, error-name table and message builders. */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -129,19 +130,20 @@ int varlink_writer_queue(VarlinkWriter *w, json_object *msg) {
         return varlink_writer_queue_text(w, s, len);
 }
 
-int varlink_writer_queue_text(VarlinkWriter *w, const char *s, size_t len) {
+/* Room for len more bytes at buf + size; -ENOBUFS past max. */
+static int writer_reserve(VarlinkWriter *w, size_t len) {
         if (w->sent > 0 && w->sent == w->size)
                 w->sent = w->size = 0;
-        if (w->size - w->sent + len + 1 > w->max)
+        if (w->size - w->sent + len > w->max)
                 return -ENOBUFS;
-        if (w->allocated - w->size < len + 1) {
+        if (w->allocated - w->size < len) {
                 if (w->sent > 0) {
                         memmove(w->buf, w->buf + w->sent, w->size - w->sent);
                         w->size -= w->sent;
                         w->sent = 0;
                 }
-                if (w->allocated - w->size < len + 1) {
-                        size_t n = w->size + len + 1;
+                if (w->allocated - w->size < len) {
+                        size_t n = w->size + len;
                         if (n < 2 * w->allocated)
                                 n = 2 * w->allocated;
                         char *p = realloc(w->buf, n);
@@ -151,28 +153,43 @@ int varlink_writer_queue_text(VarlinkWriter *w, const char *s, size_t len) {
                         w->allocated = n;
                 }
         }
+        return 0;
+}
+
+int varlink_writer_queue_text(VarlinkWriter *w, const char *s, size_t len) {
+        int r = writer_reserve(w, len + 1);
+
+        if (r < 0)
+                return r;
         memcpy(w->buf + w->size, s, len);
         w->buf[w->size + len] = 0;
         w->size += len + 1;
         return 0;
 }
 
-int varlink_writer_adopt(VarlinkWriter *w, char *message, size_t size, size_t allocated) {
+int varlink_writer_adopt(VarlinkWriter *w, char *buf, size_t size, size_t allocated) {
         int r;
 
-        if (size == 0 || message[size - 1] != 0) {
-                free(message);
-                return -EINVAL;
-        }
         if (w->sent == w->size && size <= w->max) {
-                /* Nothing pending: the message becomes the buffer, no copy. */
+                /* Nothing pending: buf becomes the output buffer, no copy. */
                 free(w->buf);
-                *w = (VarlinkWriter) { .buf = message, .size = size, .allocated = allocated, .max = w->max };
+                *w = (VarlinkWriter) { .buf = buf, .size = size, .allocated = allocated, .max = w->max };
                 return 0;
         }
-        r = varlink_writer_queue_text(w, message, size - 1);
-        free(message);
+        r = writer_reserve(w, size);
+        if (r >= 0) {
+                memcpy(w->buf + w->size, buf, size);
+                w->size += size;
+        }
+        free(buf);
         return r;
+}
+
+void varlink_writer_take_buffer(VarlinkWriter *w, char **ret_buf, size_t *ret_allocated) {
+        assert(w->sent == w->size);
+        *ret_buf = w->buf;
+        *ret_allocated = w->allocated;
+        *w = (VarlinkWriter) { .max = w->max };
 }
 
 int varlink_writer_flush(VarlinkWriter *w, int fd) {

@@ -85,12 +85,18 @@ int varlink_writer_queue(VarlinkWriter *w, json_object *msg);
 /* The same for a message already in wire form: text[0..len), without its NUL. */
 int varlink_writer_queue_text(VarlinkWriter *w, const char *text, size_t len);
 /*
- * Queues one message serialized by the caller (size bytes, its NUL the
- * last; allocated: the malloc'd buffer's size) and takes message over:
- * with nothing pending it becomes the output buffer without a copy.
- * -ENOBUFS past max (message freed either way).
+ * Queues size bytes the caller serialized (a piece of a streamed message:
+ * the caller writes its NUL with the last piece; allocated: the malloc'd
+ * buffer's size) and takes buf over: with nothing pending it becomes the
+ * output buffer without a copy. -ENOBUFS past max (buf freed either way).
  */
-int varlink_writer_adopt(VarlinkWriter *w, char *message, size_t size, size_t allocated);
+int varlink_writer_adopt(VarlinkWriter *w, char *buf, size_t size, size_t allocated);
+/*
+ * With nothing pending: hand the (empty) output buffer over for the caller
+ * to serialize the next piece into, so a streamed message needs one buffer,
+ * not two. *ret_buf is NULL when there is none.
+ */
+void varlink_writer_take_buffer(VarlinkWriter *w, char **ret_buf, size_t *ret_allocated);
 /* Writes what the fd takes; 1 when all was sent, 0 when some is pending. */
 int varlink_writer_flush(VarlinkWriter *w, int fd);
 static inline bool varlink_writer_pending(const VarlinkWriter *w) {

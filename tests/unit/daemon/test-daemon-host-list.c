@@ -259,8 +259,62 @@ static void test_writer_escapes(void) {
         tap_case_end("JSON writer: escapes, integers, masks, nesting parse back as written");
 }
 
+/* One listing-like text written whole, and again with every call's output taken as a piece of its own. */
+static void writer_sequence(JsonWriter *w, bool pieces, char **acc, size_t *acc_size) {
+        for (int step = 0; step < 12; step++) {
+                char *buf = NULL;
+                size_t size = 0, allocated = 0;
+
+                switch (step) {
+                case 0: json_writer_object_begin(w); break;
+                case 1: json_writer_key(w, "parameters"); break;
+                case 2: json_writer_object_begin(w); break;
+                case 3: json_writer_key(w, "cards"); break;
+                case 4: json_writer_array_begin(w); break;
+                case 5: json_writer_int(w, 5); break;
+                case 6: json_writer_string(w, "x"); break;
+                case 7: json_writer_array_end(w); break;
+                case 8: json_writer_key(w, "ok"); break;
+                case 9: json_writer_bool(w, true); break;
+                case 10: json_writer_object_end(w); break;
+                case 11: json_writer_object_end(w); break;
+                }
+                if (!pieces)
+                        continue;
+                CHECK(json_writer_take(w, &buf, &size, &allocated) == 0);
+                *acc = realloc(*acc, *acc_size + size + 1);
+                memcpy(*acc + *acc_size, buf, size);
+                *acc_size += size;
+                (*acc)[*acc_size] = 0;
+                /* Every other piece goes on in the buffer just taken, the rest in a new one. */
+                CHECK(json_writer_resume(w, step % 2 ? buf : NULL, step % 2 ? allocated : 0, 2) == 0);
+                if (step % 2 == 0)
+                        free(buf);
+        }
+}
+
+static void test_writer_pieces(void) {
+        JsonWriter whole, pieces;
+        char *text = NULL, *acc = NULL;
+        size_t size = 0, allocated = 0, acc_size = 0;
+
+        CHECK(json_writer_init(&whole, 4) == 0);
+        writer_sequence(&whole, false, NULL, NULL);
+        CHECK(json_writer_finish(&whole, &text, &size, &allocated) == 0);
+        CHECK_STREQ(text, "{\"parameters\":{\"cards\":[5,\"x\"],\"ok\":true}}");
+        CHECK(json_writer_init(&pieces, 1) == 0);
+        writer_sequence(&pieces, true, &acc, &acc_size);
+        CHECK(acc && acc_size == strlen(text) && streq(acc, text));
+        free(text);
+        free(acc);
+        json_writer_done(&whole);
+        json_writer_done(&pieces);
+        tap_case_end("JSON writer: text taken a piece at a time, commas across pieces, is the text written whole");
+}
+
 int main(void) {
         test_writer_escapes();
+        test_writer_pieces();
         test_every_owner_and_flag();
         test_z16_slow_reader();
         return tap_finish();
