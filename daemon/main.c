@@ -303,11 +303,12 @@ int main(int argc, char *argv[]) {
         int r, listen_fd = -1, n_fds;
 
         /*
-         * A fixed mmap threshold: big buffers (a z16 Host.List reply is
-         * ~570 KiB) get their own mapping and go back to the kernel when
-         * freed. glibc's default raises the threshold after the first such
-         * free, so later replies came from the heap and stayed resident for
-         * the daemon's lifetime (VmRSS 3.6 -> 4.1 MiB after one Host.List).
+         * A fixed mmap threshold: big buffers get their own mapping and go
+         * back to the kernel when freed. glibc's default raises the
+         * threshold after the first such free, so later ones came from the
+         * heap and stayed resident for the daemon's lifetime (VmRSS 3.6 ->
+         * 4.1 MiB after one Host.List, when its ~570 KiB reply was still
+         * built whole; it is streamed now).
          */
         (void) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 

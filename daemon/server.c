@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The Unix socket server, its clients, and calls with their replies. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -17,6 +18,20 @@
 #include "server.h"
 #include "varlink-protocol.h"
 
+/*
+ * A reply produced a piece at a time: the next piece is written only once
+ * the socket took all of the last one, so the client's output holds at
+ * most one piece however big the reply is.
+ */
+#define REPLY_PIECE_SIZE (32u * 1024u)
+
+typedef struct ReplyStream {
+        Call *call;                     /* owned: the call answered (its client's current); NULL: no stream */
+        ReplySource source;             /* source.userdata owned */
+        JsonWriter json;                /* the reply's place in its nesting; a buffer only while a piece is written */
+        bool started;                   /* the message's head is written */
+} ReplyStream;
+
 struct Client {
         unsigned n_ref;
         Server *server;                 /* borrowed; NULL once the server is gone */
@@ -24,7 +39,7 @@ struct Client {
         int fd;                         /* in the server's client_epoll while connected */
         uint32_t epoll_events;          /* what client_epoll watches on fd */
         sd_event_source *idle;          /* ref held */
-        uint64_t last_active;           /* CLOCK_MONOTONIC usec of the last bytes received */
+        uint64_t last_active;           /* CLOCK_MONOTONIC usec of the last bytes received, or read from our output */
         bool idle_armed;                /* idle is enabled (it fires at most last_active + timeout late) */
         sd_event_source *process;       /* ref held: deferred processing of buffered input */
         bool unread;                    /* the socket may hold bytes no edge will announce again */
@@ -33,6 +48,7 @@ struct Client {
         PeerCredentials peer;           /* peer.gids points into gids */
         gid_t *gids;                    /* owned: supplementary groups */
         Call *current;                  /* borrowed: the call in flight (owned by whoever runs it) */
+        ReplyStream stream;             /* the reply being sent as the socket drains */
         bool dead;
 };
 
@@ -136,6 +152,89 @@ int call_new_internal(const char *method, json_object *parameters, Call **ret) {
         return 0;
 }
 
+/* Frees the stream's reply state and its call; the next pipelined call may run. */
+static void client_stream_end(Client *c) {
+        ReplyStream st = c->stream;
+
+        if (!st.call)
+                return;
+        c->stream = (ReplyStream) {};
+        json_writer_done(&st.json);
+        st.source.free(st.source.userdata);
+        call_free(st.call);
+}
+
+/* Queue the stream's next piece; the writer holds nothing. The last one ends the stream. */
+static int client_stream_next(Client *c) {
+        ReplyStream *st = &c->stream;
+        size_t item_max = st->source.item_max + 16;     /* + the message's closing "}}" and NUL */
+        size_t budget = REPLY_PIECE_SIZE;
+        char *buf;
+        size_t size, allocated;
+        int r, done;
+
+        /* A piece must fit the output limit (a test's can be small): budget plus an item. */
+        if (budget + item_max > c->writer.max)
+                budget = c->writer.max > item_max ? c->writer.max - item_max : 1;
+        varlink_writer_take_buffer(&c->writer, &buf, &allocated);
+        r = json_writer_resume(&st->json, buf, allocated, budget + item_max);
+        if (r < 0)
+                return r;
+        if (!st->started) {
+                json_writer_object_begin(&st->json);
+                json_writer_key(&st->json, "parameters");
+                json_writer_object_begin(&st->json);
+                st->started = true;
+        }
+        done = st->source.write(st->source.userdata, &st->json, budget);
+        if (done < 0)
+                return done;
+        if (done) {
+                json_writer_object_end(&st->json);
+                json_writer_object_end(&st->json);
+                r = json_writer_finish(&st->json, &buf, &size, &allocated);
+        } else
+                r = json_writer_take(&st->json, &buf, &size, &allocated);
+        if (r < 0)
+                return r;
+        r = varlink_writer_adopt(&c->writer, buf, size, allocated);
+        if (r < 0)
+                return r;
+        if (done)
+                client_stream_end(c);
+        return 0;
+}
+
+/*
+ * Send what is queued, and each time the socket took all of it, the next
+ * piece of a streamed reply. What the socket cannot take now waits for
+ * EPOLLOUT. <0 after disconnecting.
+ */
+static int client_flush(Client *c) {
+        for (;;) {
+                int r = varlink_writer_flush(&c->writer, c->fd);
+
+                if (r < 0) {
+                        client_disconnect(c, "write failed");
+                        return r;
+                }
+                if (r == 0) {
+                        client_watch(c, EPOLLIN | EPOLLOUT | EPOLLET);
+                        return 0;
+                }
+                if (!c->stream.call) {
+                        client_watch(c, EPOLLIN | EPOLLET);
+                        return 0;
+                }
+                r = client_stream_next(c);
+                if (r < 0) {
+                        /* Part of the reply may be out: no error reply can follow it. */
+                        client_disconnect(c, "cannot produce the rest of a reply (out of memory)");
+                        return r;
+                }
+        }
+}
+
 /* After a message was queued (r: the writer's result): send what the socket takes now. */
 static int client_send_queued(Client *c, int r) {
         if (r == -ENOBUFS) {
@@ -144,14 +243,7 @@ static int client_send_queued(Client *c, int r) {
         }
         if (r < 0)
                 return r;
-        r = varlink_writer_flush(&c->writer, c->fd);
-        if (r < 0) {
-                client_disconnect(c, "write failed");
-                return r;
-        }
-        if (r == 0)
-                client_watch(c, EPOLLIN | EPOLLOUT | EPOLLET);
-        return 0;
+        return client_flush(c);
 }
 
 static int client_send_text(Client *c, const char *text, size_t len) {
@@ -197,34 +289,21 @@ int call_reply_text(Call *c, const char *text, size_t len) {
         return r;
 }
 
-int call_reply_stream_begin(Call *c, JsonWriter *w, size_t size_hint) {
-        int r = json_writer_init(w, size_hint);
-
-        if (r < 0)
-                return r;
-        json_writer_object_begin(w);
-        json_writer_key(w, "parameters");
-        json_writer_object_begin(w);
-        return 0;
-}
-
-int call_reply_stream_end(Call *c, JsonWriter *w) {
-        size_t size, allocated;
-        char *message;
+int call_reply_stream(Call *c, const ReplySource *source) {
+        Client *cl = c->client;
         int r;
 
-        json_writer_object_end(w);
-        json_writer_object_end(w);
-        r = json_writer_finish(w, &message, &size, &allocated);
-        json_writer_done(w);
-        if (r < 0)
-                return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
-        r = 0;
-        if (!c->oneway && !call_is_orphaned(c))
-                r = client_send_queued(c->client, varlink_writer_adopt(&c->client->writer, message, size, allocated));
-        else
-                free(message);
-        call_free(c);
+        if (c->oneway || call_is_orphaned(c)) {
+                source->free(source->userdata);
+                call_free(c);
+                return 0;
+        }
+        assert(cl->current == c && !cl->stream.call);
+        cl->stream = (ReplyStream) { .call = c, .source = *source };
+        /* Flushing may drop the client (a write error): only our reference keeps it until we return. */
+        client_ref(cl);
+        r = client_flush(cl);
+        client_unref(cl);
         return r;
 }
 
@@ -326,9 +405,13 @@ static void client_disconnect(Client *c, const char *why) {
         sd_event_source_set_enabled(c->idle, SD_EVENT_OFF);
         sd_event_source_set_enabled(c->process, SD_EVENT_OFF);
         (void) shutdown(c->fd, SHUT_RDWR);
-        /* A subscription ends with its connection; a call queued or in a transaction finishes orphaned. */
+        /*
+         * A subscription and a streamed reply end with their connection; a call queued or in a
+         * transaction finishes orphaned.
+         */
         if (c->current && c->current->subscribed)
                 call_free(c->current);
+        client_stream_end(c);
         if (s) {
                 if (c->prev)
                         c->prev->next = c->next;
@@ -372,8 +455,11 @@ static int client_idle_expired(sd_event_source *s, uint64_t usec, void *userdata
         c->idle_armed = false;
         if (!c->server)
                 return 0;
-        /* A client waiting for its own call or holding a subscription is not idle. */
-        if (c->current) {
+        /*
+         * A client waiting for its own call or holding a subscription is not idle. One that is sent
+         * a streamed reply is, if it stopped reading it (apctld waits for it then, not it for apctld).
+         */
+        if (c->current && !c->stream.call) {
                 client_idle_set(c, usec + timeout);
                 return 0;
         }
@@ -531,11 +617,13 @@ static void client_handle_events(Client *c, uint32_t revents) {
         if (c->dead)
                 return;
         if (revents & EPOLLOUT) {
-                int r = varlink_writer_flush(&c->writer, c->fd);
-                if (r < 0)
-                        client_disconnect(c, "write failed");
-                else if (r > 0)
-                        client_watch(c, EPOLLIN | EPOLLET);
+                /*
+                 * The client read some of its replies (apctld watches EPOLLOUT only while output
+                 * waits): that is activity, as sending is, or a slow reader of a big reply would be
+                 * taken for an idle one.
+                 */
+                client_arm_idle(c);
+                (void) client_flush(c);
         }
         if (!c->dead && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
                 client_read(c);
@@ -740,4 +828,12 @@ unsigned server_n_clients(const Server *s) {
 
 unsigned server_n_subscriptions(const Server *s) {
         return s->n_subscriptions;
+}
+
+size_t server_output_allocated(const Server *s) {
+        size_t n = 0;
+
+        for (const Client *c = s->clients; c; c = c->next)
+                n += c->writer.allocated + c->stream.json.allocated;
+        return n;
 }

@@ -37,6 +37,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Server *, server_free);
 int server_listen(Server *s, const char *path, int fd);
 unsigned server_n_clients(const Server *s);
 unsigned server_n_subscriptions(const Server *s);
+/* Memory held for the clients' output (queued replies, streamed pieces): tests check the streaming bound. */
+size_t server_output_allocated(const Server *s);
 /* Send event (borrowed) to every subscription. */
 void server_broadcast(Server *s, json_object *event);
 /* Test helper: adopt one end of a socketpair as a client with the given credentials. */
@@ -53,16 +55,32 @@ int call_reply(Call *c, json_object *parameters);
  */
 int call_reply_text(Call *c, const char *text, size_t len);
 /*
- * A reply the handler serializes itself instead of building a json-c tree
- * (a z16's Host.List: ~0.5 MiB of text, ~9 MiB of json-c objects):
- * call_reply_stream_begin() starts the reply message in w (room for
- * size_hint bytes) and opens its parameters object, which the handler
- * fills with keys and values; call_reply_stream_end() closes it, queues it
- * without a copy and frees c as call_reply() does (an out-of-memory error
- * reply if w failed). A failed begin leaves c to the caller.
+ * A reply too big to hold whole (a z16's Host.List: ~570 KiB of text, more
+ * than a tenth of apctld's memory target), sent as the client reads it:
+ * write() appends the next members of the reply's parameters object to w,
+ * stopping once w holds budget bytes (between members of at most item_max
+ * bytes each); it returns 1 after the last member, 0 when more is to come,
+ * or a negative errno. userdata must be a snapshot: the model changes while
+ * a slow reader's reply is out, and the reply must show one state of it.
  */
-int call_reply_stream_begin(Call *c, JsonWriter *w, size_t size_hint);
-int call_reply_stream_end(Call *c, JsonWriter *w);
+typedef struct ReplySource {
+        void *userdata;                 /* owned by the source: freed with free() */
+        int (*write)(void *userdata, JsonWriter *w, size_t budget);
+        void (*free)(void *userdata);
+        size_t item_max;
+} ReplySource;
+
+/*
+ * End the call with a reply written by source (taken over; freed with the
+ * call in any case): a piece is written whenever the socket took all of
+ * the last one, so a client's output holds at most one piece (32 KiB plus
+ * an item). The call stays its client's call in flight until the last
+ * piece is queued (later pipelined calls wait and are answered after it),
+ * and the loop serves other clients meanwhile. A client that stops reading
+ * is closed by the idle timeout; one that goes away frees it all. The
+ * message is framed as call_reply()'s: {"parameters":{...}} and its NUL.
+ */
+int call_reply_stream(Call *c, const ReplySource *source);
 /* One streamed reply ("continues": true) on a "more" call; the call stays open. */
 int call_notify(Call *c, json_object *parameters);
 /* End the call with an error; frees the call. */

@@ -1,21 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * io.apctl.Host.List, which apctld serializes straight into its output
- * buffer: the reply must be the JSON that the json-c tree apctld built
- * before gave, member for member and in the same order. The reference
- * below is that tree builder, kept here as the oracle; it runs on the same
- * model as the daemon (every owner kind, driver, mode and flag, a z16-sized
- * bus, a reply that must wait for a slow reader).
+ * io.apctl.Host.List, which apctld streams from a snapshot of its model,
+ * written as the client reads it: the reply must be the JSON that the
+ * json-c tree apctld built before gave, member for member and in the same
+ * order, and byte for byte the message apctld sent whole before it
+ * streamed. The reference below is that tree builder, kept here as the
+ * oracle; it runs on the same model as the daemon (every owner kind,
+ * driver, mode and flag, a z16-sized bus, slow readers, the model changing
+ * mid-stream, pipelined calls, readers that hang up or stop reading).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "daemon-test.h"
 #include "json-ap.h"
 #include "json-util.h"
 #include "json-writer.h"
+#include "server.h"
 #include "varlink-protocol.h"
 
 #define ADMIN 4242
@@ -204,6 +208,373 @@ static void test_z16_slow_reader(void) {
         tap_case_end("Host.List of a z16 (5,100 queues) to a slow reader, twice on one connection");
 }
 
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* A bus of n_cards adapters with 85 domains each (60: a z16's maximum configuration). */
+static KernelBackend *fake_bus(unsigned n_cards) {
+        KernelBackend *fake = NULL;
+        ApMask domains = {};
+
+        if (kernel_fake_new(&fake) < 0)
+                return NULL;
+        ap_mask_set_range(&domains, 0, 84);
+        for (unsigned a = 0; a < n_cards; a++)
+                if (kernel_fake_add_card(fake, a, 14, a % 3 == 0 ? AP_MODE_EP11 : AP_MODE_CCA, &domains) < 0)
+                        return kernel_backend_free(fake);
+        return fake;
+}
+
+/* What apctld sent Host.List before it streamed: the whole message, its NUL included. */
+static char *expected_wire(const Manager *m, size_t *ret_size) {
+        char *text = expected_reply(m);
+
+        if (text)
+                *ret_size = strlen(text) + 1;
+        return text;
+}
+
+static void send_call(TestClient *c, const char *method) {
+        char msg[128];
+
+        snprintf(msg, sizeof(msg), "{\"method\":\"%s\"}", method);
+        CHECK(test_client_send_raw(c, msg, strlen(msg) + 1) >= 0);
+}
+
+/*
+ * A slow reader: reads at most step bytes at a time and lets apctld's loop
+ * run once after every read, and until something happens whenever the
+ * socket is empty, so apctld always meets a socket that drained a little.
+ * Reads until a NUL arrived or until_len bytes are held (raw, in c->buf),
+ * and records the most apctld held for its clients' output after any turn
+ * of its loop. False on EOF or when the deadline passed.
+ */
+static bool read_slowly(TestEnv *env, TestClient *c, size_t step, size_t until_len, size_t *max_held) {
+        uint64_t deadline = now_usec() + TEST_DEADLINE_USEC;
+        char tmp[4096];
+
+        while (!(c->len > 0 && memchr(c->buf, 0, c->len)) && c->len < until_len) {
+                ssize_t n;
+
+                if (now_usec() > deadline) {
+                        tap_diag("Host.List reply incomplete after %llu ms (%zu bytes)",
+                                 TEST_DEADLINE_USEC / 1000ULL, c->len);
+                        return false;
+                }
+                n = recv(c->fd, tmp, step < sizeof(tmp) ? step : sizeof(tmp), MSG_DONTWAIT);
+                if (n == 0)
+                        return false;
+                if (n < 0 && errno != EAGAIN)
+                        return false;
+                if (n > 0) {
+                        char *p = realloc(c->buf, c->len + n);
+                        if (!p)
+                                return false;
+                        c->buf = p;
+                        memcpy(c->buf + c->len, tmp, n);
+                        c->len += n;
+                }
+                (void) sd_event_run(env->event, n > 0 ? 0 : 20 * 1000);
+                if (max_held && server_output_allocated(env->m->server) > *max_held)
+                        *max_held = server_output_allocated(env->m->server);
+        }
+        return true;
+}
+
+/* Take the first message's raw bytes (NUL included) off c->buf; NULL when none is complete. */
+static char *take_message(TestClient *c, size_t *ret_size) {
+        char *nul = c->buf ? memchr(c->buf, 0, c->len) : NULL;
+        size_t size;
+        char *msg;
+
+        if (!nul)
+                return NULL;
+        size = nul - c->buf + 1;
+        msg = malloc(size);
+        if (!msg)
+                return NULL;
+        memcpy(msg, c->buf, size);
+        memmove(c->buf, c->buf + size, c->len - size);
+        c->len -= size;
+        *ret_size = size;
+        return msg;
+}
+
+static bool wire_equal(const char *got, size_t got_size, const char *want, size_t want_size) {
+        size_t i = 0;
+
+        if (got && want && got_size == want_size && memcmp(got, want, want_size) == 0)
+                return true;
+        while (got && want && i < got_size && i < want_size && got[i] == want[i])
+                i++;
+        tap_diag("Host.List's bytes differ at byte %zu of %zu (expected %zu): got ...%.60s, want ...%.60s", i,
+                 got_size, want_size, got ? got + (i > 20 ? i - 20 : 0) : "(nothing)",
+                 want ? want + (i > 20 ? i - 20 : 0) : "(nothing)");
+        return false;
+}
+
+/* The next Host.List reply read slowly (step bytes at a time) equals want byte for byte. */
+static bool receive_listing(TestEnv *env, TestClient *c, size_t step, const char *want, size_t want_size,
+                            size_t *max_held) {
+        _cleanup_free_ char *got = NULL;
+        size_t got_size = 0;
+
+        if (!read_slowly(env, c, step, SIZE_MAX, max_held))
+                return false;
+        got = take_message(c, &got_size);
+        return wire_equal(got, got_size, want, want_size);
+}
+
+/*
+ * A z16's ~570 KiB reply to a reader that takes 1,000 bytes at a time
+ * through a 4 KiB socket buffer: the bytes are exactly the message apctld
+ * sent whole before (the json-c tree's text and its NUL), and apctld never
+ * holds more than 64 KiB of it.
+ */
+static void test_stream_bytes(void) {
+        KernelBackend *fake = fake_bus(60);
+        _cleanup_free_ char *want = NULL;
+        size_t want_size = 0, max_held = 0;
+        TestEnv env;
+        TestClient c;
+
+        CHECK(fake);
+        CHECK(test_env_start(&env, fake, NULL) >= 0);
+        CHECK(env.m->kernel.n_queues == 5100);
+        /* Owners of every kind in the listing: a running guest, a defined one, released adapters. */
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        json_object_put(test_call(&env, &c, "io.apctl.Host.Release", "{\"adapters\":[10,11,12]}"));
+        json_object_put(test_call(&env, &c, "io.apctl.Guest.Define",
+                                  "{\"name\":\"web01\",\"adapters\":[10,11],\"domains\":[1,2,3]}"));
+        json_object_put(test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"web01\"}"));
+        json_object_put(test_call(&env, &c, "io.apctl.Guest.Define",
+                                  "{\"name\":\"db.02:x-y_z\",\"adapters\":[12],\"domains\":[7]}"));
+        test_client_close(&c);
+        test_env_settle(&env);
+        want = expected_wire(env.m, &want_size);
+        CHECK(want && want_size > 500 * 1024 && strstr(want, "\"guest\":\"web01\"") &&
+              strstr(want, "\"guest\":\"db.02:x-y_z\""));
+
+        CHECK(test_client_connect_buffered(&env, ADMIN, 4096, &c) >= 0);
+        send_call(&c, "io.apctl.Host.List");
+        CHECK(receive_listing(&env, &c, 1000, want, want_size, &max_held));
+        if (!CHECK(max_held > 0 && max_held <= 64 * 1024))
+                tap_diag("apctld held %zu bytes of output", max_held);
+        /* Read fast this time: the same bytes. */
+        send_call(&c, "io.apctl.Host.List");
+        CHECK(receive_listing(&env, &c, 4096, want, want_size, NULL));
+        test_client_close(&c);
+        test_env_done(&env);
+        kernel_backend_free(fake);
+        tap_case_end("a z16's Host.List read 1,000 bytes at a time: the old whole message byte for byte, "
+                     "at most 64 KiB held");
+}
+
+/*
+ * While a slow reader's listing is out, the model changes every way it
+ * can: the desired state (a reservation, a guest defined), the kernel
+ * through a transaction (a guest started), and a kernel re-read that finds
+ * a card gone and another one's queues taken offline. The reply still
+ * shows the state the call arrived in; the next one shows the new state.
+ */
+static void test_stream_consistent(void) {
+        KernelBackend *fake = fake_bus(60);
+        _cleanup_free_ char *before = NULL, *after = NULL;
+        size_t before_size = 0, after_size = 0;
+        TestEnv env;
+        TestClient reader, admin;
+        json_object *r;
+
+        CHECK(fake);
+        CHECK(test_env_start(&env, fake, NULL) >= 0);
+        before = expected_wire(env.m, &before_size);
+        CHECK(test_client_connect_buffered(&env, ADMIN, 4096, &reader) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &admin) >= 0);
+        send_call(&reader, "io.apctl.Host.List");
+        CHECK(read_slowly(&env, &reader, 1000, 20000, NULL));
+        CHECK(reader.len >= 20000 && !memchr(reader.buf, 0, reader.len));
+
+        r = test_call(&env, &admin, "io.apctl.Host.Release", "{\"adapters\":[20,21],\"domains\":[84]}");
+        CHECK_OK(r);
+        json_object_put(r);
+        r = test_call(&env, &admin, "io.apctl.Guest.Define",
+                      "{\"name\":\"late\",\"adapters\":[20,21],\"domains\":[5,6]}");
+        CHECK_OK(r);
+        json_object_put(r);
+        r = test_call(&env, &admin, "io.apctl.Guest.Start", "{\"name\":\"late\"}");
+        CHECK_OK(r);
+        json_object_put(r);
+        CHECK(kernel_fake_remove_card(fake, 59) >= 0);
+        CHECK(kernel_fake_set_card_config(fake, 3, false) >= 0);
+        CHECK(manager_resync(env.m) >= 0);
+        test_env_settle(&env);
+        after = expected_wire(env.m, &after_size);
+        CHECK(env.m->kernel.n_queues == 59 * 85);
+        CHECK(after && before && !streq(after, before) && strstr(after, "\"guest\":\"late\"") &&
+              !strstr(before, "\"guest\":\"late\""));
+        /* Still mid-stream: the reader has not read on, so apctld can have sent only a little more. */
+        CHECK(!memchr(reader.buf, 0, reader.len));
+
+        CHECK(receive_listing(&env, &reader, 1000, before, before_size, NULL));
+        send_call(&reader, "io.apctl.Host.List");
+        CHECK(receive_listing(&env, &reader, 4096, after, after_size, NULL));
+        test_client_close(&reader);
+        test_client_close(&admin);
+        test_env_done(&env);
+        kernel_backend_free(fake);
+        tap_case_end("Host.List streamed while the desired state, a transaction and a re-read change the model "
+                     "shows the state it was called in");
+}
+
+/*
+ * Calls pipelined behind a streamed listing are answered after it, in
+ * order; meanwhile other clients are served, another listing included,
+ * while the first reader holds its stream up by not reading.
+ */
+static void test_stream_order(void) {
+        static const char calls[] =
+                "{\"method\":\"io.apctl.Host.List\"}\0"
+                "{\"method\":\"io.apctl.Status\"}\0"
+                "{\"method\":\"io.apctl.Host.List\"}\0"
+                "{\"method\":\"org.varlink.service.GetInfo\"}";
+        KernelBackend *fake = fake_bus(60);
+        _cleanup_free_ char *want = NULL;
+        size_t want_size = 0;
+        TestEnv env;
+        TestClient a, b, c;
+        json_object *r;
+
+        CHECK(fake);
+        CHECK(test_env_start(&env, fake, NULL) >= 0);
+        want = expected_wire(env.m, &want_size);
+        CHECK(test_client_connect_buffered(&env, 1000, 4096, &a) >= 0);
+        CHECK(test_client_connect(&env, 1001, &b) >= 0);
+        CHECK(test_client_connect_buffered(&env, 1002, 4096, &c) >= 0);
+
+        CHECK(test_client_send_raw(&a, calls, sizeof(calls)) >= 0);
+        CHECK(read_slowly(&env, &a, 1000, 10000, NULL));
+        CHECK(a.len >= 10000 && !memchr(a.buf, 0, a.len));
+        /*
+         * a stops reading ~560 KiB short of its first reply's end, which
+         * apctld (holding at most 64 KiB, a few KiB in the socket) cannot
+         * have produced yet: its loop serves the others meanwhile.
+         */
+        r = test_call(&env, &b, "io.apctl.Status", NULL);
+        CHECK_OK(r);
+        json_object_put(r);
+        send_call(&c, "io.apctl.Host.List");
+        CHECK(receive_listing(&env, &c, 1000, want, want_size, NULL));
+        r = test_call(&env, &b, "io.apctl.Status", NULL);
+        CHECK_OK(r);
+        json_object_put(r);
+
+        CHECK(receive_listing(&env, &a, 1000, want, want_size, NULL));
+        r = test_client_receive(&env, &a);
+        CHECK_OK(r);
+        CHECK(r && json_object_object_get(reply_params(r), "queues"));
+        json_object_put(r);
+        CHECK(receive_listing(&env, &a, 1000, want, want_size, NULL));
+        r = test_client_receive(&env, &a);
+        CHECK_OK(r);
+        CHECK(r && json_object_object_get(reply_params(r), "vendor"));
+        json_object_put(r);
+
+        test_client_close(&a);
+        test_client_close(&b);
+        test_client_close(&c);
+        test_env_done(&env);
+        kernel_backend_free(fake);
+        tap_case_end("calls pipelined behind a streamed Host.List come after it, in order; other clients are "
+                     "served while it waits");
+}
+
+static bool wait_clients(TestEnv *env, unsigned n) {
+        uint64_t deadline = now_usec() + TEST_DEADLINE_USEC;
+
+        while (server_n_clients(env->m->server) != n && now_usec() < deadline)
+                (void) sd_event_run(env->event, 20 * 1000);
+        return server_n_clients(env->m->server) == n;
+}
+
+static void tweak_idle(ManagerConfig *c) {
+        c->idle_timeout_usec = 500 * 1000;
+}
+
+/*
+ * A reader that hangs up mid-stream, one that stops reading, and one still
+ * reading when apctld exits end with everything the stream held freed
+ * (AddressSanitizer builds check it: a leak fails the test at exit); the
+ * second is closed by the idle timeout, while a reader that keeps reading,
+ * however slowly, is not idle.
+ */
+static void test_stream_abandoned(void) {
+        KernelBackend *fake = fake_bus(20);
+        _cleanup_free_ char *want = NULL;
+        size_t want_size = 0;
+        TestEnv env;
+        TestClient c;
+        uint64_t start;
+        unsigned turns = 0;
+
+        CHECK(fake);
+        CHECK(test_env_start(&env, fake, tweak_idle) >= 0);
+        want = expected_wire(env.m, &want_size);
+        CHECK(want_size > 160 * 1024);
+
+        /* Hangs up mid-stream, with a piece waiting for the socket. */
+        CHECK(test_client_connect_buffered(&env, ADMIN, 4096, &c) >= 0);
+        send_call(&c, "io.apctl.Host.List");
+        CHECK(read_slowly(&env, &c, 1000, 10000, NULL));
+        CHECK(!memchr(c.buf, 0, c.len));
+        test_client_close(&c);
+        CHECK(wait_clients(&env, 0));
+
+        /* Stops reading: closed when the idle timeout passes with nothing read. */
+        CHECK(test_client_connect_buffered(&env, ADMIN, 4096, &c) >= 0);
+        send_call(&c, "io.apctl.Host.List");
+        CHECK(read_slowly(&env, &c, 1000, 10000, NULL));
+        CHECK(wait_clients(&env, 0));
+        CHECK(!memchr(c.buf, 0, c.len));
+        CHECK(test_client_wait_closed(&env, &c));
+        test_client_close(&c);
+
+        /*
+         * Reads what the socket holds (4-8 KiB), then leaves apctld's loop
+         * alone for 100 ms, over and over: the reply takes ~30 such turns,
+         * 6 idle timeouts, with more than a timeout's worth of them after
+         * its last piece was queued.
+         */
+        CHECK(test_client_connect_buffered(&env, ADMIN, 4096, &c) >= 0);
+        send_call(&c, "io.apctl.Host.List");
+        start = now_usec();
+        while (!(c.len > 0 && memchr(c.buf, 0, c.len)) && server_n_clients(env.m->server) == 1 &&
+               now_usec() - start < TEST_DEADLINE_USEC) {
+                uint64_t turn = now_usec();
+                CHECK(read_slowly(&env, &c, 4096, c.len + 4096, NULL));
+                while (now_usec() - turn < 100 * 1000)
+                        (void) sd_event_run(env.event, 100 * 1000 - (now_usec() - turn));
+                turns++;
+        }
+        if (!CHECK(turns >= 15))
+                tap_diag("the reply took only %u turns of 100 ms: it did not outlast the idle timeout", turns);
+        CHECK(receive_listing(&env, &c, 4096, want, want_size, NULL));
+        CHECK(server_n_clients(env.m->server) == 1);
+
+        /* Still mid-stream when apctld shuts down. */
+        send_call(&c, "io.apctl.Host.List");
+        CHECK(read_slowly(&env, &c, 1000, 10000, NULL));
+        CHECK(!memchr(c.buf, 0, c.len));
+        test_env_done(&env);
+        test_client_close(&c);
+        kernel_backend_free(fake);
+        tap_case_end("a reader that hangs up or stops reading mid-stream is dropped with all freed; a slow one "
+                     "is not idle");
+}
+
 /* The writer's own text: what json-c parses back, strings with every kind of escape. */
 static void test_writer_escapes(void) {
         static const char *const strings[] = {
@@ -317,5 +688,9 @@ int main(void) {
         test_writer_pieces();
         test_every_owner_and_flag();
         test_z16_slow_reader();
+        test_stream_bytes();
+        test_stream_consistent();
+        test_stream_order();
+        test_stream_abandoned();
         return tap_finish();
 }
