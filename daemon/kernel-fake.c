@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kernel-fake.h"
 #include "macro.h"
@@ -21,6 +22,8 @@ typedef struct KernelFake {
         int fail_err;
         unsigned block_step;
         bool released;
+        bool load_hold;                 /* the next load waits, after its copy, for kernel_fake_release_load() */
+        bool load_held;                 /* a load has its copy and waits */
         void (*change_cb)(void *userdata);
         void *change_userdata;          /* borrowed */
 } KernelFake;
@@ -134,6 +137,14 @@ static int fake_load(KernelBackend *b, KernelState *ret) {
 
         pthread_mutex_lock(&f->lock);
         r = kernel_state_copy(&f->st, ret);
+        if (f->load_hold) {
+                /* A slow read: the kernel may change between the copy and its return. */
+                f->load_hold = false;
+                f->load_held = true;
+                pthread_cond_broadcast(&f->released_cond);
+                while (f->load_held)
+                        pthread_cond_wait(&f->released_cond, &f->lock);
+        }
         pthread_mutex_unlock(&f->lock);
         return r;
 }
@@ -545,6 +556,43 @@ void kernel_fake_release(KernelBackend *b) {
 
         pthread_mutex_lock(&f->lock);
         f->released = true;
+        pthread_cond_broadcast(&f->released_cond);
+        pthread_mutex_unlock(&f->lock);
+}
+
+void kernel_fake_hold_load(KernelBackend *b) {
+        KernelFake *f = fake_of(b);
+
+        pthread_mutex_lock(&f->lock);
+        f->load_hold = true;
+        pthread_mutex_unlock(&f->lock);
+}
+
+bool kernel_fake_wait_load_held(KernelBackend *b, uint64_t timeout_usec) {
+        KernelFake *f = fake_of(b);
+        struct timespec deadline;
+        bool held;
+
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += (time_t) (timeout_usec / 1000000);
+        deadline.tv_nsec += (long) (timeout_usec % 1000000) * 1000;
+        if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&f->lock);
+        while (!f->load_held && pthread_cond_timedwait(&f->released_cond, &f->lock, &deadline) == 0)
+                ;
+        held = f->load_held;
+        pthread_mutex_unlock(&f->lock);
+        return held;
+}
+
+void kernel_fake_release_load(KernelBackend *b) {
+        KernelFake *f = fake_of(b);
+
+        pthread_mutex_lock(&f->lock);
+        f->load_held = false;
         pthread_cond_broadcast(&f->released_cond);
         pthread_mutex_unlock(&f->lock);
 }

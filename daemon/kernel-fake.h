@@ -30,6 +30,14 @@ void kernel_fake_fail_steps(KernelBackend *b, unsigned first, unsigned second, i
 /* Step n blocks until kernel_fake_release() is called; 0 disarms. */
 void kernel_fake_block_step(KernelBackend *b, unsigned n);
 void kernel_fake_release(KernelBackend *b);
+/*
+ * The next full load takes its copy of the kernel, then waits for
+ * kernel_fake_release_load(): writes meanwhile make its result stale.
+ * kernel_fake_wait_load_held() waits (up to timeout_usec) until a load does.
+ */
+void kernel_fake_hold_load(KernelBackend *b);
+bool kernel_fake_wait_load_held(KernelBackend *b, uint64_t timeout_usec);
+void kernel_fake_release_load(KernelBackend *b);
 /* Write ops since the last kernel_fake_reset_steps() / arm. */
 unsigned kernel_fake_steps(KernelBackend *b);
 void kernel_fake_reset_steps(KernelBackend *b);

@@ -154,6 +154,8 @@ int manager_resync(Manager *m) {
         return 0;
 }
 
+static void answer_load_waiters(Manager *m, int result);
+
 static void start_load(Manager *m) {
         WorkerJob *job;
         int r;
@@ -165,14 +167,18 @@ static void start_load(Manager *m) {
         job = calloc(1, sizeof(WorkerJob));
         if (!job) {
                 log_error_errno(ENOMEM, "Cannot schedule a kernel re-read");
+                answer_load_waiters(m, -ENOMEM);
                 return;
         }
         job->kind = WORKER_JOB_LOAD;
         job->backend = m->backend;
+        job->writes_reported_at_start = m->kernel_writes_reported;
         r = worker_start(m->workers, job, m->worker_pipe[1]);
         if (r < 0) {
                 log_error_errno(r, "Cannot start a kernel re-read");
                 free(job);
+                /* No load is out to answer the Reconcile calls waiting for one. */
+                answer_load_waiters(m, r);
                 return;
         }
         m->load_running = true;
@@ -195,6 +201,7 @@ static void start_mdev_reread(Manager *m) {
         job->kind = WORKER_JOB_LOAD;
         job->backend = m->backend;
         job->snapshot_partial = true;
+        job->writes_reported_at_start = m->kernel_writes_reported;
         memcpy(job->reread_mdevs, m->reread_mdevs, sizeof(job->reread_mdevs));
         job->n_reread_mdevs = m->n_reread_mdevs;
         r = worker_start(m->workers, job, m->worker_pipe[1]);
@@ -294,9 +301,21 @@ static void answer_load_waiters(Manager *m, int result) {
         }
 }
 
+/*
+ * A read that ran on a worker thread while a kernel write job reported back
+ * may predate that write: applying it would undo the write's effect in the
+ * model (a guest just started shown stopped, with mdev-removed events and
+ * drift) until the next re-read. Such a read is done again instead. A write
+ * still running when the read returns reports later and merges what it
+ * touched then, so only writes that reported in between count.
+ */
+static bool stale_read(const Manager *m, const WorkerJob *job) {
+        return job->writes_reported_at_start != m->kernel_writes_reported;
+}
+
 void manager_worker_job_done(Manager *m, WorkerJob *job) {
         if (job->kind == WORKER_JOB_RESCAN) {
-                if (job->snapshot_result >= 0)
+                if (job->snapshot_result >= 0 && !stale_read(m, job))
                         manager_apply_snapshot(m, &job->snapshot);
                 else
                         manager_schedule_resync(m);
@@ -304,7 +323,14 @@ void manager_worker_job_done(Manager *m, WorkerJob *job) {
                 return;
         }
         m->load_running = false;
-        if (job->snapshot_partial)
+        if (stale_read(m, job)) {
+                log_debug("A kernel re-read overlapped a kernel write; reading again");
+                if (job->snapshot_partial)
+                        for (size_t i = 0; i < job->n_reread_mdevs; i++)
+                                manager_schedule_mdev_reread(m, job->reread_mdevs[i]);
+                else
+                        m->load_again = true;
+        } else if (job->snapshot_partial)
                 apply_mdev_reread(m, job);
         else if (job->snapshot_result >= 0)
                 manager_apply_snapshot(m, &job->snapshot);

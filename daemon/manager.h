@@ -68,6 +68,12 @@ typedef struct Manager {
         unsigned worker_jobs_running;   /* jobs whose threads have not reported yet */
         bool load_running;              /* a WORKER_JOB_LOAD is out */
         bool load_again;                /* another change arrived while it was out */
+        /*
+         * Kernel write jobs that have reported back. A re-read that started
+         * before one of them reported may hold the kernel as it was before
+         * that write: it is read again instead of applied (stale_read()).
+         */
+        uint64_t kernel_writes_reported;
         bool resync_full;               /* resync_source must read everything */
         /* mdevs uevents named since the last re-read: resync_source reads only these unless resync_full. */
         char reread_mdevs[WORKER_REREAD_MDEVS_MAX][UUID_STRING_LEN + 1];

@@ -220,6 +220,7 @@ static bool try_autostart(Manager *m) {
                 if (job) {
                         job->kind = WORKER_JOB_RESCAN;
                         job->backend = m->backend;
+                        job->writes_reported_at_start = m->kernel_writes_reported;
                         if (worker_start(m->workers, job, m->worker_pipe[1]) >= 0) {
                                 m->rescan_requested = true;
                                 m->worker_jobs_running++;

@@ -47,6 +47,8 @@ typedef struct WorkerJob {
         char reread_mdevs[WORKER_REREAD_MDEVS_MAX][UUID_STRING_LEN + 1];
         size_t n_reread_mdevs;
         void *userdata;                 /* borrowed: the loop's transaction */
+        /* A read job (LOAD, RESCAN): Manager.kernel_writes_reported when it started. */
+        uint64_t writes_reported_at_start;
         /* Set by worker_start(). */
         int notify_fd;                  /* borrowed: where the thread reports */
         struct WorkerJob *pool_next;    /* borrowed: the next job queued for an idle thread */

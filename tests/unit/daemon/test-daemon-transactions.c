@@ -765,6 +765,69 @@ static void test_mdev_uevent_reread(void) {
         tap_case_end("an mdev's uevent re-reads that mdev: created and removed behind apctld's back, both seen");
 }
 
+/*
+ * A kernel re-read that took its copy before a Start wrote and returns after
+ * the Start committed holds the guest as stopped. Applied, it would drop the
+ * mdev from the model (an mdev-removed event, a guest shown stopped) until
+ * the next re-read; apctld reads again instead.
+ */
+static void test_reread_overlapping_write(void) {
+        static const char reconcile[] = "{\"method\":\"io.apctl.Reconcile\"}";
+        TestEnv env;
+        TestClient c, q, sub;
+        json_object *r, *ev;
+        const MdevState *md;
+        bool saw_removed = false, saw_started = false;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
+        CHECK(test_client_connect(&env, ADMIN, &q) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &sub) >= 0);
+        CHECK(test_client_send_raw(&sub, SUBSCRIBE, sizeof(SUBSCRIBE)) >= 0);
+        ev = test_client_receive(&env, &sub);
+        CHECK(ev && !reply_error(ev));
+        json_object_put(ev);
+
+        /* A Reconcile starts a full re-read on a worker thread; it takes its copy (guest a stopped) and waits. */
+        kernel_fake_hold_load(env.fake);
+        CHECK(test_client_send_raw(&c, reconcile, sizeof(reconcile)) >= 0);
+        while (!env.m->load_running && sd_event_run(env.event, TEST_DEADLINE_USEC) > 0)
+                ;
+        CHECK(env.m->load_running);
+        CHECK(kernel_fake_wait_load_held(env.fake, TEST_DEADLINE_USEC));
+
+        /* Meanwhile guest a starts (on another worker thread) and commits. */
+        r = test_call(&env, &q, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        CHECK_OK(r);
+        json_object_put(r);
+        CHECK(kernel_state_find_mdev(&env.m->kernel, UUID_A) != NULL);
+
+        /* The old read returns: the Reconcile is answered from a read made after the start. */
+        kernel_fake_release_load(env.fake);
+        r = test_client_receive(&env, &c);
+        CHECK_OK(r);
+        json_object_put(r);
+        test_env_settle(&env);
+        md = kernel_state_find_mdev(&env.m->kernel, UUID_A);
+        CHECK(md && ap_mask_test(&md->assigned.apm, 5) && ap_mask_test(&md->assigned.aqm, 3));
+        CHECK(model_differences(&env) == 0);
+        while (test_client_try_receive(&sub, &ev) > 0) {
+                const char *type = json_object_get_string(
+                        json_object_object_get(json_object_object_get(reply_params(ev), "event"), "type"));
+                if (type && streq(type, "guest-started"))
+                        saw_started = true;
+                if (type && streq(type, "mdev-removed"))
+                        saw_removed = true;
+                json_object_put(ev);
+        }
+        CHECK(saw_started);
+        CHECK(!saw_removed);
+        test_client_close(&c);
+        test_client_close(&q);
+        test_client_close(&sub);
+        test_env_done(&env);
+        tap_case_end("a kernel re-read that overlapped a committed Start is read again, not applied");
+}
+
 int main(void) {
         for (size_t i = 0; i < ELEMENTSOF(scenarios); i++)
                 test_fail_every_step(&scenarios[i]);
@@ -780,6 +843,7 @@ int main(void) {
         test_worker_after_hung_write();
         test_changes_queue_behind_transaction();
         test_mdev_uevent_reread();
+        test_reread_overlapping_write();
         test_state_file_only_on_desired_change();
         test_stale_commit_marker_dropped();
         test_commit_by_removal_fails();
