@@ -105,8 +105,9 @@ static bool status_key(Manager *m, StatusKey *k) {
                 return false;
         if (strlen(m->backend->ops->name) >= sizeof(k->backend) || strlen(m->status_text) >= sizeof(k->status))
                 return false;
-        strncpy(k->backend, m->backend->ops->name, sizeof(k->backend));
-        strncpy(k->status, m->status_text, sizeof(k->status));
+        /* Lengths checked above; memset() left the terminating NULs and zeroed the rest for memcmp(). */
+        memcpy(k->backend, m->backend->ops->name, strlen(m->backend->ops->name));
+        memcpy(k->status, m->status_text, strlen(m->status_text));
         for (size_t i = 0; i < m->desired.n_guests; i++)
                 k->running += manager_guest_running(m, &m->desired.guests[i]);
         k->generation = m->desired.generation;
