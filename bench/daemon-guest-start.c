@@ -2,11 +2,12 @@
 /*
  * bench/daemon-speed.sh's guest start figure: io.apctl.Guest.Start of a
  * guest with 4 adapters x 8 domains (defined here first) against the same
- * sysfs writes done raw by this program, each an open/write/close as
- * apctld does: the 4 assign_adapter and 8 assign_domain writes apctld plans
- * for a kernel without ap_config, after `create` where the kernel makes the
- * mdev. Rounds alternate apctld and raw so that both see the same machine
- * load; the fastest round of each counts; teardown is outside the clock.
+ * sysfs writes done raw by this program, each an open/write/close as an
+ * admin's `echo >` and mdevctl do: the 4 assign_adapter and 8 assign_domain
+ * writes apctld plans for a kernel without ap_config, after `create` where
+ * the kernel makes the mdev. Rounds alternate apctld and raw so that both
+ * see the same machine load; the fastest round of each counts; teardown is
+ * outside the clock.
  *
  * --kernel: a real (or apctl's simulated) vfio_ap: both create the mdev
  *   (13 writes); teardown is Guest.Stop, and a raw `remove` write.
@@ -23,9 +24,20 @@
  *   then finds the mdev and skips `create`: both sides do the 12 assign
  *   writes, and the ratio is apctld's own overhead over plain file writes.
  *
+ * Without --ap-config, each round also times the same writes raw with each
+ * attribute opened once and written repeatedly (raw_kept_ns, information):
+ * sysfs store() ignores the file position, so that is the same store()
+ * calls with fewer open()s, as apctld does them within a transaction. The
+ * judged baseline stays raw_ns, an open/write/close per write as `echo >`
+ * and mdevctl do.
+ *
+ * At the end the guest is undefined; on --synthetic the mdev directory is
+ * removed and apctld re-reads the tree first (it would still see the guest
+ * running), so that repeated runs against one apctld work.
+ *
  * usage: daemon-guest-start --kernel|--synthetic [--ap-config] ROUNDS SOCKET MATRIX_DIR UUID
  *   MATRIX_DIR: the vfio_ap matrix device apctld drives (<sysfs>/devices/vfio_ap/matrix)
- * prints: apctld_ns=.. raw_ns=.. writes=.. [assign_ns=.. assign_writes=..]
+ * prints: apctld_ns=.. raw_ns=.. writes=.. [raw_kept_ns=..] [assign_ns=.. assign_writes=..]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -86,6 +98,35 @@ static int raw_start(const char *matrix, const char *mdev, const char *uuid, boo
                 r = write_attr(mdev, "assign_domain", id);
                 if (r < 0)
                         return r;
+        }
+        return n;
+}
+
+/* The same writes with assign_adapter and assign_domain each opened once (information row). */
+static int raw_start_kept(const char *matrix, const char *mdev, const char *uuid, bool create) {
+        static const char *const attrs[] = { "assign_adapter", "assign_domain" };
+        static const int counts[] = { GUEST_ADAPTERS, GUEST_DOMAINS };
+        char id[8], path[PATH_MAX];
+        int n = 0, r;
+
+        if (create) {
+                r = write_attr(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
+                if (r < 0)
+                        return r;
+                n++;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(attrs); i++) {
+                _cleanup_close_ int fd = -EBADF;
+
+                snprintf(path, sizeof(path), "%.3800s/%s", mdev, attrs[i]);
+                fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return negative_errno();
+                for (int k = 0; k < counts[i]; k++, n++) {
+                        size_t len = snprintf(id, sizeof(id), "%d", k);
+                        if (write(fd, id, len) != (ssize_t) len)
+                                return negative_errno();
+                }
         }
         return n;
 }
@@ -165,30 +206,48 @@ typedef struct Bench {
         char mdev[PATH_MAX];
         char *buf;                              /* owned: the last reply */
         size_t size;
-        uint64_t best_apctld, best_raw, best_assign;
+        uint64_t best_apctld, best_raw, best_assign, best_raw_kept;
         int writes, assign_writes;
 } Bench;
 
-/* --kernel: one raw start (ap_config or assign_*), timed, then the raw `remove`. */
-static int raw_timed(Bench *b, bool ap_config, uint64_t *best, int *ret_writes) {
+typedef enum RawForm {
+        RAW_ASSIGN,             /* create, then an open/write/close per assign_* write */
+        RAW_ASSIGN_KEPT,        /* the same writes, each attribute opened once */
+        RAW_AP_CONFIG,          /* create and one ap_config write */
+} RawForm;
+
+static int raw_run(Bench *b, RawForm form, bool create) {
+        switch (form) {
+        case RAW_ASSIGN:
+                return raw_start(b->matrix, b->mdev, b->uuid, create);
+        case RAW_ASSIGN_KEPT:
+                return raw_start_kept(b->matrix, b->mdev, b->uuid, create);
+        case RAW_AP_CONFIG:
+                return raw_start_ap_config(b->matrix, b->mdev, b->uuid);
+        }
+        return -EINVAL;
+}
+
+/* One raw start, timed; --kernel: then the raw `remove`. */
+static int raw_timed(Bench *b, RawForm form, uint64_t *best, int *ret_writes) {
         uint64_t t0, t1;
         int r;
 
         t0 = bench_now_ns();
-        r = ap_config ? raw_start_ap_config(b->matrix, b->mdev, b->uuid) : raw_start(b->matrix, b->mdev, b->uuid, true);
+        r = raw_run(b, form, !b->synthetic);
         t1 = bench_now_ns();
         if (r < 0)
                 return r;
         if (t1 - t0 < *best)
                 *best = t1 - t0;
         *ret_writes = r;
-        return write_attr(b->mdev, "remove", "1");
+        return b->synthetic ? 0 : write_attr(b->mdev, "remove", "1");
 }
 
 /* One round: apctld's start (then stop), then the raw writes (then remove). */
 static int bench_round(Bench *b, const char **ret_what) {
         uint64_t t0, t1;
-        int r;
+        int writes, r;
 
         *ret_what = "preparing the synthetic mdev";
         if (b->synthetic) {
@@ -207,27 +266,38 @@ static int bench_round(Bench *b, const char **ret_what) {
         if (r < 0)
                 return r;
         *ret_what = "raw writes";
-        if (!b->synthetic) {
-                r = raw_timed(b, b->ap_config, &b->best_raw, &b->writes);
-                if (r >= 0 && b->ap_config) {
-                        *ret_what = "raw assign_* writes";
-                        r = raw_timed(b, false, &b->best_assign, &b->assign_writes);
-                }
-                return r;
-        }
-        t0 = bench_now_ns();
-        r = raw_start(b->matrix, b->mdev, b->uuid, !b->synthetic);
-        t1 = bench_now_ns();
+        r = raw_timed(b, b->ap_config ? RAW_AP_CONFIG : RAW_ASSIGN, &b->best_raw, &b->writes);
         if (r < 0)
                 return r;
-        if (t1 - t0 < b->best_raw)
-                b->best_raw = t1 - t0;
-        b->writes = r;
-        return 0;
+        if (b->ap_config) {
+                *ret_what = "raw assign_* writes";
+                return raw_timed(b, RAW_ASSIGN, &b->best_assign, &b->assign_writes);
+        }
+        *ret_what = "raw writes on kept files";
+        return raw_timed(b, RAW_ASSIGN_KEPT, &b->best_raw_kept, &writes);
+}
+
+/*
+ * The end of a run: on --synthetic the mdev directory a round left behind
+ * goes, and apctld re-reads the tree so that it sees the guest stopped
+ * (Undefine refuses a running guest); then the guest goes.
+ */
+static int bench_undefine(Bench *b) {
+        int r = 0;
+
+        if (b->synthetic) {
+                r = synthetic_mdev_remove(b->mdev);
+                if (r >= 0)
+                        r = call(b->fd, "Reconcile", &b->buf, &b->size);
+        }
+        if (r >= 0)
+                r = call(b->fd, "Guest.Undefine", &b->buf, &b->size);
+        return r;
 }
 
 int main(int argc, char *argv[]) {
-        Bench b = { .fd = -EBADF, .best_apctld = UINT64_MAX, .best_raw = UINT64_MAX, .best_assign = UINT64_MAX };
+        Bench b = { .fd = -EBADF, .best_apctld = UINT64_MAX, .best_raw = UINT64_MAX, .best_assign = UINT64_MAX,
+                    .best_raw_kept = UINT64_MAX };
         char define[512];
         unsigned long rounds;
         char *end;
@@ -276,14 +346,17 @@ int main(int argc, char *argv[]) {
         }
         printf("apctld_ns=%llu raw_ns=%llu writes=%d", (unsigned long long) b.best_apctld,
                (unsigned long long) b.best_raw, b.writes);
+        if (!b.ap_config)
+                printf(" raw_kept_ns=%llu", (unsigned long long) b.best_raw_kept);
         if (b.ap_config)
                 printf(" assign_ns=%llu assign_writes=%d", (unsigned long long) b.best_assign, b.assign_writes);
         printf("\n");
         ret = 0;
 out:
-        (void) call(b.fd, "Guest.Undefine", &b.buf, &b.size);
-        if (b.synthetic)
-                (void) synthetic_mdev_remove(b.mdev);
+        if (bench_undefine(&b) < 0 && ret == 0) {
+                fprintf(stderr, "daemon-guest-start: Guest.Undefine failed: %s\n", b.buf ? b.buf : "(no reply)");
+                ret = 1;
+        }
         free(b.buf);
         safe_close(b.fd);
         return ret;
