@@ -13,13 +13,11 @@
 #include "fileio.h"
 #include "macro.h"
 
-static int read_whole(const char *path, size_t max, bool short_is_end, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+/* pread from offset 0 (a sysfs attribute's show() afresh), or read on from the file position. */
+static int read_whole_fd(int fd, bool from_start, size_t max, bool short_is_end, char **ret, size_t *ret_len) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0, allocated = 0;
 
-        if (fd < 0)
-                return negative_errno();
         for (;;) {
                 if (allocated - len < 4096 + 1) {
                         size_t n = allocated ? allocated * 2 : 4096 + 1;
@@ -33,7 +31,8 @@ static int read_whole(const char *path, size_t max, bool short_is_end, char **re
                         buf = p;
                         allocated = n;
                 }
-                ssize_t k = read(fd, buf + len, allocated - len - 1);
+                ssize_t k = from_start ? pread(fd, buf + len, allocated - len - 1, len) :
+                                         read(fd, buf + len, allocated - len - 1);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -56,6 +55,14 @@ static int read_whole(const char *path, size_t max, bool short_is_end, char **re
         return 0;
 }
 
+static int read_whole(const char *path, size_t max, bool short_is_end, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
+                return negative_errno();
+        return read_whole_fd(fd, false, max, short_is_end, ret, ret_len);
+}
+
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         return read_whole(path, max, false, ret, ret_len);
 }
@@ -67,6 +74,10 @@ int read_sysfs_file(const char *path, size_t max, char **ret, size_t *ret_len) {
          * is the end, and the read that would return 0 is saved.
          */
         return read_whole(path, max, true, ret, ret_len);
+}
+
+int read_sysfs_fd(int fd, size_t max, char **ret, size_t *ret_len) {
+        return read_whole_fd(fd, true, max, true, ret, ret_len);
 }
 
 int read_attr(const char *dir, const char *name, char *buf, size_t size) {
@@ -105,11 +116,16 @@ int read_attr_uint(const char *dir, const char *name, unsigned *ret) {
 
 int write_attr(const char *path, const char *value) {
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        size_t len = strlen(value);
-        ssize_t n;
 
         if (fd < 0)
                 return negative_errno();
+        return write_attr_fd(fd, value);
+}
+
+int write_attr_fd(int fd, const char *value) {
+        size_t len = strlen(value);
+        ssize_t n;
+
         do
                 n = write(fd, value, len);
         while (n < 0 && errno == EINTR);

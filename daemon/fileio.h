@@ -8,11 +8,21 @@
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 /* The same for a sysfs attribute (or a regular file): a short read is its end. */
 int read_sysfs_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/*
+ * The same from an open attribute, from offset 0 (pread: the file position
+ * is left alone), so a kept file reads show()'s output afresh each time.
+ */
+int read_sysfs_fd(int fd, size_t max, char **ret, size_t *ret_len);
 /* One sysfs-style attribute, trailing whitespace stripped. */
 int read_attr(const char *dir, const char *name, char *buf, size_t size);
 int read_attr_uint(const char *dir, const char *name, unsigned *ret);
 /* One write() of the whole string, as sysfs expects; returns the kernel's errno. */
 int write_attr(const char *path, const char *value);
+/*
+ * The same on an open attribute: sysfs store() ignores the file position,
+ * so each call is one store() with its own result.
+ */
+int write_attr_fd(int fd, const char *value);
 /*
  * Replace dir/name atomically: write a temp file in dir, fsync it, rename it
  * over name, fsync dir. A crash, power loss included, leaves either the old

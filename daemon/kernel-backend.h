@@ -29,24 +29,59 @@ typedef enum KernelAssignKind {
         _KERNEL_ASSIGN_MAX,
 } KernelAssignKind;
 
+/* What mdev_read() reads: the assigned config, the guest matrix, or both. */
+typedef enum KernelMdevRead {
+        KERNEL_MDEV_READ_ASSIGNED = 1 << 0,     /* assigned, assigned_partial */
+        KERNEL_MDEV_READ_GUEST = 1 << 1,        /* guest_apm, guest_aqm, guest_matrix_partial */
+        KERNEL_MDEV_READ_ALL = KERNEL_MDEV_READ_ASSIGNED | KERNEL_MDEV_READ_GUEST,
+} KernelMdevRead;
+
+/*
+ * The attribute files of one mdev a job keeps open from their first use to
+ * the job's end, so that an attribute costs one open() per job, not one
+ * per write or read. sysfs store() ignores the file position: each write()
+ * on a kept file is one store() call with its own result, exactly as
+ * through a fresh open(); a pread() at offset 0 runs show() afresh. Owned
+ * by the job's thread (never shared); the backend opens lazily (one
+ * without files ignores them), kernel_mdev_files_close() closes. Calls
+ * that are one-offs pass NULL.
+ */
+#define KERNEL_MDEV_FILES_MAX 12
+typedef struct KernelMdevFiles {
+        int fd[KERNEL_MDEV_FILES_MAX];  /* owned; < 0: not open */
+} KernelMdevFiles;
+
+void kernel_mdev_files_init(KernelMdevFiles *f);
+/* Closes every file; f can be used again (for another mdev, or after the mdev went). */
+void kernel_mdev_files_close(KernelMdevFiles *f);
+
 typedef struct KernelBackend KernelBackend;
 
 typedef struct KernelBackendOps {
         const char *name;
         /* A complete snapshot, sorted. */
         int (*load)(KernelBackend *b, KernelState *ret);
-        /* One mdev's assigned config; -ENOENT when it does not exist. */
-        int (*mdev_read)(KernelBackend *b, const char *uuid, MdevState *ret);
+        /*
+         * What of one mdev (KernelMdevRead) into ret, the rest of it
+         * empty; -ENOENT when it does not exist. With only the guest
+         * matrix asked for, any failure to read it is returned (a kernel
+         * before 6.0 has no guest_matrix).
+         */
+        int (*mdev_read)(KernelBackend *b, KernelMdevFiles *files, const char *uuid, KernelMdevRead what,
+                         MdevState *ret);
         int (*masks_read)(KernelBackend *b, ApMask *ret_apmask, ApMask *ret_aqmask);
         /* One queue's state and driver; -ENOENT when it does not exist. */
         int (*queue_read)(KernelBackend *b, unsigned adapter, unsigned domain, ApQueue *ret);
         /* Absolute-form write of apmask or aqmask. */
         int (*mask_write)(KernelBackend *b, KernelMaskKind which, const ApMask *m);
-        int (*mdev_create)(KernelBackend *b, const char *uuid);
-        int (*mdev_remove)(KernelBackend *b, const char *uuid);
-        int (*mdev_assign)(KernelBackend *b, const char *uuid, KernelAssignKind kind, unsigned id, bool assign);
+        /* files: the new mdev's, to be opened when first used. */
+        int (*mdev_create)(KernelBackend *b, KernelMdevFiles *files, const char *uuid);
+        /* Closes files first: nothing of the mdev stays open across its removal. */
+        int (*mdev_remove)(KernelBackend *b, KernelMdevFiles *files, const char *uuid);
+        int (*mdev_assign)(KernelBackend *b, KernelMdevFiles *files, const char *uuid, KernelAssignKind kind,
+                           unsigned id, bool assign);
         /* The atomic ap_config write; -EOPNOTSUPP when the kernel lacks it. */
-        int (*mdev_set_config)(KernelBackend *b, const char *uuid, const ApConfig *c);
+        int (*mdev_set_config)(KernelBackend *b, KernelMdevFiles *files, const char *uuid, const ApConfig *c);
         /* Force a synchronous bus rescan (write to `scans`). */
         int (*rescan)(KernelBackend *b);
         void (*free)(KernelBackend *b);

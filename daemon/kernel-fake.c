@@ -149,15 +149,28 @@ static int fake_load(KernelBackend *b, KernelState *ret) {
         return r;
 }
 
-static int fake_mdev_read(KernelBackend *b, const char *uuid, MdevState *ret) {
+static int fake_mdev_read(KernelBackend *b, KernelMdevFiles *files, const char *uuid, KernelMdevRead what,
+                          MdevState *ret) {
         KernelFake *f = fake_of(b);
         const MdevState *m;
+        MdevState out = {};
         int r = -ENOENT;
 
         pthread_mutex_lock(&f->lock);
         m = fake_find_mdev(f, uuid);
         if (m) {
-                *ret = *m;
+                /* Only what was asked for, as sysfs reads it: a caller relying on more gets nothing. */
+                strcpy(out.uuid, m->uuid);
+                if (what & KERNEL_MDEV_READ_ASSIGNED) {
+                        out.assigned = m->assigned;
+                        out.assigned_partial = m->assigned_partial;
+                }
+                if (what & KERNEL_MDEV_READ_GUEST) {
+                        out.guest_apm = m->guest_apm;
+                        out.guest_aqm = m->guest_aqm;
+                        out.guest_matrix_partial = m->guest_matrix_partial;
+                }
+                *ret = out;
                 r = 0;
         }
         pthread_mutex_unlock(&f->lock);
@@ -225,7 +238,7 @@ out:
         return r;
 }
 
-static int fake_mdev_create(KernelBackend *b, const char *uuid) {
+static int fake_mdev_create(KernelBackend *b, KernelMdevFiles *files, const char *uuid) {
         KernelFake *f = fake_of(b);
         MdevState m = {};
         int r;
@@ -253,7 +266,7 @@ out:
         return r;
 }
 
-static int fake_mdev_remove(KernelBackend *b, const char *uuid) {
+static int fake_mdev_remove(KernelBackend *b, KernelMdevFiles *files, const char *uuid) {
         KernelFake *f = fake_of(b);
         MdevState *m;
         int r;
@@ -288,7 +301,8 @@ static int fake_validate_matrix(KernelFake *f, const MdevState *self, const ApMa
         return 0;
 }
 
-static int fake_mdev_assign(KernelBackend *b, const char *uuid, KernelAssignKind kind, unsigned id, bool assign) {
+static int fake_mdev_assign(KernelBackend *b, KernelMdevFiles *files, const char *uuid, KernelAssignKind kind,
+                            unsigned id, bool assign) {
         KernelFake *f = fake_of(b);
         unsigned max = kind == KERNEL_ASSIGN_ADAPTER ? f->st.max_adapter : f->st.max_domain;
         MdevState *m;
@@ -331,7 +345,7 @@ static bool mask_exceeds(const ApMask *m, unsigned max) {
         return max < AP_ID_MAX && ap_mask_next(m, max + 1) >= 0;
 }
 
-static int fake_mdev_set_config(KernelBackend *b, const char *uuid, const ApConfig *c) {
+static int fake_mdev_set_config(KernelBackend *b, KernelMdevFiles *files, const char *uuid, const ApConfig *c) {
         KernelFake *f = fake_of(b);
         MdevState *m;
         int r;

@@ -114,27 +114,28 @@ void kernel_op_describe(const KernelPlan *p, size_t i, char *buf, size_t size) {
         }
 }
 
-static int op_run(KernelBackend *b, const KernelPlan *p, const KernelOp *op) {
+static int op_run(KernelBackend *b, KernelMdevFiles *files, const KernelPlan *p, const KernelOp *op) {
         switch (op->type) {
         case KERNEL_OP_MASK_WRITE:
                 return b->ops->mask_write(b, op->mask_kind, &op->mask);
         case KERNEL_OP_MDEV_CREATE:
-                return b->ops->mdev_create(b, p->uuid);
+                return b->ops->mdev_create(b, files, p->uuid);
         case KERNEL_OP_MDEV_REMOVE:
-                return b->ops->mdev_remove(b, p->uuid);
+                return b->ops->mdev_remove(b, files, p->uuid);
         case KERNEL_OP_MDEV_ASSIGN:
         case KERNEL_OP_MDEV_UNASSIGN:
-                return b->ops->mdev_assign(b, p->uuid, op->assign_kind, op->id, op->type == KERNEL_OP_MDEV_ASSIGN);
+                return b->ops->mdev_assign(b, files, p->uuid, op->assign_kind, op->id,
+                                           op->type == KERNEL_OP_MDEV_ASSIGN);
         case KERNEL_OP_MDEV_SET_CONFIG:
-                return b->ops->mdev_set_config(b, p->uuid, &op->config);
+                return b->ops->mdev_set_config(b, files, p->uuid, &op->config);
         }
         return -EINVAL;
 }
 
-int kernel_plan_execute(KernelBackend *b, const KernelPlan *p, size_t *ret_failed,
+int kernel_plan_execute(KernelBackend *b, KernelMdevFiles *files, const KernelPlan *p, size_t *ret_failed,
                         int (*after_step)(void *userdata, size_t done), void *userdata) {
         for (size_t i = 0; i < p->n_ops; i++) {
-                int r = op_run(b, p, &p->ops[i]);
+                int r = op_run(b, files, p, &p->ops[i]);
                 if (r >= 0 && after_step)
                         r = after_step(userdata, i + 1);
                 if (r < 0) {

@@ -48,9 +48,11 @@ void kernel_op_describe(const KernelPlan *p, size_t i, char *buf, size_t size);
 
 /*
  * Run the plan. Returns 0, or the first failure's negative errno with
- * *ret_failed set to its index. after_step, if set, is called after every
+ * *ret_failed set to its index: every op is one write with its own result,
+ * also where files (the plan's mdev's kept files, or NULL) make several of
+ * them go through one open file. after_step, if set, is called after every
  * successful op (test hook: abandon or kill mid-transaction); returning
  * non-zero stops there with that value.
  */
-int kernel_plan_execute(KernelBackend *b, const KernelPlan *p, size_t *ret_failed,
+int kernel_plan_execute(KernelBackend *b, KernelMdevFiles *files, const KernelPlan *p, size_t *ret_failed,
                         int (*after_step)(void *userdata, size_t done), void *userdata);

@@ -5,8 +5,10 @@
  * drives the real s390 kernel, apctl's simulator modules, or a directory
  * tree built by a test.
  */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -37,6 +39,47 @@ typedef struct KernelSysfs {
 
 static KernelSysfs *sysfs_of(KernelBackend *b) {
         return b->data;
+}
+
+/* The mdev attributes a job keeps open (KernelMdevFiles), each with the way it is opened. */
+typedef enum MdevFile {
+        MDEV_FILE_MATRIX,
+        MDEV_FILE_CONTROL_DOMAINS,
+        MDEV_FILE_GUEST_MATRIX,
+        MDEV_FILE_AP_CONFIG_READ,
+        MDEV_FILE_AP_CONFIG_WRITE,
+        MDEV_FILE_ASSIGN_ADAPTER,               /* + KernelAssignKind */
+        MDEV_FILE_UNASSIGN_ADAPTER = MDEV_FILE_ASSIGN_ADAPTER + _KERNEL_ASSIGN_MAX,     /* + KernelAssignKind */
+        _MDEV_FILE_MAX = MDEV_FILE_UNASSIGN_ADAPTER + _KERNEL_ASSIGN_MAX,
+} MdevFile;
+
+static_assert(_MDEV_FILE_MAX <= KERNEL_MDEV_FILES_MAX, "KernelMdevFiles too small");
+
+static const struct {
+        const char *name;
+        int flags;
+} mdev_files[_MDEV_FILE_MAX] = {
+        [MDEV_FILE_MATRIX] = { "matrix", O_RDONLY },
+        [MDEV_FILE_CONTROL_DOMAINS] = { "control_domains", O_RDONLY },
+        [MDEV_FILE_GUEST_MATRIX] = { "guest_matrix", O_RDONLY },
+        [MDEV_FILE_AP_CONFIG_READ] = { "ap_config", O_RDONLY },
+        [MDEV_FILE_AP_CONFIG_WRITE] = { "ap_config", O_WRONLY },
+        [MDEV_FILE_ASSIGN_ADAPTER + KERNEL_ASSIGN_ADAPTER] = { "assign_adapter", O_WRONLY },
+        [MDEV_FILE_ASSIGN_ADAPTER + KERNEL_ASSIGN_DOMAIN] = { "assign_domain", O_WRONLY },
+        [MDEV_FILE_ASSIGN_ADAPTER + KERNEL_ASSIGN_CONTROL_DOMAIN] = { "assign_control_domain", O_WRONLY },
+        [MDEV_FILE_UNASSIGN_ADAPTER + KERNEL_ASSIGN_ADAPTER] = { "unassign_adapter", O_WRONLY },
+        [MDEV_FILE_UNASSIGN_ADAPTER + KERNEL_ASSIGN_DOMAIN] = { "unassign_domain", O_WRONLY },
+        [MDEV_FILE_UNASSIGN_ADAPTER + KERNEL_ASSIGN_CONTROL_DOMAIN] = { "unassign_control_domain", O_WRONLY },
+};
+
+void kernel_mdev_files_init(KernelMdevFiles *f) {
+        for (size_t i = 0; i < ELEMENTSOF(f->fd); i++)
+                f->fd[i] = -EBADF;
+}
+
+void kernel_mdev_files_close(KernelMdevFiles *f) {
+        for (size_t i = 0; i < ELEMENTSOF(f->fd); i++)
+                f->fd[i] = safe_close(f->fd[i]);
 }
 
 static const char *const assign_names[_KERNEL_ASSIGN_MAX] = {
@@ -218,62 +261,126 @@ static void matrix_parse_lines(char *text, ApMask *apm, ApMask *aqm) {
         }
 }
 
-static int mdev_read_dir(KernelSysfs *k, const char *uuid, bool ap_config, MdevState *ret) {
-        char dir[SYSFS_ROOT_MAX + 80], buf[AP_CONFIG_BUFSZ + 16];
-        _cleanup_free_ char *matrix = NULL, *guest = NULL, *cdoms = NULL;
-        MdevState m = {};
+/*
+ * Open one attribute of an mdev: kept in files (opened at its first use,
+ * the fd borrowed by the caller), or a fresh one (the caller's to close).
+ */
+static int mdev_file_open(KernelSysfs *k, KernelMdevFiles *files, const char *uuid, MdevFile which, bool *ret_kept) {
         char path[PATH_MAX];
+        int fd;
+
+        *ret_kept = files != NULL;
+        if (files && files->fd[which] >= 0)
+                return files->fd[which];
+        snprintf(path, sizeof(path), "%s/%s/%s", k->matrix, uuid, mdev_files[which].name);
+        fd = open(path, mdev_files[which].flags | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        if (files)
+                files->fd[which] = fd;
+        return fd;
+}
+
+static int mdev_file_read(KernelSysfs *k, KernelMdevFiles *files, const char *uuid, MdevFile which, size_t max,
+                          char **ret, size_t *ret_len) {
+        bool kept;
+        int fd = mdev_file_open(k, files, uuid, which, &kept), r;
+
+        if (fd < 0)
+                return fd;
+        r = read_sysfs_fd(fd, max, ret, ret_len);
+        if (!kept)
+                safe_close(fd);
+        return r;
+}
+
+static int mdev_file_write(KernelSysfs *k, KernelMdevFiles *files, const char *uuid, MdevFile which,
+                           const char *value) {
+        bool kept;
+        int fd = mdev_file_open(k, files, uuid, which, &kept), r;
+
+        if (fd < 0)
+                return fd;
+        r = write_attr_fd(fd, value);
+        if (!kept)
+                safe_close(fd);
+        return r;
+}
+
+/* A page-sized read may have been cut mid-line: keep what the whole lines say. */
+static void matrix_parse_cut(char *text, ApMask *apm, ApMask *aqm) {
+        char *nl = strrchr(text, '\n');
+
+        if (nl)
+                nl[1] = 0;
+        ap_mask_clear_all(apm);
+        ap_mask_clear_all(aqm);
+        matrix_parse_lines(text, apm, aqm);
+}
+
+static int mdev_read_assigned(KernelSysfs *k, KernelMdevFiles *files, const char *uuid, bool ap_config,
+                              MdevState *m) {
+        _cleanup_free_ char *text = NULL, *cdoms = NULL;
         size_t len;
         int r;
 
         /* No access() first: a missing mdev fails its first read with -ENOENT all the same. */
-        snprintf(dir, sizeof(dir), "%s/%s", k->matrix, uuid);
+        if (ap_config && mdev_file_read(k, files, uuid, MDEV_FILE_AP_CONFIG_READ, AP_CONFIG_BUFSZ + 16, &text,
+                                        NULL) >= 0)
+                return ap_config_parse(text, &m->assigned, NULL);
+        r = mdev_file_read(k, files, uuid, MDEV_FILE_MATRIX, 1 << 20, &text, &len);
+        if (r < 0)
+                return r;
+        r = ap_matrix_parse(text, &m->assigned.apm, &m->assigned.aqm, NULL);
+        if (r < 0 && len >= SYSFS_PAGE_SIZE - 8) {
+                /*
+                 * Without ap_config (before 6.10) a big mdev's matrix does not fit in
+                 * its page: keep what the whole lines say rather than lose every mdev.
+                 */
+                matrix_parse_cut(text, &m->assigned.apm, &m->assigned.aqm);
+                m->assigned_partial = true;
+                r = 0;
+        }
+        if (r < 0)
+                return r;
+        r = mdev_file_read(k, files, uuid, MDEV_FILE_CONTROL_DOMAINS, 1 << 16, &cdoms, NULL);
+        if (r < 0)
+                return r;
+        return ap_domain_lines_parse(cdoms, &m->assigned.adm, NULL);
+}
+
+static int mdev_read_guest(KernelSysfs *k, KernelMdevFiles *files, const char *uuid, MdevState *m) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        r = mdev_file_read(k, files, uuid, MDEV_FILE_GUEST_MATRIX, 1 << 20, &text, &len);
+        if (r < 0)
+                return r;
+        m->guest_matrix_partial = len >= SYSFS_PAGE_SIZE - 8;
+        if (m->guest_matrix_partial)
+                matrix_parse_cut(text, &m->guest_apm, &m->guest_aqm);
+        else
+                (void) ap_matrix_parse(text, &m->guest_apm, &m->guest_aqm, NULL);
+        return 0;
+}
+
+static int mdev_read_dir(KernelSysfs *k, KernelMdevFiles *files, const char *uuid, KernelMdevRead what,
+                         bool ap_config, MdevState *ret) {
+        MdevState m = {};
+        int r;
+
         snprintf(m.uuid, sizeof(m.uuid), "%s", uuid);
-        if (ap_config && read_attr(dir, "ap_config", buf, sizeof(buf)) >= 0) {
-                r = ap_config_parse(buf, &m.assigned, NULL);
-                if (r < 0)
-                        return r;
-        } else {
-                snprintf(path, sizeof(path), "%s/matrix", dir);
-                r = read_sysfs_file(path, 1 << 20, &matrix, &len);
-                if (r < 0)
-                        return r;
-                r = ap_matrix_parse(matrix, &m.assigned.apm, &m.assigned.aqm, NULL);
-                if (r < 0 && len >= SYSFS_PAGE_SIZE - 8) {
-                        /*
-                         * Without ap_config (before 6.10) a big mdev's matrix does not fit in
-                         * its page: keep what the whole lines say rather than lose every mdev.
-                         */
-                        char *nl = strrchr(matrix, '\n');
-                        if (nl)
-                                nl[1] = 0;
-                        ap_mask_clear_all(&m.assigned.apm);
-                        ap_mask_clear_all(&m.assigned.aqm);
-                        matrix_parse_lines(matrix, &m.assigned.apm, &m.assigned.aqm);
-                        m.assigned_partial = true;
-                        r = 0;
-                }
-                if (r < 0)
-                        return r;
-                snprintf(path, sizeof(path), "%s/control_domains", dir);
-                r = read_sysfs_file(path, 1 << 16, &cdoms, NULL);
-                if (r < 0)
-                        return r;
-                r = ap_domain_lines_parse(cdoms, &m.assigned.adm, NULL);
+        if (what & KERNEL_MDEV_READ_ASSIGNED) {
+                r = mdev_read_assigned(k, files, uuid, ap_config, &m);
                 if (r < 0)
                         return r;
         }
-        snprintf(path, sizeof(path), "%s/guest_matrix", dir);
-        if (read_sysfs_file(path, 1 << 20, &guest, &len) >= 0) {
-                /* A page-sized read may have been cut mid-line: parse whole lines only. */
-                m.guest_matrix_partial = len >= SYSFS_PAGE_SIZE - 8;
-                if (m.guest_matrix_partial) {
-                        char *nl = strrchr(guest, '\n');
-                        if (nl)
-                                nl[1] = 0;
-                        matrix_parse_lines(guest, &m.guest_apm, &m.guest_aqm);
-                } else
-                        (void) ap_matrix_parse(guest, &m.guest_apm, &m.guest_aqm, NULL);
+        if (what & KERNEL_MDEV_READ_GUEST) {
+                r = mdev_read_guest(k, files, uuid, &m);
+                /* Before 6.0 there is no guest_matrix: only a read of nothing else fails for it. */
+                if (r < 0 && what == KERNEL_MDEV_READ_GUEST)
+                        return r;
         }
         *ret = m;
         return 0;
@@ -300,7 +407,7 @@ static int load_matrix(KernelSysfs *k, KernelState *s) {
 
                 if (!uuid_is_valid(de->d_name))
                         continue;
-                r = mdev_read_dir(k, de->d_name, s->ap_config_supported, &m);
+                r = mdev_read_dir(k, NULL, de->d_name, KERNEL_MDEV_READ_ALL, s->ap_config_supported, &m);
                 if (r == -ENOENT) {
                         /* Removed while we read: not an error of the load, also when it was the last entry. */
                         r = 0;
@@ -343,7 +450,8 @@ static int sysfs_load(KernelBackend *b, KernelState *ret) {
         return 0;
 }
 
-static int sysfs_mdev_read(KernelBackend *b, const char *uuid, MdevState *ret) {
+static int sysfs_mdev_read(KernelBackend *b, KernelMdevFiles *files, const char *uuid, KernelMdevRead what,
+                           MdevState *ret) {
         KernelSysfs *k = sysfs_of(b);
         char buf[256];
         int ap_config = atomic_load(&k->ap_config);
@@ -352,7 +460,7 @@ static int sysfs_mdev_read(KernelBackend *b, const char *uuid, MdevState *ret) {
                 ap_config = read_attr(k->matrix, "features", buf, sizeof(buf)) >= 0 && strstr(buf, "ap_config");
                 atomic_store(&k->ap_config, ap_config);
         }
-        return mdev_read_dir(k, uuid, ap_config, ret);
+        return mdev_read_dir(k, files, uuid, what, ap_config, ret);
 }
 
 static int sysfs_masks_read(KernelBackend *b, ApMask *ret_apmask, ApMask *ret_aqmask) {
@@ -393,41 +501,46 @@ static int sysfs_mask_write(KernelBackend *b, KernelMaskKind which, const ApMask
         return write_attr(path, value);
 }
 
-static int sysfs_mdev_create(KernelBackend *b, const char *uuid) {
+static int sysfs_mdev_create(KernelBackend *b, KernelMdevFiles *files, const char *uuid) {
         KernelSysfs *k = sysfs_of(b);
         char path[PATH_MAX];
 
+        /* Files of an earlier mdev of this UUID would be dead: the new one's open at their first use. */
+        if (files)
+                kernel_mdev_files_close(files);
         snprintf(path, sizeof(path), "%s/mdev_supported_types/" MDEV_TYPE "/create", k->matrix);
         return write_attr(path, uuid);
 }
 
-static int sysfs_mdev_remove(KernelBackend *b, const char *uuid) {
+static int sysfs_mdev_remove(KernelBackend *b, KernelMdevFiles *files, const char *uuid) {
         KernelSysfs *k = sysfs_of(b);
         char path[PATH_MAX];
 
+        if (files)
+                kernel_mdev_files_close(files);
         snprintf(path, sizeof(path), "%s/%s/remove", k->matrix, uuid);
         return write_attr(path, "1");
 }
 
-static int sysfs_mdev_assign(KernelBackend *b, const char *uuid, KernelAssignKind kind, unsigned id, bool assign) {
-        KernelSysfs *k = sysfs_of(b);
-        char path[PATH_MAX], value[16];
+static int sysfs_mdev_assign(KernelBackend *b, KernelMdevFiles *files, const char *uuid, KernelAssignKind kind,
+                             unsigned id, bool assign) {
+        char value[16];
 
-        snprintf(path, sizeof(path), "%s/%s/%sassign_%s", k->matrix, uuid, assign ? "" : "un",
-                 kernel_assign_kind_to_string(kind));
+        if ((unsigned) kind >= _KERNEL_ASSIGN_MAX)
+                return -EINVAL;
         /* Decimal without leading zeros: kstrtoul base 0 reads "010" as octal 8. */
         snprintf(value, sizeof(value), "%u", id);
-        return write_attr(path, value);
+        return mdev_file_write(sysfs_of(b), files, uuid,
+                               (assign ? MDEV_FILE_ASSIGN_ADAPTER : MDEV_FILE_UNASSIGN_ADAPTER) + kind, value);
 }
 
-static int sysfs_mdev_set_config(KernelBackend *b, const char *uuid, const ApConfig *c) {
-        KernelSysfs *k = sysfs_of(b);
-        char path[PATH_MAX], value[AP_CONFIG_BUFSZ];
+static int sysfs_mdev_set_config(KernelBackend *b, KernelMdevFiles *files, const char *uuid, const ApConfig *c) {
+        char value[AP_CONFIG_BUFSZ];
+        int r;
 
-        snprintf(path, sizeof(path), "%s/%s/ap_config", k->matrix, uuid);
-        if (access(path, F_OK) < 0)
-                return -EOPNOTSUPP;
-        return write_attr(path, ap_config_format(c, value));
+        r = mdev_file_write(sysfs_of(b), files, uuid, MDEV_FILE_AP_CONFIG_WRITE, ap_config_format(c, value));
+        /* No such attribute: a kernel before 6.10 (a missing mdev said the same before, through access()). */
+        return r == -ENOENT ? -EOPNOTSUPP : r;
 }
 
 static int sysfs_rescan(KernelBackend *b) {

@@ -25,15 +25,24 @@ static int after_step(void *userdata, size_t done) {
         return 0;
 }
 
-/* Read where the kernel is now and plan from there to the target. */
-static int plan_to(WorkerJob *job, bool rollback, KernelPlan *plan) {
+/*
+ * Read where the kernel is now and plan from there to the target. Sets
+ * *ret_exact when what was read is the mdev's whole assigned config (or
+ * its absence), so that the target is known to be reached once every
+ * write of the plan succeeded.
+ */
+static int plan_to(WorkerJob *job, KernelMdevFiles *files, bool rollback, KernelPlan *plan, bool *ret_exact) {
         KernelBackend *b = job->backend;
 
+        *ret_exact = false;
         if (job->kind == WORKER_JOB_MDEV) {
                 MdevState cur;
-                int r = b->ops->mdev_read(b, job->uuid, &cur);
+                /* Planning needs only what is assigned; the guest matrix is read after the writes. */
+                int r = b->ops->mdev_read(b, files, job->uuid, KERNEL_MDEV_READ_ASSIGNED, &cur);
                 if (r < 0 && r != -ENOENT)
                         return r;
+                /* A cut-short matrix (no ap_config, more than a page) plans from a lower bound. */
+                *ret_exact = r == -ENOENT || !cur.assigned_partial;
                 kernel_plan_mdev(job->uuid, r >= 0 ? &cur : NULL,
                                  rollback ? &job->mdev_rollback : &job->mdev_target, job->use_ap_config, plan);
         } else {
@@ -53,7 +62,7 @@ void worker_job_free(WorkerJob *job) {
         free(job);
 }
 
-static void worker_apply(WorkerJob *job, KernelPlan *plan);
+static bool worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *plan);
 
 void worker_job_touched(const WorkerJob *job, ApMask *ret_apm, ApMask *ret_aqm) {
         ApMask apm, aqm;
@@ -84,19 +93,53 @@ void worker_job_touched(const WorkerJob *job, ApMask *ret_apm, ApMask *ret_aqm) 
 }
 
 /*
+ * After every write of an mdev job succeeded from a complete read of the
+ * mdev, its assigned config is known without reading it back: the job read
+ * it before planning (or found no mdev), and each write's success is the
+ * kernel's answer for its id (ap_config's for the whole config), so it is
+ * the target (and after a successful `remove`, or with nothing to remove,
+ * there is no mdev). A re-read of matrix and control_domains would add
+ * only an edit by another writer within the job's milliseconds, which one
+ * just after the re-read escapes all the same (assignments send no
+ * uevents); an edit before the job is in what the job read, and is not
+ * lost: the plan undid it. guest_matrix is the kernel's own answer
+ * (filtering by bindings and host config): it is read. Returns false when
+ * the mdev must be read whole instead.
+ */
+static bool read_reached(WorkerJob *job, KernelMdevFiles *files, KernelState *s) {
+        KernelBackend *b = job->backend;
+        MdevState m;
+
+        if (!job->mdev_target.exists)
+                return true;
+        if (b->ops->mdev_read(b, files, job->uuid, KERNEL_MDEV_READ_GUEST, &m) < 0)
+                return false;
+        m.assigned = job->mdev_target.config;
+        return kernel_state_add_mdev(s, &m) >= 0;
+}
+
+/*
  * An mdev job writes only to its mdev; the queues it can hold or release
  * are the only others that can have changed. A z16 bus has 5,100
  * queues: reading them all after each guest start cost as much as the
  * start-up load.
  */
-static int read_touched(WorkerJob *job, KernelState *ret) {
+static int read_touched(WorkerJob *job, KernelMdevFiles *files, bool target_reached, KernelState *ret) {
         KernelBackend *b = job->backend;
         KernelState s = {};
         ApMask apm, aqm;
         MdevState m;
         int r;
 
-        r = b->ops->mdev_read(b, job->uuid, &m);
+        if (target_reached && job->result >= 0) {
+                if (read_reached(job, files, &s)) {
+                        *ret = s;
+                        return 0;
+                }
+                kernel_state_done(&s);
+                s = (KernelState) {};
+        }
+        r = b->ops->mdev_read(b, files, job->uuid, KERNEL_MDEV_READ_ALL, &m);
         if (r >= 0)
                 r = kernel_state_add_mdev(&s, &m);
         else if (r == -ENOENT)
@@ -130,7 +173,7 @@ static int read_named_mdevs(WorkerJob *job, KernelState *ret) {
 
         for (size_t i = 0; i < job->n_reread_mdevs && r >= 0; i++) {
                 MdevState m;
-                r = b->ops->mdev_read(b, job->reread_mdevs[i], &m);
+                r = b->ops->mdev_read(b, NULL, job->reread_mdevs[i], KERNEL_MDEV_READ_ALL, &m);
                 if (r >= 0)
                         r = kernel_state_add_mdev(&s, &m);
                 else if (r == -ENOENT)
@@ -144,17 +187,25 @@ static int read_named_mdevs(WorkerJob *job, KernelState *ret) {
         return 0;
 }
 
-static void worker_run_plan(WorkerJob *job, KernelPlan *plan) {
-        worker_apply(job, plan);
-        /* Abandoned means "as if killed": nothing more happens on this thread. */
-        if (job->abandoned)
-                return;
+/* The kernel as the job left it. */
+static int read_after(WorkerJob *job, KernelMdevFiles *files, bool target_reached) {
         if (job->snapshot_partial && job->kind == WORKER_JOB_MDEV)
-                job->snapshot_result = read_touched(job, &job->snapshot);
-        else if (job->snapshot_partial && job->kind == WORKER_JOB_LOAD)
-                job->snapshot_result = read_named_mdevs(job, &job->snapshot);
-        else
-                job->snapshot_result = job->backend->ops->load(job->backend, &job->snapshot);
+                return read_touched(job, files, target_reached, &job->snapshot);
+        if (job->snapshot_partial && job->kind == WORKER_JOB_LOAD)
+                return read_named_mdevs(job, &job->snapshot);
+        return job->backend->ops->load(job->backend, &job->snapshot);
+}
+
+static void worker_run_plan(WorkerJob *job, KernelPlan *plan) {
+        KernelMdevFiles files;
+        bool reached;
+
+        kernel_mdev_files_init(&files);
+        reached = worker_apply(job, &files, plan);
+        /* Abandoned means "as if killed": nothing more happens on this thread. */
+        if (!job->abandoned)
+                job->snapshot_result = read_after(job, &files, reached);
+        kernel_mdev_files_close(&files);
 }
 
 /* plan: scratch space for the writes (NULL: out of memory). */
@@ -165,43 +216,53 @@ void worker_run(WorkerJob *job) {
         worker_run_plan(job, plan);
 }
 
-static void worker_apply(WorkerJob *job, KernelPlan *plan) {
+/*
+ * Run the job's plan, and on a failure its rollback. files: the mdev's,
+ * kept open across the reads and writes of both. Returns whether the
+ * forward plan reached its target exactly (every write succeeded, planned
+ * from a complete read).
+ */
+static bool worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *plan) {
         size_t failed = 0;
+        bool exact;
         int r;
 
         job->steps = 0;
         if (job->kind == WORKER_JOB_LOAD)
-                return;
+                return false;
         if (job->kind == WORKER_JOB_RESCAN) {
                 job->result = job->backend->ops->rescan(job->backend);
-                return;
+                return false;
         }
         if (!plan) {
                 job->result = -ENOMEM;
-                return;
+                return false;
         }
-        r = plan_to(job, false, plan);
+        r = plan_to(job, files, false, plan, &exact);
         if (r < 0) {
                 job->result = r;
                 snprintf(job->failed_op, sizeof(job->failed_op), "read the current kernel state");
-                return;
+                return false;
         }
-        r = kernel_plan_execute(job->backend, plan, &failed, after_step, job);
+        r = kernel_plan_execute(job->backend, files, plan, &failed, after_step, job);
         job->steps = r < 0 ? failed : plan->n_ops;
         job->result = r;
-        if (r >= 0 || job->abandoned)
-                return;
+        if (r >= 0)
+                return exact;
+        if (job->abandoned)
+                return false;
         kernel_op_describe(plan, failed, job->failed_op, sizeof(job->failed_op));
 
         /* Roll back from wherever the failure left the kernel. */
         job->rolled_back = true;
         failed = 0;
-        r = plan_to(job, true, plan);
+        r = plan_to(job, files, true, plan, &exact);
         if (r >= 0)
-                r = kernel_plan_execute(job->backend, plan, &failed, NULL, NULL);
+                r = kernel_plan_execute(job->backend, files, plan, &failed, NULL, NULL);
         if (r < 0 && plan->n_ops > failed && !job->rollback_failed_op[0])
                 kernel_op_describe(plan, failed, job->rollback_failed_op, sizeof(job->rollback_failed_op));
         job->rollback_result = r;
+        return false;
 }
 
 /*

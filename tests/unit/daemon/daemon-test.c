@@ -252,7 +252,7 @@ const char *reply_message(json_object *reply) {
 }
 
 bool fake_mdev(TestEnv *env, const char *uuid, MdevState *ret) {
-        return env->fake->ops->mdev_read(env->fake, uuid, ret) >= 0;
+        return env->fake->ops->mdev_read(env->fake, NULL, uuid, KERNEL_MDEV_READ_ALL, ret) >= 0;
 }
 
 void fake_masks(TestEnv *env, ApMask *apm, ApMask *aqm) {

@@ -84,9 +84,9 @@ static void test_check(void) {
         before = state_file(&env);
 
         /* An mdev nobody told apctl about holds 06.0004: start and live are refused, define is not. */
-        CHECK(env.fake->ops->mdev_create(env.fake, HAND_UUID) >= 0);
-        CHECK(env.fake->ops->mdev_assign(env.fake, HAND_UUID, KERNEL_ASSIGN_ADAPTER, 6, true) >= 0);
-        CHECK(env.fake->ops->mdev_assign(env.fake, HAND_UUID, KERNEL_ASSIGN_DOMAIN, 4, true) >= 0);
+        CHECK(env.fake->ops->mdev_create(env.fake, NULL, HAND_UUID) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, NULL, HAND_UUID, KERNEL_ASSIGN_ADAPTER, 6, true) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, NULL, HAND_UUID, KERNEL_ASSIGN_DOMAIN, 4, true) >= 0);
         CALL("io.apctl.Reconcile", NULL);
         CHECK_OK(reply);
         CALL("io.apctl.Guest.Check", check_params(OTHER_UUID, "start", "manual", "6", "4"));

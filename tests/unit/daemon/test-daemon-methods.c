@@ -303,7 +303,7 @@ static void test_autostart_waits_for_bindings(void) {
         CHECK(fake_mdev(&env, "11111111-2222-4333-8444-555555555555", &md));
 
         /* vfio_ap not loaded at start: autostart waits for it instead of failing once for good. */
-        CHECK(env.fake->ops->mdev_remove(env.fake, "11111111-2222-4333-8444-555555555555") >= 0);
+        CHECK(env.fake->ops->mdev_remove(env.fake, NULL, "11111111-2222-4333-8444-555555555555") >= 0);
         kernel_fake_set_matrix_present(env.fake, false);
         CHECK(test_env_restart(&env, NULL) >= 0);
         test_env_settle(&env);
@@ -439,8 +439,8 @@ static void test_drift_never_silently_fixed(void) {
 
         /* Adapter 6 leaves the host configuration; someone unassigns domain 2 by hand. */
         CHECK(kernel_fake_set_card_config(env.fake, 6, false) >= 0);
-        CHECK(env.fake->ops->mdev_assign(env.fake, "cccccccc-0000-4000-8000-00000000000c", KERNEL_ASSIGN_DOMAIN, 2,
-                                         false) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, NULL, "cccccccc-0000-4000-8000-00000000000c",
+                                         KERNEL_ASSIGN_DOMAIN, 2, false) >= 0);
         CALL("io.apctl.Reconcile", NULL);
         CHECK_OK(reply);
         CALL("io.apctl.Guest.Show", "{\"name\":\"g\"}");

@@ -16,6 +16,7 @@
 
 #include "daemon-test.h"
 #include "fileio.h"
+#include "kernel-plan.h"
 
 #define UUID "62177883-f1bb-47f0-914d-32a22e3a8804"
 #define MASK_5_6 "0x0600000000000000000000000000000000000000000000000000000000000000"
@@ -199,27 +200,27 @@ static void test_sysfs_writes(void) {
         CHECK_STREQ(t, MASK_5_6 "\n");
         free(t);
         /* Decimal ids: kstrtoul(…, 0) reads a leading 0 as octal. */
-        CHECK(b->ops->mdev_assign(b, UUID, KERNEL_ASSIGN_DOMAIN, 10, true) >= 0);
+        CHECK(b->ops->mdev_assign(b, NULL, UUID, KERNEL_ASSIGN_DOMAIN, 10, true) >= 0);
         t = get("devices/vfio_ap/matrix/" UUID "/assign_domain");
         CHECK_STREQ(t, "10");
         free(t);
-        CHECK(b->ops->mdev_assign(b, UUID, KERNEL_ASSIGN_ADAPTER, 6, false) >= 0);
+        CHECK(b->ops->mdev_assign(b, NULL, UUID, KERNEL_ASSIGN_ADAPTER, 6, false) >= 0);
         t = get("devices/vfio_ap/matrix/" UUID "/unassign_adapter");
         CHECK_STREQ(t, "6");
         free(t);
         /* Nonexistent attribute: the kernel's errno comes back. */
-        CHECK(b->ops->mdev_assign(b, UUID, KERNEL_ASSIGN_CONTROL_DOMAIN, 1, true) == -ENOENT);
+        CHECK(b->ops->mdev_assign(b, NULL, UUID, KERNEL_ASSIGN_CONTROL_DOMAIN, 1, true) == -ENOENT);
         cfg.apm = m;
         ap_mask_set(&cfg.aqm, 3);
-        CHECK(b->ops->mdev_set_config(b, UUID, &cfg) >= 0);
+        CHECK(b->ops->mdev_set_config(b, NULL, UUID, &cfg) >= 0);
         t = get("devices/vfio_ap/matrix/" UUID "/ap_config");
         CHECK(strncmp(t, MASK_5_6 ",0x1000", strlen(MASK_5_6) + 7) == 0 && t[strlen(t) - 1] == '\n');
         free(t);
-        CHECK(b->ops->mdev_create(b, "11111111-2222-4333-8444-555555555555") >= 0);
+        CHECK(b->ops->mdev_create(b, NULL, "11111111-2222-4333-8444-555555555555") >= 0);
         t = get("devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create");
         CHECK_STREQ(t, "11111111-2222-4333-8444-555555555555");
         free(t);
-        CHECK(b->ops->mdev_remove(b, UUID) >= 0);
+        CHECK(b->ops->mdev_remove(b, NULL, UUID) >= 0);
         t = get("devices/vfio_ap/matrix/" UUID "/remove");
         CHECK_STREQ(t, "1");
         free(t);
@@ -230,6 +231,67 @@ static void test_sysfs_writes(void) {
         kernel_backend_free(b);
         drop_tree();
         tap_case_end("sysfs backend writes each attribute in the kernel's syntax");
+}
+
+/*
+ * A job's kept files: each attribute is opened once and every op is still
+ * its own write() (on plain files the writes land one after the other,
+ * where fresh opens would overwrite each other), a failing write is
+ * reported as exactly that op, a re-read through a kept file sees the
+ * attribute afresh, and `remove` closes the mdev's files first.
+ */
+static void test_sysfs_kept_files(void) {
+        KernelBackend *b = NULL;
+        _cleanup_free_ KernelPlan *plan = calloc(1, sizeof(KernelPlan));
+        KernelMdevFiles files;
+        MdevState md;
+        size_t failed = SIZE_MAX;
+        char path[512], *t;
+        int open_files = 0;
+
+        build_tree(false);
+        kernel_mdev_files_init(&files);
+        CHECK(kernel_sysfs_new(root, &b) >= 0);
+        for (unsigned d = 1; d <= 3; d++)
+                CHECK(b->ops->mdev_assign(b, &files, UUID, KERNEL_ASSIGN_DOMAIN, d, true) >= 0);
+        t = get("devices/vfio_ap/matrix/" UUID "/assign_domain");
+        CHECK_STREQ(t, "123");
+        free(t);
+
+        /* unassign_domain fails its writes (ENOSPC): the op that failed, not the one before or after. */
+        snprintf(path, sizeof(path), "%s/devices/vfio_ap/matrix/" UUID "/unassign_domain", root);
+        CHECK(symlink("/dev/full", path) >= 0);
+        snprintf(plan->uuid, sizeof(plan->uuid), UUID);
+        plan->ops[0] = (KernelOp) { .type = KERNEL_OP_MDEV_ASSIGN, .assign_kind = KERNEL_ASSIGN_DOMAIN, .id = 4 };
+        plan->ops[1] = (KernelOp) { .type = KERNEL_OP_MDEV_UNASSIGN, .assign_kind = KERNEL_ASSIGN_DOMAIN, .id = 5 };
+        plan->ops[2] = (KernelOp) { .type = KERNEL_OP_MDEV_ASSIGN, .assign_kind = KERNEL_ASSIGN_DOMAIN, .id = 6 };
+        plan->n_ops = 3;
+        CHECK(kernel_plan_execute(b, &files, plan, &failed, NULL, NULL) == -ENOSPC);
+        CHECK(failed == 1);
+        t = get("devices/vfio_ap/matrix/" UUID "/assign_domain");
+        CHECK_STREQ(t, "1234");
+        free(t);
+
+        if (CHECK(b->ops->mdev_read(b, &files, UUID, KERNEL_MDEV_READ_ALL, &md) >= 0))
+                CHECK(ap_mask_count(&md.assigned.aqm) == 2 && ap_mask_count(&md.guest_apm) == 1);
+        put("devices/vfio_ap/matrix/" UUID "/matrix", "05.0003\n");
+        put("devices/vfio_ap/matrix/" UUID "/guest_matrix", "");
+        if (CHECK(b->ops->mdev_read(b, &files, UUID, KERNEL_MDEV_READ_ALL, &md) >= 0))
+                CHECK(ap_mask_count(&md.assigned.aqm) == 1 && ap_mask_is_empty(&md.guest_apm));
+        /* Only the guest matrix: nothing else is read or filled in. */
+        if (CHECK(b->ops->mdev_read(b, &files, UUID, KERNEL_MDEV_READ_GUEST, &md) >= 0))
+                CHECK(ap_mask_is_empty(&md.assigned.aqm));
+
+        for (size_t i = 0; i < ELEMENTSOF(files.fd); i++)
+                open_files += files.fd[i] >= 0;
+        CHECK(open_files == 5);         /* assign_ and unassign_domain, matrix, control_domains, guest_matrix */
+        CHECK(b->ops->mdev_remove(b, &files, UUID) >= 0);
+        for (size_t i = 0; i < ELEMENTSOF(files.fd); i++)
+                CHECK(files.fd[i] < 0);
+        kernel_mdev_files_close(&files);
+        kernel_backend_free(b);
+        drop_tree();
+        tap_case_end("sysfs backend: kept files take one open per attribute and one write per op, errors per op");
 }
 
 static void test_sysfs_partial_matrix_without_ap_config(void) {
@@ -285,7 +347,7 @@ static void test_sysfs_partial_guest_matrix(void) {
                 fclose(f);
         }
         CHECK(kernel_sysfs_new(root, &b) >= 0);
-        if (CHECK(b->ops->mdev_read(b, UUID, &md) >= 0)) {
+        if (CHECK(b->ops->mdev_read(b, NULL, UUID, KERNEL_MDEV_READ_ALL, &md) >= 0)) {
                 CHECK(md.guest_matrix_partial);
                 CHECK(ap_mask_count(&md.guest_apm) == 32 && ap_mask_count(&md.guest_aqm) == 16);
         }
@@ -397,6 +459,7 @@ int main(void) {
         test_sysfs_load(false);
         test_sysfs_mdev_removed_while_loading();
         test_sysfs_writes();
+        test_sysfs_kept_files();
         test_sysfs_partial_guest_matrix();
         test_sysfs_partial_matrix_without_ap_config();
         test_state_files();

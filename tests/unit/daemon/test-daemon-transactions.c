@@ -305,8 +305,8 @@ static void test_roll_forward(void) {
         CHECK(journal_write(env.runtime_dir, &j) >= 0);
         CHECK(desired_state_add_committed(&env.m->desired, j.id) >= 0);
         CHECK(desired_state_save(env.state_dir, &env.m->desired) >= 0);
-        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_A, KERNEL_ASSIGN_DOMAIN, 2, false) >= 0);
-        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_A, KERNEL_ASSIGN_ADAPTER, 6, false) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, NULL, UUID_A, KERNEL_ASSIGN_DOMAIN, 2, false) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, NULL, UUID_A, KERNEL_ASSIGN_ADAPTER, 6, false) >= 0);
 
         CHECK(test_env_restart(&env, NULL) >= 0);
         CHECK(fake_mdev(&env, UUID_A, &md));
@@ -715,9 +715,9 @@ static void test_kernel_refusal_names_error(void) {
 
         CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
         /* An mdev apctl does not manage holds 06.0002: the kernel refuses, apctl rolls back. */
-        CHECK(env.fake->ops->mdev_create(env.fake, UUID_B) >= 0);
-        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_B, KERNEL_ASSIGN_ADAPTER, 6, true) >= 0);
-        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_B, KERNEL_ASSIGN_DOMAIN, 2, true) >= 0);
+        CHECK(env.fake->ops->mdev_create(env.fake, NULL, UUID_B) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, NULL, UUID_B, KERNEL_ASSIGN_ADAPTER, 6, true) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, NULL, UUID_B, KERNEL_ASSIGN_DOMAIN, 2, true) >= 0);
         (void) manager_resync(env.m);
         snapshot(&env, &before);
         r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
@@ -745,16 +745,16 @@ static void test_mdev_uevent_reread(void) {
         const MdevState *md;
 
         CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
-        CHECK(env.fake->ops->mdev_create(env.fake, UUID_B) >= 0);
-        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_B, KERNEL_ASSIGN_ADAPTER, 6, true) >= 0);
-        CHECK(env.fake->ops->mdev_assign(env.fake, UUID_B, KERNEL_ASSIGN_DOMAIN, 9, true) >= 0);
+        CHECK(env.fake->ops->mdev_create(env.fake, NULL, UUID_B) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, NULL, UUID_B, KERNEL_ASSIGN_ADAPTER, 6, true) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, NULL, UUID_B, KERNEL_ASSIGN_DOMAIN, 9, true) >= 0);
         manager_schedule_mdev_reread(env.m, UUID_B);
         test_env_settle(&env);
         md = kernel_state_find_mdev(&env.m->kernel, UUID_B);
         CHECK(md && ap_mask_test(&md->assigned.apm, 6) && ap_mask_test(&md->assigned.aqm, 9));
         CHECK(model_differences(&env) == 0);
         /* Names pile up while a re-read is out; each is read. */
-        CHECK(env.fake->ops->mdev_remove(env.fake, UUID_B) >= 0);
+        CHECK(env.fake->ops->mdev_remove(env.fake, NULL, UUID_B) >= 0);
         manager_schedule_mdev_reread(env.m, UUID_B);
         manager_schedule_mdev_reread(env.m, UUID_A);
         test_env_settle(&env);
