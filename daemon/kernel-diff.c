@@ -128,3 +128,16 @@ size_t kernel_state_diff(const KernelState *old, const KernelState *new,
                 diff_emit(&d, manager_event_new(new->matrix_present ? "vfio-ap-loaded" : "vfio-ap-unloaded"));
         return d.n;
 }
+
+size_t kernel_state_diff_mdev(const MdevState *old, const MdevState *new,
+                              void (*emit)(void *userdata, json_object *event), void *userdata) {
+        DiffCtx d = { .emit = emit, .userdata = userdata };
+
+        if (!old && new)
+                diff_emit(&d, mdev_event("mdev-added", new));
+        else if (old && !new)
+                diff_emit(&d, mdev_event("mdev-removed", old));
+        else if (old && new && !mdev_equal(old, new))
+                diff_emit(&d, mdev_event("mdev-changed", new));
+        return d.n;
+}

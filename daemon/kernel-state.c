@@ -227,6 +227,37 @@ int kernel_state_merge(const KernelState *base, const char (*uuids)[UUID_STRING_
         return 0;
 }
 
+int kernel_state_put_mdev(KernelState *s, const char *uuid, const MdevState *m) {
+        size_t lo = 0, hi = s->n_mdevs;
+
+        /* The first mdev not sorted before uuid. */
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (strcmp(s->mdevs[mid].uuid, uuid) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo < s->n_mdevs && streq(s->mdevs[lo].uuid, uuid)) {
+                if (m)
+                        s->mdevs[lo] = *m;
+                else
+                        memmove(&s->mdevs[lo], &s->mdevs[lo + 1], (--s->n_mdevs - lo) * sizeof(MdevState));
+                return 0;
+        }
+        if (!m)
+                return 0;
+        /* Not append(): a copied snapshot's array is exactly as long as its contents. */
+        MdevState *p = realloc(s->mdevs, (s->n_mdevs + 1) * sizeof(MdevState));
+        if (!p)
+                return -ENOMEM;
+        s->mdevs = p;
+        memmove(&s->mdevs[lo + 1], &s->mdevs[lo], (s->n_mdevs - lo) * sizeof(MdevState));
+        s->mdevs[lo] = *m;
+        s->n_mdevs++;
+        return 0;
+}
+
 const MdevState *kernel_state_mdev_with_apqn(const KernelState *s, unsigned adapter, unsigned domain) {
         for (size_t i = 0; i < s->n_mdevs; i++)
                 if (ap_mask_test(&s->mdevs[i].assigned.apm, adapter) &&

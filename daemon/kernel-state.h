@@ -116,6 +116,12 @@ int kernel_state_add_mdev(KernelState *s, const MdevState *m);
 int kernel_state_merge(const KernelState *base, const char (*uuids)[UUID_STRING_LEN + 1], size_t n_uuids,
                        const ApMask *apm, const ApMask *aqm, const KernelState *part, KernelState *ret);
 
+/*
+ * In place: the mdev uuid becomes m (added if missing), or goes (m NULL);
+ * the array stays sorted. -ENOMEM leaves s untouched.
+ */
+int kernel_state_put_mdev(KernelState *s, const char *uuid, const MdevState *m);
+
 /* An mdev owning an APQN in its assigned matrix, or NULL. */
 const MdevState *kernel_state_mdev_with_apqn(const KernelState *s, unsigned adapter, unsigned domain);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <sys/socket.h>
@@ -143,6 +144,41 @@ void manager_apply_snapshot(Manager *m, KernelState *fresh) {
         manager_update_status(m);
 }
 
+static int uuid_ptr_cmp(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+int manager_apply_mdevs(Manager *m, const char (*uuids)[UUID_STRING_LEN + 1], size_t n_uuids,
+                        const KernelState *part) {
+        const char *sorted[WORKER_REREAD_MDEVS_MAX];
+        size_t changes = 0;
+
+        if (n_uuids > ELEMENTSOF(sorted))
+                return -E2BIG;
+        /* In the order a whole diff would name them. */
+        for (size_t i = 0; i < n_uuids; i++)
+                sorted[i] = uuids[i];
+        qsort(sorted, n_uuids, sizeof(sorted[0]), uuid_ptr_cmp);
+        for (size_t i = 0; i < n_uuids; i++) {
+                const MdevState *old = kernel_state_find_mdev(&m->kernel, sorted[i]);
+                const MdevState *fresh = kernel_state_find_mdev(part, sorted[i]);
+                MdevState prev;
+                int r;
+
+                if (old)
+                        prev = *old;
+                r = kernel_state_put_mdev(&m->kernel, sorted[i], fresh);
+                if (r < 0)
+                        return r;
+                changes += kernel_state_diff_mdev(old ? &prev : NULL, fresh, diff_emit, m);
+        }
+        m->resyncs++;
+        if (changes > 0)
+                manager_schedule_reconcile(m);
+        manager_update_status(m);
+        return 0;
+}
+
 int manager_resync(Manager *m) {
         KernelState fresh;
         int r;
@@ -251,19 +287,12 @@ void manager_schedule_mdev_reread(Manager *m, const char *uuid) {
                 (void) sd_event_source_set_enabled(m->resync_source, SD_EVENT_ONESHOT);
 }
 
-/* A partial re-read merged into the model; a full resync if it failed or cannot be merged. */
+/* A partial re-read put into the model; a full resync if it failed or cannot be put. */
 static void apply_mdev_reread(Manager *m, WorkerJob *job) {
-        KernelState merged;
-        ApMask none;
-
-        ap_mask_clear_all(&none);
         if (job->snapshot_result < 0 ||
-            kernel_state_merge(&m->kernel, (const char (*)[UUID_STRING_LEN + 1]) job->reread_mdevs,
-                               job->n_reread_mdevs, &none, &none, &job->snapshot, &merged) < 0) {
+            manager_apply_mdevs(m, (const char (*)[UUID_STRING_LEN + 1]) job->reread_mdevs, job->n_reread_mdevs,
+                                &job->snapshot) < 0)
                 manager_schedule_resync(m);
-                return;
-        }
-        manager_apply_snapshot(m, &merged);
 }
 
 void manager_resync_then_reconcile(Manager *m, Call *c) {

@@ -422,6 +422,90 @@ static void test_status_events_reconcile(void) {
         tap_case_end("Events.Subscribe streams desired and kernel changes; drift in events and Status");
 }
 
+/* Whether Guest.Show says the guest runs with guest adapters exactly adapter (-1: not running). */
+static bool guest_shows(TestEnv *env, TestClient *c, const char *name, int adapter) {
+        char params[64];
+        json_object *reply, *mdev, *ga;
+        bool ok;
+
+        snprintf(params, sizeof(params), "{\"name\":\"%s\"}", name);
+        reply = test_call(env, c, "io.apctl.Guest.Show", params);
+        ok = reply && !reply_error(reply) && bool_field(reply_params(reply), "running") == (adapter >= 0);
+        if (ok && adapter >= 0)
+                ok = json_object_object_get_ex(reply_params(reply), "mdev", &mdev) &&
+                     json_object_object_get_ex(mdev, "guest_adapters", &ga) && json_object_array_length(ga) == 1 &&
+                     json_object_get_int(json_object_array_get_idx(ga, 0)) == adapter;
+        json_object_put(reply);
+        return ok;
+}
+
+/*
+ * A start or stop changes its mdev in the model in place (no copy of the
+ * whole snapshot): mdevs added before, between and after others and
+ * removed again keep the model sorted and findable, and each change is
+ * announced as a whole diff would.
+ */
+static void test_start_stop_update_model_in_place(void) {
+        static const char *const uuids[] = {
+                "bbbbbbbb-0000-4000-8000-00000000000b", "cccccccc-0000-4000-8000-00000000000c",
+                "aaaaaaaa-0000-4000-8000-00000000000a",
+        };
+        static const char *const names[] = { "b", "c", "a" };
+        static const int adapters[] = { 5, 6, 5 };
+        TestEnv env;
+        TestClient c, sub;
+        json_object *reply = NULL, *ev, *e;
+        unsigned added = 0, removed = 0;
+        char params[256];
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(test_client_connect(&env, USER, &sub) >= 0);
+        test_client_send_raw(&sub, SUBSCRIBE, sizeof(SUBSCRIBE));
+        json_object_put(test_client_receive(&env, &sub));
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5,6]}");
+        for (size_t i = 0; i < ELEMENTSOF(uuids); i++) {
+                snprintf(params, sizeof(params),
+                         "{\"name\":\"%s\",\"uuid\":\"%s\",\"adapters\":[%d],\"domains\":[%zu]}", names[i],
+                         uuids[i], adapters[i], i + 1);
+                CALL("io.apctl.Guest.Define", params);
+                CHECK_OK(reply);
+                snprintf(params, sizeof(params), "{\"name\":\"%s\"}", names[i]);
+                CALL("io.apctl.Guest.Start", params);
+                CHECK_OK(reply);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(uuids); i++)
+                CHECK(guest_shows(&env, &c, names[i], adapters[i]));
+        CALL("io.apctl.Guest.Stop", "{\"name\":\"a\"}");
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Stop", "{\"name\":\"c\"}");
+        CHECK_OK(reply);
+        CHECK(guest_shows(&env, &c, "a", -1));
+        CHECK(guest_shows(&env, &c, "b", 5));
+        CHECK(guest_shows(&env, &c, "c", -1));
+        CALL("io.apctl.Guest.Start", "{\"name\":\"c\"}");
+        CHECK_OK(reply);
+        CHECK(guest_shows(&env, &c, "c", 6));
+        for (int i = 0; i < 200 && (added < 4 || removed < 2); i++) {
+                ev = test_client_receive(&env, &sub);
+                if (!ev)
+                        break;
+                if (json_object_object_get_ex(reply_params(ev), "event", &e)) {
+                        const char *type = str_field(e, "type") ?: "";
+                        added += strcmp(type, "mdev-added") == 0;
+                        removed += strcmp(type, "mdev-removed") == 0;
+                }
+                json_object_put(ev);
+        }
+        CHECK(added == 4);
+        CHECK(removed == 2);
+        json_object_put(reply);
+        test_client_close(&c);
+        test_client_close(&sub);
+        test_env_done(&env);
+        tap_case_end("starts and stops change their mdev in the model in place, sorted, with mdev events");
+}
+
 static void test_drift_never_silently_fixed(void) {
         TestEnv env;
         TestClient c;
@@ -683,6 +767,7 @@ int main(void) {
         test_autostart_waits_for_bindings();
         test_mdevctl_import_export();
         test_status_events_reconcile();
+        test_start_stop_update_model_in_place();
         test_drift_never_silently_fixed();
         test_policy_hook();
         test_policy_library();
