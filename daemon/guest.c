@@ -48,6 +48,13 @@ json_object *guest_def_to_json(const GuestDef *g) {
         return TAKE_PTR(o);
 }
 
+bool guest_def_equal(const GuestDef *a, const GuestDef *b) {
+        /* Exactly what guest_def_to_json() persists. */
+        return streq(a->name, b->name) && streq(a->uuid, b->uuid) && ap_mask_equal(&a->config.apm, &b->config.apm) &&
+               ap_mask_equal(&a->config.aqm, &b->config.aqm) && ap_mask_equal(&a->config.adm, &b->config.adm) &&
+               a->autostart == b->autostart && a->overprovision == b->overprovision;
+}
+
 typedef struct GuestJson {
         char *name;             /* owned */
         char *uuid;             /* owned */

@@ -25,6 +25,8 @@ void guest_def_done(GuestDef *g);
 int guest_def_copy(const GuestDef *g, GuestDef *ret);
 /* The persisted and reported form. */
 json_object *guest_def_to_json(const GuestDef *g);
+/* Whether a and b have the same persisted form (every field guest_def_to_json() writes; keep them in step). */
+bool guest_def_equal(const GuestDef *a, const GuestDef *b);
 int guest_def_from_json(json_object *o, GuestDef *ret, JsonError *e);
 /* A random version-4 UUID in canonical lower-case form. */
 int uuid_generate_random(char ret[static UUID_STRING_LEN + 1]);

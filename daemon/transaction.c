@@ -88,37 +88,27 @@ static void fail_queued_busy(Manager *m, const Transaction *t) {
         }
 }
 
-/* The persisted form of one guest (NULL when not defined), for comparing. */
-static json_object *guest_persisted(const DesiredState *s, const char *name) {
-        const GuestDef *g = desired_state_find_guest(s, name);
-
-        return g ? guest_def_to_json(g) : NULL;
-}
-
 /*
  * Whether committing t changes the desired state: its subject in next,
  * compared in its persisted form with the desired state as it is now.
  * Guest.Start and Guest.Stop do not; Define, Modify, Attach and Detach do.
- * -ENOMEM when it cannot tell.
  */
-static int txn_changes_desired(const Manager *m, const Transaction *t) {
+static bool txn_changes_desired(const Manager *m, const Transaction *t) {
         const char *guest = t->spec.intent.guest;
-        _cleanup_json_ json_object *now = NULL, *next = NULL;
+        const GuestDef *now, *next;
 
         if (t->spec.host_scope)
                 return t->spec.next.host_known != m->desired.host_known ||
                        !ap_mask_equal(&t->spec.next.host_apm, &m->desired.host_apm) ||
                        !ap_mask_equal(&t->spec.next.host_aqm, &m->desired.host_aqm);
         if (!guest[0])
-                return 0;
-        now = guest_persisted(&m->desired, guest);
-        next = guest_persisted(&t->spec.next, guest);
-        if ((!now && desired_state_find_guest(&m->desired, guest)) ||
-            (!next && desired_state_find_guest(&t->spec.next, guest)))
-                return -ENOMEM;
+                return false;
+        /* Field by field, not as two json-c trees: this runs on the path to every transaction's reply. */
+        now = desired_state_find_guest(&m->desired, guest);
+        next = desired_state_find_guest(&t->spec.next, guest);
         if (!now || !next)
                 return now != next;
-        return !json_object_equal(now, next);
+        return !guest_def_equal(now, next);
 }
 
 /*
@@ -173,12 +163,11 @@ static void txn_journal_done(Manager *m, Transaction *t) {
  * change back at the next start; after it, the change stands.
  */
 static int txn_commit(Manager *m, Transaction *t) {
-        int r = txn_changes_desired(m, t);
+        bool changes = txn_changes_desired(m, t);
+        int r;
 
-        if (r < 0)
-                return r;
-        if (r > 0 || !t->spec.kernel) {
-                r = r > 0 ? txn_persist(m, t) : 0;
+        if (changes || !t->spec.kernel) {
+                r = changes ? txn_persist(m, t) : 0;
                 if (r >= 0 && t->spec.kernel)
                         txn_journal_done(m, t);
                 return r;

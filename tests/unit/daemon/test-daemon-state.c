@@ -16,6 +16,7 @@
 
 #include "daemon-test.h"
 #include "fileio.h"
+#include "journal.h"
 #include "kernel-plan.h"
 
 #define UUID "62177883-f1bb-47f0-914d-32a22e3a8804"
@@ -294,6 +295,95 @@ static void test_sysfs_kept_files(void) {
         tap_case_end("sysfs backend: kept files take one open per attribute and one write per op, errors per op");
 }
 
+static bool mdev_target_equal(const MdevTarget *a, const MdevTarget *b) {
+        return a->exists == b->exists && ap_mask_equal(&a->config.apm, &b->config.apm) &&
+               ap_mask_equal(&a->config.aqm, &b->config.aqm) && ap_mask_equal(&a->config.adm, &b->config.adm);
+}
+
+/* What journal_write() writes, journal_read_all() reads back as it was: both kinds, odd method text too. */
+static void test_journal_round_trip(void) {
+        JournalEntry mdev = { .kind = JOURNAL_MDEV }, host = { .kind = JOURNAL_HOST };
+        _cleanup_free_ JournalEntry *read = NULL;
+        JsonError e = {};
+        size_t n = 0;
+        char dir[64];
+
+        snprintf(dir, sizeof(dir), "/tmp/apctld-journal.XXXXXX");
+        if (!CHECK(mkdtemp(dir)))
+                return;
+        snprintf(mdev.method, sizeof(mdev.method), "autostart \"g\\1\"\n");
+        snprintf(mdev.guest, sizeof(mdev.guest), "g-1");
+        snprintf(mdev.uuid, sizeof(mdev.uuid), UUID);
+        mdev.id = 0x0123456789abcdefULL;
+        mdev.mdev_before = (MdevTarget) { .exists = true };
+        ap_mask_set(&mdev.mdev_before.config.apm, 0);
+        ap_mask_set(&mdev.mdev_before.config.adm, 255);
+        mdev.mdev_after.exists = true;
+        ap_mask_set_range(&mdev.mdev_after.config.apm, 0, 3);
+        ap_mask_set_range(&mdev.mdev_after.config.aqm, 0, 7);
+        snprintf(host.method, sizeof(host.method), "io.apctl.Host.Reserve");
+        host.id = 0xfedcba9876543210ULL;
+        ap_mask_set_range(&host.host_before.apmask, 4, 255);
+        ap_mask_set_range(&host.host_after.apmask, 8, 255);
+        ap_mask_set_range(&host.host_after.aqmask, 0, 255);
+        CHECK(journal_write(dir, &mdev) >= 0);
+        CHECK(journal_write(dir, &host) >= 0);
+        if (CHECK(journal_read_all(dir, &read, &n, &e) >= 0) && CHECK(n == 2)) {
+                const JournalEntry *m = read[0].kind == JOURNAL_MDEV ? &read[0] : &read[1];
+                const JournalEntry *h = read[0].kind == JOURNAL_MDEV ? &read[1] : &read[0];
+
+                CHECK(m->kind == JOURNAL_MDEV && h->kind == JOURNAL_HOST);
+                CHECK(m->id == mdev.id && h->id == host.id);
+                CHECK_STREQ(m->method, mdev.method);
+                CHECK_STREQ(m->guest, "g-1");
+                CHECK_STREQ(m->uuid, UUID);
+                CHECK(mdev_target_equal(&m->mdev_before, &mdev.mdev_before));
+                CHECK(mdev_target_equal(&m->mdev_after, &mdev.mdev_after));
+                CHECK_STREQ(h->method, host.method);
+                CHECK(ap_mask_equal(&h->host_before.apmask, &host.host_before.apmask) &&
+                      ap_mask_equal(&h->host_before.aqmask, &host.host_before.aqmask));
+                CHECK(ap_mask_equal(&h->host_after.apmask, &host.host_after.apmask) &&
+                      ap_mask_equal(&h->host_after.aqmask, &host.host_after.aqmask));
+        }
+        CHECK(journal_remove(dir, mdev.id) >= 0);
+        CHECK(journal_remove(dir, host.id) >= 0);
+        CHECK(!journal_any(dir));
+        (void) rmdir(dir);
+        tap_case_end("a journal entry reads back as written (mdev and host, escaped method text)");
+}
+
+/*
+ * guest_def_equal() decides whether a transaction rewrites the state file:
+ * it must say "different" for every field guest_def_to_json() persists,
+ * and agree with comparing the persisted forms.
+ */
+static void test_guest_def_equal(void) {
+        GuestDef a = { .name = (char *) "g", .uuid = UUID }, b;
+        char other[] = "h";
+
+        ap_mask_set(&a.config.apm, 5);
+        ap_mask_set(&a.config.aqm, 3);
+        for (int field = 0; field <= 7; field++) {
+                _cleanup_json_ json_object *ja = NULL, *jb = NULL;
+
+                b = a;
+                switch (field) {
+                case 1: b.name = other; break;
+                case 2: b.uuid[0] = '7'; break;
+                case 3: ap_mask_set(&b.config.apm, 6); break;
+                case 4: ap_mask_clear(&b.config.aqm, 3); break;
+                case 5: ap_mask_set(&b.config.adm, 0); break;
+                case 6: b.autostart = true; break;
+                case 7: b.overprovision = true; break;
+                }
+                ja = guest_def_to_json(&a);
+                jb = guest_def_to_json(&b);
+                CHECK(guest_def_equal(&a, &b) == (field == 0));
+                CHECK(ja && jb && json_object_equal(ja, jb) == guest_def_equal(&a, &b));
+        }
+        tap_case_end("guest definitions compare equal exactly when their persisted forms do");
+}
+
 static void test_sysfs_partial_matrix_without_ap_config(void) {
         KernelBackend *b = NULL;
         KernelState st = {};
@@ -463,6 +553,8 @@ int main(void) {
         test_sysfs_partial_guest_matrix();
         test_sysfs_partial_matrix_without_ap_config();
         test_state_files();
+        test_journal_round_trip();
+        test_guest_def_equal();
         test_bus_appears_later();
         return tap_finish();
 }
