@@ -132,12 +132,18 @@ size_t kernel_state_diff(const KernelState *old, const KernelState *new,
 size_t kernel_state_diff_mdev(const MdevState *old, const MdevState *new,
                               void (*emit)(void *userdata, json_object *event), void *userdata) {
         DiffCtx d = { .emit = emit, .userdata = userdata };
+        const char *type;
 
         if (!old && new)
-                diff_emit(&d, mdev_event("mdev-added", new));
+                type = "mdev-added";
         else if (old && !new)
-                diff_emit(&d, mdev_event("mdev-removed", old));
+                type = "mdev-removed";
         else if (old && new && !mdev_equal(old, new))
-                diff_emit(&d, mdev_event("mdev-changed", new));
+                type = "mdev-changed";
+        else
+                return 0;
+        if (!emit)
+                return 1;
+        diff_emit(&d, mdev_event(type, new ?: old));
         return d.n;
 }

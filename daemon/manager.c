@@ -121,6 +121,12 @@ void manager_emit(Manager *m, json_object *event) {
 
         if (!event)
                 return;
+        if (server_n_subscriptions(m->server) == 0) {
+                /* Counted all the same: Status's events_sent does not depend on who listens. */
+                m->events_sent++;
+                json_object_put(event);
+                return;
+        }
         params = json_object_new_object();
         if (!params || json_add(params, "event", event) < 0)
                 return;
@@ -170,7 +176,14 @@ int manager_apply_mdevs(Manager *m, const char (*uuids)[UUID_STRING_LEN + 1], si
                 r = kernel_state_put_mdev(&m->kernel, sorted[i], fresh);
                 if (r < 0)
                         return r;
-                changes += kernel_state_diff_mdev(old ? &prev : NULL, fresh, diff_emit, m);
+                /* Nobody to tell: the change is counted, its event not built (per guest start and stop). */
+                if (server_n_subscriptions(m->server) > 0)
+                        changes += kernel_state_diff_mdev(old ? &prev : NULL, fresh, diff_emit, m);
+                else {
+                        size_t n = kernel_state_diff_mdev(old ? &prev : NULL, fresh, NULL, NULL);
+                        m->events_sent += n;
+                        changes += n;
+                }
         }
         m->resyncs++;
         if (changes > 0)
@@ -423,12 +436,31 @@ ApqnOwnerKind manager_apqn_owner(const Manager *m, unsigned adapter, unsigned do
         return APQN_OWNER_FREE;
 }
 
+static bool status_key_equal(const ManagerStatusKey *a, const ManagerStatusKey *b) {
+        return a->valid == b->valid && a->guests == b->guests && a->running == b->running && a->queues == b->queues &&
+               a->drift == b->drift && a->txn == b->txn && a->recovery_failed == b->recovery_failed;
+}
+
 void manager_update_status(Manager *m) {
         char text[sizeof(m->status_text)];
         size_t running = 0;
+        ManagerStatusKey key;
 
         for (size_t i = 0; i < m->desired.n_guests; i++)
                 running += manager_guest_running(m, &m->desired.guests[i]);
+        /* Formatted only when something in it changed: this runs several times per transaction. */
+        key = (ManagerStatusKey) {
+                .valid = true,
+                .guests = m->desired.n_guests,
+                .running = running,
+                .queues = m->kernel.n_queues,
+                .drift = json_object_array_length(m->drift),
+                .txn = m->txn != NULL,
+                .recovery_failed = m->recovery_failed,
+        };
+        if (status_key_equal(&key, &m->status_key))
+                return;
+        m->status_key = key;
         snprintf(text, sizeof(text), "%zu guests (%zu running), %zu queues, %zu drift%s%s",
                  m->desired.n_guests, running, m->kernel.n_queues, json_object_array_length(m->drift),
                  m->txn ? ", transaction in flight" : "",

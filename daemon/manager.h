@@ -41,6 +41,12 @@ typedef struct ManagerConfig {
         bool test_no_ap_config;           /* test hook: ordered assign_* writes even where ap_config exists */
 } ManagerConfig;
 
+/* What the status text says, to format it only when that changes. */
+typedef struct ManagerStatusKey {
+        size_t guests, running, queues, drift;
+        bool valid, txn, recovery_failed;
+} ManagerStatusKey;
+
 #define DRIFT_MAX 256
 #define MANAGER_STUCK_MAX 8     /* hung kernel writes set aside before everything waits */
 
@@ -88,6 +94,7 @@ typedef struct Manager {
         bool abandoned;                 /* a test hook stopped a transaction dead: behave as crashed */
         bool recovery_failed;           /* a journal entry could not be resolved */
         char status_text[256];
+        ManagerStatusKey status_key;    /* what status_text was formatted from */
         uint64_t resyncs;
         uint64_t events_sent;
         uint64_t started_usec;
