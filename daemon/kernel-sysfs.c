@@ -325,9 +325,18 @@ static int mdev_read_assigned(KernelSysfs *k, KernelMdevFiles *files, const char
         int r;
 
         /* No access() first: a missing mdev fails its first read with -ENOENT all the same. */
-        if (ap_config && mdev_file_read(k, files, uuid, MDEV_FILE_AP_CONFIG_READ, AP_CONFIG_BUFSZ + 16, &text,
-                                        NULL) >= 0)
-                return ap_config_parse(text, &m->assigned, NULL);
+        if (ap_config) {
+                r = mdev_file_read(k, files, uuid, MDEV_FILE_AP_CONFIG_READ, AP_CONFIG_BUFSZ + 16, &text, NULL);
+                if (r >= 0)
+                        return ap_config_parse(text, &m->assigned, NULL);
+                /*
+                 * Where features lists ap_config every mdev has it: -ENOENT is
+                 * the mdev missing (a guest start's first read), not worth a
+                 * second lookup of matrix. Other errors try matrix.
+                 */
+                if (r == -ENOENT)
+                        return r;
+        }
         r = mdev_file_read(k, files, uuid, MDEV_FILE_MATRIX, 1 << 20, &text, &len);
         if (r < 0)
                 return r;
