@@ -132,9 +132,12 @@ void json_writer_string(JsonWriter *w, const char *s) {
 }
 
 void json_writer_int(JsonWriter *w, int64_t v) {
-        char buf[24];
-        int n = snprintf(buf, sizeof(buf), "%" PRId64, v);
+        char buf[1 + DECIMAL_U64_BUFSZ];
+        /* Not snprintf: a z16 Host.List writes some 30,000 numbers, a journal entry dozens. */
+        size_t n = v < 0 ? 1 + format_u64(buf + 1, -(uint64_t) v) : format_u64(buf, (uint64_t) v);
 
+        if (v < 0)
+                buf[0] = '-';
         separate(w);
         put(w, buf, n);
         w->comma = true;

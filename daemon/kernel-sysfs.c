@@ -265,6 +265,20 @@ static void matrix_parse_lines(char *text, ApMask *apm, ApMask *aqm) {
  * Open one attribute of an mdev: kept in files (opened at its first use,
  * the fd borrowed by the caller), or a fresh one (the caller's to close).
  */
+/* <matrix>/<uuid>/<name>, joined without snprintf (once per attribute a job opens). */
+static int mdev_attr_path(KernelSysfs *k, const char *uuid, const char *name, char buf[static PATH_MAX]) {
+        size_t lm = strlen(k->matrix), lu = strlen(uuid), ln = strlen(name);
+
+        if (lm + 1 + lu + 1 + ln + 1 > PATH_MAX)
+                return -ENAMETOOLONG;
+        memcpy(buf, k->matrix, lm);
+        buf[lm] = '/';
+        memcpy(buf + lm + 1, uuid, lu);
+        buf[lm + 1 + lu] = '/';
+        memcpy(buf + lm + 1 + lu + 1, name, ln + 1);
+        return 0;
+}
+
 static int mdev_file_open(KernelSysfs *k, KernelMdevFiles *files, const char *uuid, MdevFile which, bool *ret_kept) {
         char path[PATH_MAX];
         int fd;
@@ -272,7 +286,9 @@ static int mdev_file_open(KernelSysfs *k, KernelMdevFiles *files, const char *uu
         *ret_kept = files != NULL;
         if (files && files->fd[which] >= 0)
                 return files->fd[which];
-        snprintf(path, sizeof(path), "%s/%s/%s", k->matrix, uuid, mdev_files[which].name);
+        fd = mdev_attr_path(k, uuid, mdev_files[which].name, path);
+        if (fd < 0)
+                return fd;
         fd = open(path, mdev_files[which].flags | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
@@ -533,12 +549,12 @@ static int sysfs_mdev_remove(KernelBackend *b, KernelMdevFiles *files, const cha
 
 static int sysfs_mdev_assign(KernelBackend *b, KernelMdevFiles *files, const char *uuid, KernelAssignKind kind,
                              unsigned id, bool assign) {
-        char value[16];
+        char value[DECIMAL_U64_BUFSZ];
 
         if ((unsigned) kind >= _KERNEL_ASSIGN_MAX)
                 return -EINVAL;
         /* Decimal without leading zeros: kstrtoul base 0 reads "010" as octal 8. */
-        snprintf(value, sizeof(value), "%u", id);
+        (void) format_u64(value, id);
         return mdev_file_write(sysfs_of(b), files, uuid,
                                (assign ? MDEV_FILE_ASSIGN_ADAPTER : MDEV_FILE_UNASSIGN_ADAPTER) + kind, value);
 }

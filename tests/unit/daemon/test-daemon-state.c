@@ -17,6 +17,7 @@
 #include "daemon-test.h"
 #include "fileio.h"
 #include "journal.h"
+#include "json-writer.h"
 #include "kernel-plan.h"
 
 #define UUID "62177883-f1bb-47f0-914d-32a22e3a8804"
@@ -384,6 +385,33 @@ static void test_guest_def_equal(void) {
         tap_case_end("guest definitions compare equal exactly when their persisted forms do");
 }
 
+/* The decimal formatting that replaced snprintf for sysfs ids and JSON numbers: every width, both signs. */
+static void test_decimal_format(void) {
+        static const uint64_t u[] = { 0, 7, 9, 10, 99, 100, 255, 4294967295ULL, UINT64_MAX };
+        static const int64_t s[] = { 0, -1, 10, -10, INT64_MAX, INT64_MIN };
+        char buf[DECIMAL_U64_BUFSZ], want[32];
+
+        for (size_t i = 0; i < ELEMENTSOF(u); i++) {
+                snprintf(want, sizeof(want), "%llu", (unsigned long long) u[i]);
+                CHECK(format_u64(buf, u[i]) == strlen(want));
+                CHECK_STREQ(buf, want);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(s); i++) {
+                JsonWriter w;
+                char *text = NULL;
+                size_t size, allocated;
+
+                snprintf(want, sizeof(want), "%lld", (long long) s[i]);
+                CHECK(json_writer_init(&w, 1) == 0);
+                json_writer_int(&w, s[i]);
+                if (CHECK(json_writer_finish(&w, &text, &size, &allocated) == 0))
+                        CHECK_STREQ(text, want);
+                free(text);
+                json_writer_done(&w);
+        }
+        tap_case_end("decimal numbers without snprintf: 0, every width, UINT64_MAX, INT64_MIN");
+}
+
 static void test_sysfs_partial_matrix_without_ap_config(void) {
         KernelBackend *b = NULL;
         KernelState st = {};
@@ -555,6 +583,7 @@ int main(void) {
         test_state_files();
         test_journal_round_trip();
         test_guest_def_equal();
+        test_decimal_format();
         test_bus_appears_later();
         return tap_finish();
 }
