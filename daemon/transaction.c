@@ -271,7 +271,11 @@ static int txn_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static int txn_start_job(Manager *m, Transaction *t, bool undo) {
+/*
+ * gated: the journal entry is not written yet (transaction_commit() writes
+ * it while the thread reads and plans, then opens the gate).
+ */
+static int txn_start_job(Manager *m, Transaction *t, bool undo, bool gated) {
         WorkerJob *job = t->job;
         const JournalEntry *j = &t->spec.intent;
         int r;
@@ -288,6 +292,7 @@ static int txn_start_job(Manager *m, Transaction *t, bool undo) {
                 .abandon_after_step = undo ? 0 : m->config.test_abandon_after_step,
                 .kill_after_step = undo ? 0 : m->config.test_kill_after_step,
                 .snapshot_partial = j->kind == JOURNAL_MDEV,
+                .gated = gated,
                 .userdata = t,
         };
         snprintf(job->uuid, sizeof(job->uuid), "%s", j->uuid);
@@ -431,7 +436,7 @@ static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
                 log_error_errno(r, "Failed to commit %s; undoing the kernel change", t->spec.intent.method);
                 t->undoing = true;
                 t->undo_cause = r;
-                r = txn_start_job(m, t, true);
+                r = txn_start_job(m, t, true, false);
                 if (r < 0) {
                         m->recovery_failed = true;
                         if (t->call)
@@ -557,14 +562,22 @@ int transaction_commit(Manager *m, Call *c, TransactionSpec *spec) {
                 return 0;
         }
 
+        /*
+         * The job starts first and reads and plans while the entry is
+         * written: under TCG the hand-off to its thread and its reads cost
+         * about as much as the journal write, and now overlap it. It
+         * writes nothing to the kernel before the gate opens, after the
+         * entry is in place.
+         */
         r = journal_new_id(&t->spec.intent.id);
-        if (r >= 0)
-                r = journal_write(m->config.runtime_dir, &t->spec.intent);
         if (r >= 0) {
                 t->job = calloc(1, sizeof(WorkerJob));
-                r = t->job ? txn_start_job(m, t, false) : -ENOMEM;
-                if (r < 0)
-                        (void) journal_remove(m->config.runtime_dir, t->spec.intent.id);
+                r = t->job ? txn_start_job(m, t, false, true) : -ENOMEM;
+        }
+        if (r >= 0) {
+                r = journal_write(m->config.runtime_dir, &t->spec.intent);
+                /* Aborted, the job reports later and finds its transaction gone (it is freed then). */
+                worker_job_open_gate(t->job, r >= 0);
         }
         if (r < 0) {
                 call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, -r, "could not start the transaction: %s",

@@ -63,6 +63,7 @@ void worker_job_free(WorkerJob *job) {
 }
 
 static bool worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *plan);
+static bool worker_pass_gate(WorkerJob *job);
 
 void worker_job_touched(const WorkerJob *job, ApMask *ret_apm, ApMask *ret_aqm) {
         ApMask apm, aqm;
@@ -239,6 +240,12 @@ static bool worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *pla
                 return false;
         }
         r = plan_to(job, files, false, plan, &exact);
+        /* The journal entry is written (or could not be) before the first kernel write. */
+        if (job->gated && !worker_pass_gate(job)) {
+                job->result = -ECANCELED;
+                snprintf(job->failed_op, sizeof(job->failed_op), "write the journal entry");
+                return false;
+        }
         if (r < 0) {
                 job->result = r;
                 snprintf(job->failed_op, sizeof(job->failed_op), "read the current kernel state");
@@ -273,16 +280,45 @@ static bool worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *pla
  * next job finds no idle thread and gets a new one, so a hung write never
  * delays anything else.
  */
+typedef enum WorkerGate {
+        WORKER_GATE_CLOSED,
+        WORKER_GATE_OPEN,
+        WORKER_GATE_ABORTED,
+} WorkerGate;
+
 struct WorkerPool {
         unsigned n_ref;                 /* the owner and each thread (under lock) */
         pthread_mutex_t lock;
         pthread_cond_t cond;            /* a job was queued, or the pool closes */
+        pthread_cond_t gate_cond;       /* a job's gate opened or was aborted */
         /* Below: under lock. */
         WorkerJob *queue_head, *queue_tail; /* borrowed: jobs handed to idle threads, linked by pool_next */
         unsigned n_idle;                /* threads that take the next queued job, less the jobs queued */
         bool closing;                   /* the owner is gone: idle threads exit */
         unsigned long threads_started;
 };
+
+/* Wait for the loop to open a gated job's gate; false if it aborted it. */
+static bool worker_pass_gate(WorkerJob *job) {
+        WorkerPool *pool = job->pool;
+        bool open;
+
+        pthread_mutex_lock(&pool->lock);
+        while (job->gate == WORKER_GATE_CLOSED)
+                pthread_cond_wait(&pool->gate_cond, &pool->lock);
+        open = job->gate == WORKER_GATE_OPEN;
+        pthread_mutex_unlock(&pool->lock);
+        return open;
+}
+
+void worker_job_open_gate(WorkerJob *job, bool go) {
+        WorkerPool *pool = job->pool;
+
+        pthread_mutex_lock(&pool->lock);
+        job->gate = go ? WORKER_GATE_OPEN : WORKER_GATE_ABORTED;
+        pthread_mutex_unlock(&pool->lock);
+        pthread_cond_broadcast(&pool->gate_cond);
+}
 
 /* Idle threads kept: a transaction and a re-read can run at once. */
 #define WORKER_IDLE_MAX 2
@@ -299,6 +335,7 @@ static void pool_unref_locked(WorkerPool *pool) {
         if (last) {
                 pthread_mutex_destroy(&pool->lock);
                 pthread_cond_destroy(&pool->cond);
+                pthread_cond_destroy(&pool->gate_cond);
                 free(pool);
         }
 }
@@ -382,6 +419,12 @@ int worker_pool_new(WorkerPool **ret) {
                 free(pool);
                 return -ENOMEM;
         }
+        if (pthread_cond_init(&pool->gate_cond, NULL) != 0) {
+                pthread_cond_destroy(&pool->cond);
+                pthread_mutex_destroy(&pool->lock);
+                free(pool);
+                return -ENOMEM;
+        }
         *ret = pool;
         return 0;
 }
@@ -447,6 +490,8 @@ int worker_start(WorkerPool *pool, WorkerJob *job, int notify_fd) {
 
         job->notify_fd = notify_fd;
         job->pool_next = NULL;
+        job->pool = pool;
+        job->gate = WORKER_GATE_CLOSED;
         kernel_backend_ref(job->backend);
         pthread_mutex_lock(&pool->lock);
         if (pool->n_idle > 0) {

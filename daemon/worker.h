@@ -32,6 +32,14 @@ typedef struct WorkerJob {
         bool use_ap_config;
         MdevTarget mdev_target, mdev_rollback;
         HostTarget host_target, host_rollback;
+        /*
+         * Started before its journal entry is written: the thread reads
+         * the kernel and plans meanwhile (the hand-off and the reads then
+         * overlap the journal write), and writes nothing until the loop
+         * opens the gate (worker_job_open_gate()). Off for recovery, undo
+         * and re-reads.
+         */
+        bool gated;
         /* Test hook: stop dead after this many successful writes, as if killed (0: off). */
         unsigned abandon_after_step;
         /* Test hook: raise SIGKILL after this many successful writes (0: off). */
@@ -52,6 +60,8 @@ typedef struct WorkerJob {
         /* Set by worker_start(). */
         int notify_fd;                  /* borrowed: where the thread reports */
         struct WorkerJob *pool_next;    /* borrowed: the next job queued for an idle thread */
+        struct WorkerPool *pool;        /* borrowed: alive while the job's thread runs */
+        int gate;                       /* under the pool's lock: WorkerGate */
 
         /* Output, written by the thread before it signals; read by the loop after. */
         int result;                     /* 0 or the first failing write's errno */
@@ -95,3 +105,10 @@ unsigned long worker_pool_threads_started(WorkerPool *pool);
 int worker_start(WorkerPool *pool, WorkerJob *job, int notify_fd);
 /* The same, synchronously on the calling thread (start-up recovery). */
 void worker_run(WorkerJob *job);
+/*
+ * Let a gated job write (go: its journal entry is written) or not (the
+ * entry could not be written: the job writes nothing and reports
+ * -ECANCELED). Called once per gated job, before the loop waits for
+ * anything else.
+ */
+void worker_job_open_gate(WorkerJob *job, bool go);

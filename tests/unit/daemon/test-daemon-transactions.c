@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -707,6 +708,49 @@ static void test_commit_by_removal_fails(void) {
         tap_case_end("a kernel-only transaction whose journal entry cannot be removed is undone");
 }
 
+/*
+ * The job starts before its journal entry is written (it reads and plans
+ * meanwhile): when the entry cannot be written, it writes nothing to the
+ * kernel, the caller is told, and the next transaction runs normally.
+ */
+static void test_journal_unwritable_writes_nothing(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *r;
+        Snapshot before, after;
+        char away[256];
+        int fd;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
+        snapshot(&env, &before);
+        /* A file where the runtime directory was: the entry's open() fails with ENOTDIR. */
+        snprintf(away, sizeof(away), "%s.away", env.runtime_dir);
+        CHECK(rename(env.runtime_dir, away) >= 0);
+        fd = open(env.runtime_dir, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        CHECK(fd >= 0);
+        safe_close(fd);
+        kernel_fake_reset_steps(env.fake);
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        CHECK_ERROR(r, "io.apctl.InternalError");
+        CHECK(r && strstr(reply_message(r), "could not start the transaction"));
+        json_object_put(r);
+        test_env_settle(&env);
+        CHECK(kernel_fake_steps(env.fake) == 0);
+        snapshot(&env, &after);
+        CHECK(snapshot_equal(&before, &after));
+        CHECK(unlink(env.runtime_dir) >= 0);
+        CHECK(rename(away, env.runtime_dir) >= 0);
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        CHECK(r && !reply_error(r));
+        json_object_put(r);
+        CHECK(kernel_fake_steps(env.fake) > 0 && !journal_exists(&env));
+        free(before.state);
+        free(after.state);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("a journal entry that cannot be written: nothing reaches the kernel, the next start works");
+}
+
 static void test_kernel_refusal_names_error(void) {
         TestEnv env;
         TestClient c;
@@ -839,6 +883,7 @@ int main(void) {
         test_roll_forward();
         test_timeout_keeps_answering();
         test_kernel_refusal_names_error();
+        test_journal_unwritable_writes_nothing();
         test_crash_while_stuck();
         test_worker_after_hung_write();
         test_changes_queue_behind_transaction();
