@@ -156,7 +156,8 @@ INNER
 	fi
 	echo "baselines of Guest.Start, raw writes by the same program: assign = create, 4 assign_adapter, 8 assign_domain;"
 	echo "ap_config = create and one ap_config write. 'by hand' = apctld's default (ap_config) against create and the"
-	echo "12 assign_* writes an admin would do (information; the target is judged on the same writes)."
+	echo "12 assign_* writes an admin would do (information; the target is judged on the same writes). 'files kept"
+	echo "open' = the assign writes raw with each attribute opened once, as apctld does them (information)."
 	[ -n "$(line ap_config)" ] || echo "(the matrix driver offers no ap_config: only the assign_* form ran)"
 	f=$(line floor)
 	a=$(field "$f" assign_ns)
@@ -299,7 +300,8 @@ for t in z16 small; do
 	ms_row "  apctld vs the same raw on files kept open" "$(field "$g" apctld_ns)" "$(field "$g" raw_kept_ns)" -
 done
 echo "Guest.Start here: plain files, no kernel behind the writes, so the ratio is apctld's overhead (socket round"
-echo "trip, validation, journal entry, worker thread, reading the mdev before and after) over bare writes of a few"
-echo "microseconds each; --vm measures it on the kernel modules."
+echo "trip, validation, journal entry, worker thread, reading the mdev before and its guest matrix after) over bare"
+echo "writes of a few microseconds each; --vm measures it on the kernel modules. 'files kept open': the same writes"
+echo "raw with each attribute opened once, as apctld does them (information; the target is judged on open/write/close)."
 echo "state directory on $(df -T "$tmp" | awk 'NR == 2 { print $2 }') (Guest.Start does not write it), runtime directory" \
 	"(journal, no fsync) on $(df -T "$run" | awk 'NR == 2 { print $2 }'); memory targets are judged on VmHWM."
