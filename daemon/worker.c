@@ -503,8 +503,16 @@ int worker_start(WorkerPool *pool, WorkerJob *job, int notify_fd) {
                         pool->queue_head = job;
                 pool->queue_tail = job;
                 pthread_mutex_unlock(&pool->lock);
-                /* After the unlock: the woken thread does not block on the lock we still hold. */
-                pthread_cond_signal(&pool->cond);
+                /*
+                 * After the unlock: the woken thread does not block on the
+                 * lock we still hold. Broadcast, not signal: glibc's
+                 * pthread_cond_signal() can lose a wake-up when a waiter
+                 * steals a signal (sourceware bug 25847; Debian 12's glibc 2.36 changelog names no fix),
+                 * which would leave this job queued until the next one. At
+                 * most WORKER_IDLE_MAX threads wait; the others find the
+                 * queue empty and wait again.
+                 */
+                pthread_cond_broadcast(&pool->cond);
                 return 0;
         }
         pthread_mutex_unlock(&pool->lock);
