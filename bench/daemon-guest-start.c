@@ -77,13 +77,18 @@ static int write_attr(const char *dir, const char *name, const char *value) {
         return 0;
 }
 
+/* The kernel makes the mdev. */
+static int raw_create(const char *matrix, const char *uuid) {
+        return write_attr(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
+}
+
 /* The writes of one raw start; returns how many, or the first failure. */
 static int raw_start(const char *matrix, const char *mdev, const char *uuid, bool create) {
         char id[8];
         int n = 0, r;
 
         if (create) {
-                r = write_attr(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
+                r = raw_create(matrix, uuid);
                 if (r < 0)
                         return r;
                 n++;
@@ -111,7 +116,7 @@ static int raw_start_kept(const char *matrix, const char *mdev, const char *uuid
         int n = 0, r;
 
         if (create) {
-                r = write_attr(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
+                r = raw_create(matrix, uuid);
                 if (r < 0)
                         return r;
                 n++;
@@ -142,7 +147,7 @@ static int raw_start_ap_config(const char *matrix, const char *mdev, const char 
                 ap_mask_set(&c.apm, a);
         for (int d = 0; d < GUEST_DOMAINS; d++)
                 ap_mask_set(&c.aqm, d);
-        r = write_attr(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
+        r = raw_create(matrix, uuid);
         if (r >= 0)
                 r = write_attr(mdev, "ap_config", ap_config_format(&c, value));
         return r < 0 ? r : 2;

@@ -33,15 +33,11 @@ void test_fake_populate(KernelBackend *fake) {
         (void) kernel_fake_add_card(fake, 7, 9, AP_MODE_ACCEL, &d4);
 }
 
-static int env_start_manager(TestEnv *env, void (*tweak)(ManagerConfig *c)) {
+int test_env_start_manager(TestEnv *env, KernelBackend *b, void (*tweak)(ManagerConfig *c)) {
         ManagerConfig config;
-        KernelBackend *b;
         char sock[128];
         int r;
 
-        r = kernel_fake_share(env->fake, &b);
-        if (r < 0)
-                return r;
         manager_config_init(&config);
         snprintf(sock, sizeof(sock), "%s/apctld.sock", env->dir);
         config.state_dir = strdup(env->state_dir);
@@ -57,6 +53,16 @@ static int env_start_manager(TestEnv *env, void (*tweak)(ManagerConfig *c)) {
         if (r < 0)
                 return r;
         return manager_start(env->m, -1);
+}
+
+static int env_start_manager(TestEnv *env, void (*tweak)(ManagerConfig *c)) {
+        KernelBackend *b;
+        int r;
+
+        r = kernel_fake_share(env->fake, &b);
+        if (r < 0)
+                return r;
+        return test_env_start_manager(env, b, tweak);
 }
 
 int test_env_start(TestEnv *env, KernelBackend *shared_fake, void (*tweak)(ManagerConfig *c)) {

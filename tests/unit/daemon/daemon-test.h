@@ -41,6 +41,11 @@ void test_fake_populate(KernelBackend *fake);
 
 /* Before manager_start() the test may change env->m->config through tweak. */
 int test_env_start(TestEnv *env, KernelBackend *shared_fake, void (*tweak)(ManagerConfig *c));
+/*
+ * The manager alone, on env's directories and event loop, over backend b
+ * (taken, also on failure); the harness's defaults, then tweak.
+ */
+int test_env_start_manager(TestEnv *env, KernelBackend *b, void (*tweak)(ManagerConfig *c));
 /* Free the manager only (keeps dir and fake): a daemon that died. */
 void test_env_stop_manager(TestEnv *env);
 /* Start another manager on the same dir and fake kernel: the restart. */

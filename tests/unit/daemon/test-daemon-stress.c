@@ -536,8 +536,7 @@ static const Step sysfs_cycle[] = {
 
 static int sysfs_env_start(TestEnv *env, const char *python, const char *tree_script, char *ret_root, size_t size) {
         KernelBackend *b;
-        ManagerConfig config;
-        char cmd[PATH_MAX * 3], sock[128];
+        char cmd[PATH_MAX * 3];
         int r;
 
         *env = (TestEnv) {};
@@ -557,19 +556,7 @@ static int sysfs_env_start(TestEnv *env, const char *python, const char *tree_sc
         r = kernel_sysfs_new(ret_root, &b);
         if (r < 0)
                 return r;
-        manager_config_init(&config);
-        snprintf(sock, sizeof(sock), "%s/apctld.sock", env->dir);
-        config.state_dir = strdup(env->state_dir);
-        config.runtime_dir = strdup(env->runtime_dir);
-        config.socket_path = strdup(sock);
-        config.admin_uid = ADMIN;
-        config.use_udev = false;
-        config.idle_timeout_usec = 0;
-        tweak_stress(&config);
-        r = manager_new(env->event, b, &config, &env->m);
-        if (r < 0)
-                return r;
-        return manager_start(env->m, -1);
+        return test_env_start_manager(env, b, tweak_stress);
 }
 
 static void test_sysfs_many_clients(const char *python, const char *tree_script) {
