@@ -82,17 +82,11 @@ static int raw_create(const char *matrix, const char *uuid) {
         return write_attr(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
 }
 
-/* The writes of one raw start; returns how many, or the first failure. */
-static int raw_start(const char *matrix, const char *mdev, const char *uuid, bool create) {
+/* The assign writes of one raw start; returns how many, or the first failure. */
+static int raw_assign(const char *mdev) {
         char id[8];
         int n = 0, r;
 
-        if (create) {
-                r = raw_create(matrix, uuid);
-                if (r < 0)
-                        return r;
-                n++;
-        }
         for (int a = 0; a < GUEST_ADAPTERS; a++, n++) {
                 snprintf(id, sizeof(id), "%d", a);
                 r = write_attr(mdev, "assign_adapter", id);
@@ -109,18 +103,12 @@ static int raw_start(const char *matrix, const char *mdev, const char *uuid, boo
 }
 
 /* The same writes with assign_adapter and assign_domain each opened once (information row). */
-static int raw_start_kept(const char *matrix, const char *mdev, const char *uuid, bool create) {
+static int raw_assign_kept(const char *mdev) {
         static const char *const attrs[] = { "assign_adapter", "assign_domain" };
         static const int counts[] = { GUEST_ADAPTERS, GUEST_DOMAINS };
         char id[8], path[PATH_MAX];
-        int n = 0, r;
+        int n = 0;
 
-        if (create) {
-                r = raw_create(matrix, uuid);
-                if (r < 0)
-                        return r;
-                n++;
-        }
         for (size_t i = 0; i < ELEMENTSOF(attrs); i++) {
                 _cleanup_close_ int fd = -EBADF;
 
@@ -223,15 +211,17 @@ typedef enum RawForm {
 } RawForm;
 
 static int raw_run(Bench *b, RawForm form, bool create) {
-        switch (form) {
-        case RAW_ASSIGN:
-                return raw_start(b->matrix, b->mdev, b->uuid, create);
-        case RAW_ASSIGN_KEPT:
-                return raw_start_kept(b->matrix, b->mdev, b->uuid, create);
-        case RAW_AP_CONFIG:
+        int r;
+
+        if (form == RAW_AP_CONFIG)
                 return raw_start_ap_config(b->matrix, b->mdev, b->uuid);
+        if (create) {
+                r = raw_create(b->matrix, b->uuid);
+                if (r < 0)
+                        return r;
         }
-        return -EINVAL;
+        r = form == RAW_ASSIGN_KEPT ? raw_assign_kept(b->mdev) : raw_assign(b->mdev);
+        return r < 0 ? r : r + create;
 }
 
 /* One raw start, timed; --kernel: then the raw `remove`. */
