@@ -221,7 +221,6 @@ static void start_load(Manager *m) {
         }
         job->kind = WORKER_JOB_LOAD;
         job->backend = m->backend;
-        job->writes_reported_at_start = m->kernel_writes_reported;
         r = worker_start(m->workers, job, m->worker_pipe[1]);
         if (r < 0) {
                 log_error_errno(r, "Cannot start a kernel re-read");
@@ -232,6 +231,8 @@ static void start_load(Manager *m) {
         }
         m->load_running = true;
         m->load_again = false;
+        m->n_load_written_mdevs = 0;
+        m->load_stale = false;
         m->worker_jobs_running++;
 }
 
@@ -250,7 +251,6 @@ static void start_mdev_reread(Manager *m) {
         job->kind = WORKER_JOB_LOAD;
         job->backend = m->backend;
         job->snapshot_partial = true;
-        job->writes_reported_at_start = m->kernel_writes_reported;
         memcpy(job->reread_mdevs, m->reread_mdevs, sizeof(job->reread_mdevs));
         job->n_reread_mdevs = m->n_reread_mdevs;
         r = worker_start(m->workers, job, m->worker_pipe[1]);
@@ -262,6 +262,8 @@ static void start_mdev_reread(Manager *m) {
         m->n_reread_mdevs = 0;
         m->load_running = true;
         m->load_again = false;
+        m->n_load_written_mdevs = 0;
+        m->load_stale = false;
         m->worker_jobs_running++;
 }
 
@@ -344,20 +346,75 @@ static void answer_load_waiters(Manager *m, int result) {
 }
 
 /*
- * A read that ran on a worker thread while a kernel write job reported back
- * may predate that write: applying it would undo the write's effect in the
- * model (a guest just started shown stopped, with mdev-removed events and
- * drift) until the next re-read. Such a read is done again instead. A write
- * still running when the read returns reports later and merges what it
- * touched then, so only writes that reported in between count.
+ * A read runs on a worker thread; a kernel write job may report back while
+ * it is out, and the read may then hold the kernel as it was before that
+ * write. Applied as it is, it would undo the write's effect in the model (a
+ * guest just started shown stopped, with mdev-removed events and drift)
+ * until the next re-read. A write still running when the read returns
+ * reports later and merges what it touched then, so only writes that
+ * reported in between count, and only if they changed something.
  */
-static bool stale_read(const Manager *m, const WorkerJob *job) {
+void manager_kernel_job_reported(Manager *m, const WorkerJob *job) {
+        if (job->steps == 0 && !job->rolled_back && !job->abandoned)
+                return;         /* nothing written: a gate aborted, or the first write refused */
+        m->kernel_writes_reported++;
+        if (!m->load_running)
+                return;
+        /* A successful mdev job changed its mdev only (worker_job_touched()), and read it afterwards. */
+        if (job->kind != WORKER_JOB_MDEV || job->result < 0 || job->abandoned ||
+            m->n_load_written_mdevs >= WORKER_REREAD_MDEVS_MAX) {
+                m->load_stale = true;
+                return;
+        }
+        for (size_t i = 0; i < m->n_load_written_mdevs; i++)
+                if (streq(m->load_written_mdevs[i], job->uuid))
+                        return;
+        snprintf(m->load_written_mdevs[m->n_load_written_mdevs++], UUID_STRING_LEN + 1, "%s", job->uuid);
+}
+
+static bool stale_rescan(const Manager *m, const WorkerJob *job) {
         return job->writes_reported_at_start != m->kernel_writes_reported;
+}
+
+/* Whether a partial re-read named an mdev written while it was out (its entry would be older than the model's). */
+static bool reread_overlaps_writes(const Manager *m, const WorkerJob *job) {
+        for (size_t i = 0; i < job->n_reread_mdevs; i++)
+                for (size_t k = 0; k < m->n_load_written_mdevs; k++)
+                        if (streq(job->reread_mdevs[i], m->load_written_mdevs[k]))
+                                return true;
+        return false;
+}
+
+/*
+ * A full load that successful mdev writes overlapped: the load, with those
+ * mdevs as the model has them (their jobs read them after writing). Reading
+ * it all again instead would never end under a steady stream of starts and
+ * stops, a z16's load taking far longer than a start.
+ */
+static int apply_load_with_written(Manager *m, KernelState *load) {
+        KernelState part = {}, merged;
+        ApMask none;
+        int r = 0;
+
+        ap_mask_clear_all(&none);
+        for (size_t i = 0; i < m->n_load_written_mdevs && r >= 0; i++) {
+                const MdevState *md = kernel_state_find_mdev(&m->kernel, m->load_written_mdevs[i]);
+                if (md)
+                        r = kernel_state_add_mdev(&part, md);
+        }
+        if (r >= 0)
+                r = kernel_state_merge(load, (const char (*)[UUID_STRING_LEN + 1]) m->load_written_mdevs,
+                                       m->n_load_written_mdevs, &none, &none, &part, &merged);
+        kernel_state_done(&part);
+        if (r < 0)
+                return r;
+        manager_apply_snapshot(m, &merged);
+        return 0;
 }
 
 void manager_worker_job_done(Manager *m, WorkerJob *job) {
         if (job->kind == WORKER_JOB_RESCAN) {
-                if (job->snapshot_result >= 0 && !stale_read(m, job))
+                if (job->snapshot_result >= 0 && !stale_rescan(m, job))
                         manager_apply_snapshot(m, &job->snapshot);
                 else
                         manager_schedule_resync(m);
@@ -365,7 +422,7 @@ void manager_worker_job_done(Manager *m, WorkerJob *job) {
                 return;
         }
         m->load_running = false;
-        if (stale_read(m, job)) {
+        if (m->load_stale || (job->snapshot_partial && reread_overlaps_writes(m, job))) {
                 log_debug("A kernel re-read overlapped a kernel write; reading again");
                 if (job->snapshot_partial)
                         for (size_t i = 0; i < job->n_reread_mdevs; i++)
@@ -374,7 +431,10 @@ void manager_worker_job_done(Manager *m, WorkerJob *job) {
                         m->load_again = true;
         } else if (job->snapshot_partial)
                 apply_mdev_reread(m, job);
-        else if (job->snapshot_result >= 0)
+        else if (job->snapshot_result >= 0 && m->n_load_written_mdevs > 0) {
+                if (apply_load_with_written(m, &job->snapshot) < 0)
+                        m->load_again = true;
+        } else if (job->snapshot_result >= 0)
                 manager_apply_snapshot(m, &job->snapshot);
         else
                 log_error_errno(job->snapshot_result, "Failed to read the kernel's AP state");

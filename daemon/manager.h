@@ -75,11 +75,20 @@ typedef struct Manager {
         bool load_running;              /* a WORKER_JOB_LOAD is out */
         bool load_again;                /* another change arrived while it was out */
         /*
-         * Kernel write jobs that have reported back. A re-read that started
-         * before one of them reported may hold the kernel as it was before
-         * that write: it is read again instead of applied (stale_read()).
+         * Kernel write jobs that changed something and have reported back.
+         * A forced rescan that started before one of them reported may hold
+         * the kernel as it was before that write: it is read again.
          */
         uint64_t kernel_writes_reported;
+        /*
+         * While a load is out: the mdevs that successful mdev jobs wrote
+         * meanwhile, whose model entries (read by those jobs after their
+         * writes) are newer than the load's; load_stale when anything else
+         * was written (host masks, a failed job) or more mdevs than fit.
+         */
+        char load_written_mdevs[WORKER_REREAD_MDEVS_MAX][UUID_STRING_LEN + 1];
+        size_t n_load_written_mdevs;
+        bool load_stale;
         bool resync_full;               /* resync_source must read everything */
         /* mdevs uevents named since the last re-read: resync_source reads only these unless resync_full. */
         char reread_mdevs[WORKER_REREAD_MDEVS_MAX][UUID_STRING_LEN + 1];
@@ -140,6 +149,8 @@ void manager_schedule_mdev_reread(Manager *m, const char *uuid);
 void manager_resync_then_reconcile(Manager *m, Call *c);
 /* The loop's handling of a finished LOAD or RESCAN job (taken). */
 void manager_worker_job_done(Manager *m, WorkerJob *job);
+/* A kernel write job reported back (before its transaction takes its result): what a load out now missed. */
+void manager_kernel_job_reported(Manager *m, const WorkerJob *job);
 void manager_schedule_reconcile(Manager *m);
 
 /* Publish an event (consumed) to every subscriber. */

@@ -457,7 +457,7 @@ int transaction_worker_event(sd_event_source *s, int fd, uint32_t revents, void 
                 return 0;
         m->worker_jobs_running--;
         if (job->kind == WORKER_JOB_MDEV || job->kind == WORKER_JOB_HOST)
-                m->kernel_writes_reported++;
+                manager_kernel_job_reported(m, job);
         if (m->txn && m->txn->job == job) {
                 txn_job_done(m, m->txn, job);
                 return 0;

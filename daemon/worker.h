@@ -55,7 +55,7 @@ typedef struct WorkerJob {
         char reread_mdevs[WORKER_REREAD_MDEVS_MAX][UUID_STRING_LEN + 1];
         size_t n_reread_mdevs;
         void *userdata;                 /* borrowed: the loop's transaction */
-        /* A read job (LOAD, RESCAN): Manager.kernel_writes_reported when it started. */
+        /* A RESCAN job: Manager.kernel_writes_reported when it started. */
         uint64_t writes_reported_at_start;
         /* Set by worker_start(). */
         int notify_fd;                  /* borrowed: where the thread reports */
