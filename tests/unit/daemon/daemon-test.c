@@ -2,11 +2,13 @@
 /* The apctld unit test harness: environments, socketpair clients, calls with deadlines. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -290,4 +292,81 @@ void test_env_settle(TestEnv *env) {
                 else
                         quiet++;
         }
+}
+
+int test_sysfs_env_prepare(TestEnv *env, const char *python, const char *tree_script) {
+        char cmd[PATH_MAX * 3];
+        int n;
+
+        *env = (TestEnv) {};
+        log_set_target(getenv("APCTLD_TEST_LOG") ? LOG_TARGET_STDERR : LOG_TARGET_NULL);
+        n = snprintf(env->dir, sizeof(env->dir), "%s/apctld-sysfs.XXXXXX", getenv("TMPDIR") ?: "/tmp");
+        if (n < 0 || (size_t) n >= sizeof(env->dir)) {
+                env->dir[0] = 0;        /* nothing for test_env_done() to remove */
+                return -ENAMETOOLONG;
+        }
+        if (!mkdtemp(env->dir))
+                return -errno;
+        snprintf(env->state_dir, sizeof(env->state_dir), "%s/state", env->dir);
+        snprintf(env->runtime_dir, sizeof(env->runtime_dir), "%s/run", env->dir);
+        snprintf(env->sysfs_root, sizeof(env->sysfs_root), "%s/sys", env->dir);
+        /* 8 CEX8 adapters x 16 domains, adapters 0-3 free for guests. */
+        snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' 8 16 4", python, tree_script, env->sysfs_root);
+        if (system(cmd) != 0)
+                return -EIO;
+        return sd_event_new(&env->event);
+}
+
+/* The files of an mdev directory that apctld reads or writes (as bench/daemon-guest-start.c makes them). */
+static const char *const sysfs_mdev_files[] = {
+        "assign_adapter", "unassign_adapter", "assign_domain", "unassign_domain", "assign_control_domain",
+        "unassign_control_domain", "remove", "matrix", "control_domains", "guest_matrix",
+};
+
+static int sysfs_mdev_path(const char *root, const char *uuid, const char *name, char buf[static PATH_MAX]) {
+        int n = snprintf(buf, PATH_MAX, "%s/devices/vfio_ap/matrix/%s%s%s", root, uuid, name ? "/" : "", name ?: "");
+
+        return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+int test_sysfs_mdev_make(const char *root, const char *uuid) {
+        char path[PATH_MAX];
+        int r;
+
+        r = sysfs_mdev_path(root, uuid, NULL, path);
+        if (r < 0)
+                return r;
+        if (mkdir(path, 0755) < 0)
+                return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(sysfs_mdev_files); i++) {
+                int fd;
+
+                r = sysfs_mdev_path(root, uuid, sysfs_mdev_files[i], path);
+                if (r < 0)
+                        return r;
+                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd < 0)
+                        return -errno;
+                close(fd);
+        }
+        return 0;
+}
+
+int test_sysfs_mdev_remove(const char *root, const char *uuid) {
+        char path[PATH_MAX];
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(sysfs_mdev_files); i++) {
+                r = sysfs_mdev_path(root, uuid, sysfs_mdev_files[i], path);
+                if (r < 0)
+                        return r;
+                if (unlink(path) < 0 && errno != ENOENT)
+                        return -errno;
+        }
+        r = sysfs_mdev_path(root, uuid, NULL, path);
+        if (r < 0)
+                return r;
+        if (rmdir(path) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
 }

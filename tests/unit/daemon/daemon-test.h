@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Harness for apctld unit tests: a Manager on a fresh fake kernel (or a
- * shared one, to play a restart) with its own temporary state and runtime
- * directories,
- * clients connected through socketpairs with chosen credentials, and calls
- * that run the event loop until the reply arrives or a deadline fails the
+ * shared one, to play a restart; or the sysfs backend over a synthetic
+ * tree) with its own temporary state and runtime directories, clients
+ * connected through socketpairs with chosen credentials, and calls that
+ * run the event loop until the reply arrives or a deadline fails the
  * test. Nothing sleeps: every wait is for a message, with a timeout.
  */
 #pragma once
@@ -25,6 +25,7 @@ typedef struct TestEnv {
         char dir[64];                   /* temporary directory: state/, run/ and the socket */
         char state_dir[96];
         char runtime_dir[96];           /* the journal's */
+        char sysfs_root[96];            /* the synthetic sysfs tree (test_sysfs_env_prepare()), or "" */
         KernelBackend *fake;            /* owned: test's handle on the fake kernel (shared with m) */
         sd_event *event;                /* ref held */
         Manager *m;                     /* owned */
@@ -67,6 +68,19 @@ json_object *test_client_receive(TestEnv *env, TestClient *c);
 bool test_client_wait_closed(TestEnv *env, TestClient *c);
 /* One call: params is JSON text or NULL. Returns the whole reply message. */
 json_object *test_call(TestEnv *env, TestClient *c, const char *method, const char *params);
+
+/*
+ * env's directories and event loop over a synthetic sysfs tree at
+ * env->sysfs_root, built by python running bench/daemon-sysfs-tree.py (8
+ * CEX8 adapters x 16 domains, adapters 0-3 free for guests), without a
+ * manager: the test starts one with test_env_start_manager() over
+ * kernel_sysfs_new(env->sysfs_root), or a backend that wraps it.
+ */
+int test_sysfs_env_prepare(TestEnv *env, const char *python, const char *tree_script);
+/* The mdev directory the kernel makes on `create` (plain files cannot), with the files apctld uses. */
+int test_sysfs_mdev_make(const char *root, const char *uuid);
+/* The same gone, as after `remove`; a missing one is not an error. */
+int test_sysfs_mdev_remove(const char *root, const char *uuid);
 
 /* Reply helpers. */
 const char *reply_error(json_object *reply);           /* NULL when not an error */

@@ -10,15 +10,10 @@
  * mdev directory a `create` would. Nothing sleeps: the loop runs until
  * every reply is in, and an overall deadline fails the case.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "daemon-test.h"
 #include "worker.h"
@@ -481,42 +476,20 @@ static void test_fake_hung_writes(void) {
         tap_case_end("fake kernel: %d starts hung past their timeout while others start and stop; all answered", CYCLES);
 }
 
-/* The files of an mdev directory that apctld reads or writes (as bench/daemon-guest-start.c makes them). */
-static const char *const mdev_files[] = {
-        "assign_adapter", "unassign_adapter", "assign_domain", "unassign_domain", "assign_control_domain",
-        "unassign_control_domain", "remove", "matrix", "control_domains", "guest_matrix",
-};
-
 typedef struct SysfsGuest {
         char uuid[UUID_STRING_LEN + 1];
-        char mdev[PATH_MAX];            /* its directory under the matrix device */
+        const char *root;               /* borrowed: the env's sysfs_root */
 } SysfsGuest;
 
 /* Plain files cannot make an mdev appear on `create`: the test does it before the start, and undoes it. */
 static int sysfs_hook(StressClient *c, const Step *s) {
         SysfsGuest *g = c->userdata;
-        char path[PATH_MAX + 64];
+        int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(mdev_files); i++) {
-                snprintf(path, sizeof(path), "%s/%s", g->mdev, mdev_files[i]);
-                if (unlink(path) < 0 && errno != ENOENT)
-                        return -errno;
-        }
-        if (rmdir(g->mdev) < 0 && errno != ENOENT)
-                return -errno;
-        if (streq(s->method, "io.apctl.Reconcile"))
-                return 0;
-        if (mkdir(g->mdev, 0755) < 0)
-                return -errno;
-        for (size_t i = 0; i < ELEMENTSOF(mdev_files); i++) {
-                int fd;
-                snprintf(path, sizeof(path), "%s/%s", g->mdev, mdev_files[i]);
-                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                if (fd < 0)
-                        return -errno;
-                close(fd);
-        }
-        return 0;
+        r = test_sysfs_mdev_remove(g->root, g->uuid);
+        if (r < 0 || streq(s->method, "io.apctl.Reconcile"))
+                return r;
+        return test_sysfs_mdev_make(g->root, g->uuid);
 }
 
 /*
@@ -534,26 +507,14 @@ static const Step sysfs_cycle[] = {
         { "io.apctl.Guest.Show",  true,  OUT_OK },
 };
 
-static int sysfs_env_start(TestEnv *env, const char *python, const char *tree_script, char *ret_root, size_t size) {
+static int sysfs_env_start(TestEnv *env, const char *python, const char *tree_script) {
         KernelBackend *b;
-        char cmd[PATH_MAX * 3];
         int r;
 
-        *env = (TestEnv) {};
-        snprintf(env->dir, sizeof(env->dir), "%s/apctld-stress.XXXXXX", getenv("TMPDIR") ?: "/tmp");
-        if (!mkdtemp(env->dir))
-                return -errno;
-        snprintf(env->state_dir, sizeof(env->state_dir), "%s/state", env->dir);
-        snprintf(env->runtime_dir, sizeof(env->runtime_dir), "%s/run", env->dir);
-        snprintf(ret_root, size, "%s/sys", env->dir);
-        /* 8 CEX8 adapters x 16 domains, adapters 0-3 free for guests. */
-        snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' 8 16 4", python, tree_script, ret_root);
-        if (system(cmd) != 0)
-                return -EIO;
-        r = sd_event_new(&env->event);
+        r = test_sysfs_env_prepare(env, python, tree_script);
         if (r < 0)
                 return r;
-        r = kernel_sysfs_new(ret_root, &b);
+        r = kernel_sysfs_new(env->sysfs_root, &b);
         if (r < 0)
                 return r;
         return test_env_start_manager(env, b, tweak_stress);
@@ -565,7 +526,7 @@ static void test_sysfs_many_clients(const char *python, const char *tree_script)
         SysfsGuest guests[OWN_GUESTS] = {};
         size_t n = ELEMENTSOF(cl);
         unsigned ok_start = 0, ok_stop = 0;
-        char root[256], params[256];
+        char params[256];
         TestClient admin;
         TestEnv env;
 
@@ -573,11 +534,11 @@ static void test_sysfs_many_clients(const char *python, const char *tree_script)
                 printf("ok %u - sysfs backend # SKIP no python3 to build the synthetic tree\n", ++tap.cases);
                 return;
         }
-        CHECK(sysfs_env_start(&env, python, tree_script, root, sizeof(root)) >= 0);
+        CHECK(sysfs_env_start(&env, python, tree_script) >= 0);
         CHECK(test_client_connect(&env, ADMIN, &admin) >= 0);
         for (size_t i = 0; i < OWN_GUESTS; i++) {
                 snprintf(guests[i].uuid, sizeof(guests[i].uuid), "5e000000-0000-4000-8000-%012zx", i);
-                snprintf(guests[i].mdev, sizeof(guests[i].mdev), "%.200s/devices/vfio_ap/matrix/%.36s", root, guests[i].uuid);
+                guests[i].root = env.sysfs_root;
                 snprintf(params, sizeof(params),
                          "{\"name\":\"%.16s\",\"uuid\":\"%.36s\",\"adapters\":[%zu],\"domains\":[0,1],\"control_domains\":[0]}",
                          own_guests[i], guests[i].uuid, i);
