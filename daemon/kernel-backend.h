@@ -44,7 +44,10 @@ typedef enum KernelMdevRead {
  * through a fresh open(); a pread() at offset 0 runs show() afresh. Owned
  * by the job's thread (never shared); the backend opens lazily (one
  * without files ignores them), kernel_mdev_files_close() closes. Calls
- * that are one-offs pass NULL.
+ * that are one-offs pass NULL. A file kept across the mdev's removal by
+ * another party fails every read and write with -ENODEV where a fresh
+ * open() fails with -ENOENT: to see the mdev as it is now after a
+ * failure, close them first (worker_apply()).
  */
 #define KERNEL_MDEV_FILES_MAX 12
 typedef struct KernelMdevFiles {

@@ -204,8 +204,16 @@ static void worker_run_plan(WorkerJob *job, KernelPlan *plan) {
         kernel_mdev_files_init(&files);
         reached = worker_apply(job, &files, plan);
         /* Abandoned means "as if killed": nothing more happens on this thread. */
-        if (!job->abandoned)
+        if (!job->abandoned) {
+                /*
+                 * After a failure the mdev may have gone (during the
+                 * rollback too): files kept across that read -ENODEV, a
+                 * fresh open() says "no mdev" (see worker_apply()).
+                 */
+                if (job->result < 0)
+                        kernel_mdev_files_close(&files);
                 job->snapshot_result = read_after(job, &files, reached);
+        }
         kernel_mdev_files_close(&files);
 }
 
@@ -219,9 +227,9 @@ void worker_run(WorkerJob *job) {
 
 /*
  * Run the job's plan, and on a failure its rollback. files: the mdev's,
- * kept open across the reads and writes of both. Returns whether the
- * forward plan reached its target exactly (every write succeeded, planned
- * from a complete read).
+ * kept open across the reads and writes of both (reopened for the
+ * rollback). Returns whether the forward plan reached its target exactly
+ * (every write succeeded, planned from a complete read).
  */
 static bool worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *plan) {
         size_t failed = 0;
@@ -259,6 +267,21 @@ static bool worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *pla
         if (job->abandoned)
                 return false;
         kernel_op_describe(plan, failed, job->failed_op, sizeof(job->failed_op));
+
+        /*
+         * Another party (mdevctl, libvirt, an admin) may have removed the
+         * mdev meanwhile, which may be why the write failed. Every read
+         * and write on a file kept across the removal then fails with
+         * -ENODEV (kernfs), where a fresh open() fails with -ENOENT, "no
+         * mdev": planned through the kept files, the rollback would fail
+         * and apctld refuse every change until restarted. Closed here,
+         * they are reopened as the rollback needs them, on the mdev as it
+         * is now: a few open()s, on the failure path only. Retrying on
+         * -ENODEV in the backend instead could not tell a dead file from
+         * vfio_ap's own -ENODEV (an id above the maximum), whose store()
+         * it would repeat.
+         */
+        kernel_mdev_files_close(files);
 
         /* Roll back from wherever the failure left the kernel. */
         job->rolled_back = true;

@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -369,4 +371,189 @@ int test_sysfs_mdev_remove(const char *root, const char *uuid) {
         if (rmdir(path) < 0 && errno != ENOENT)
                 return -errno;
         return 0;
+}
+
+typedef struct TestSpy {
+        KernelBackend *inner;           /* ref held */
+        char *sysfs_root;               /* owned; NULL: inner is not on a synthetic tree */
+        /* owned: what each kept file of a removed mdev becomes (dup2), recognised by its inode */
+        int dead_fd;
+        struct stat dead_st;
+        atomic_uint remove_after_writes; /* armed by the test, counted down on the writer's thread */
+} TestSpy;
+
+static TestSpy *spy_of(KernelBackend *b) {
+        return b->data;
+}
+
+/* Whether files hold a file of a removed mdev: kernfs fails every op on one with -ENODEV. */
+static bool spy_files_dead(TestSpy *spy, const KernelMdevFiles *files) {
+        struct stat st;
+
+        if (!files)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(files->fd); i++)
+                if (files->fd[i] >= 0 && fstat(files->fd[i], &st) >= 0 && st.st_dev == spy->dead_st.st_dev &&
+                    st.st_ino == spy->dead_st.st_ino)
+                        return true;
+        return false;
+}
+
+/* Another party removes the mdev right after a write of the job succeeded; the job's files stay open. */
+static int spy_after_write(TestSpy *spy, KernelMdevFiles *files, const char *uuid) {
+        unsigned n = atomic_load(&spy->remove_after_writes);
+        int r;
+
+        if (n == 0)
+                return 0;
+        atomic_store(&spy->remove_after_writes, n - 1);
+        if (n > 1)
+                return 0;
+        r = spy->inner->ops->mdev_remove(spy->inner, NULL, uuid);
+        if (r >= 0 && spy->sysfs_root)
+                r = test_sysfs_mdev_remove(spy->sysfs_root, uuid);
+        for (size_t i = 0; files && r >= 0 && i < ELEMENTSOF(files->fd); i++)
+                if (files->fd[i] >= 0 && dup2(spy->dead_fd, files->fd[i]) < 0)
+                        r = -errno;
+        return r;
+}
+
+static int spy_load(KernelBackend *b, KernelState *ret) {
+        KernelBackend *inner = spy_of(b)->inner;
+
+        return inner->ops->load(inner, ret);
+}
+
+static int spy_mdev_read(KernelBackend *b, KernelMdevFiles *files, const char *uuid, KernelMdevRead what,
+                         MdevState *ret) {
+        TestSpy *spy = spy_of(b);
+
+        if (spy_files_dead(spy, files))
+                return -ENODEV;
+        return spy->inner->ops->mdev_read(spy->inner, files, uuid, what, ret);
+}
+
+static int spy_masks_read(KernelBackend *b, ApMask *ret_apmask, ApMask *ret_aqmask) {
+        KernelBackend *inner = spy_of(b)->inner;
+
+        return inner->ops->masks_read(inner, ret_apmask, ret_aqmask);
+}
+
+static int spy_queue_read(KernelBackend *b, unsigned adapter, unsigned domain, ApQueue *ret) {
+        KernelBackend *inner = spy_of(b)->inner;
+
+        return inner->ops->queue_read(inner, adapter, domain, ret);
+}
+
+static int spy_mask_write(KernelBackend *b, KernelMaskKind which, const ApMask *m) {
+        KernelBackend *inner = spy_of(b)->inner;
+
+        return inner->ops->mask_write(inner, which, m);
+}
+
+static int spy_mdev_create(KernelBackend *b, KernelMdevFiles *files, const char *uuid) {
+        TestSpy *spy = spy_of(b);
+        int r = spy->inner->ops->mdev_create(spy->inner, files, uuid);
+
+        if (r >= 0 && spy->sysfs_root)
+                r = test_sysfs_mdev_make(spy->sysfs_root, uuid);
+        return r;
+}
+
+static int spy_mdev_remove(KernelBackend *b, KernelMdevFiles *files, const char *uuid) {
+        TestSpy *spy = spy_of(b);
+        int r = spy->inner->ops->mdev_remove(spy->inner, files, uuid);
+
+        if (r >= 0 && spy->sysfs_root)
+                r = test_sysfs_mdev_remove(spy->sysfs_root, uuid);
+        return r;
+}
+
+static int spy_mdev_assign(KernelBackend *b, KernelMdevFiles *files, const char *uuid, KernelAssignKind kind,
+                           unsigned id, bool assign) {
+        TestSpy *spy = spy_of(b);
+        int r;
+
+        if (spy_files_dead(spy, files))
+                return -ENODEV;
+        r = spy->inner->ops->mdev_assign(spy->inner, files, uuid, kind, id, assign);
+        return r < 0 ? r : spy_after_write(spy, files, uuid);
+}
+
+static int spy_mdev_set_config(KernelBackend *b, KernelMdevFiles *files, const char *uuid, const ApConfig *c) {
+        TestSpy *spy = spy_of(b);
+        int r;
+
+        if (spy_files_dead(spy, files))
+                return -ENODEV;
+        r = spy->inner->ops->mdev_set_config(spy->inner, files, uuid, c);
+        return r < 0 ? r : spy_after_write(spy, files, uuid);
+}
+
+static int spy_rescan(KernelBackend *b) {
+        KernelBackend *inner = spy_of(b)->inner;
+
+        return inner->ops->rescan(inner);
+}
+
+static void spy_free(KernelBackend *b) {
+        TestSpy *spy = spy_of(b);
+
+        kernel_backend_free(spy->inner);
+        free(spy->sysfs_root);
+        safe_close(spy->dead_fd);
+        free(spy);
+}
+
+static const KernelBackendOps spy_ops = {
+        .name = "spy",
+        .load = spy_load,
+        .mdev_read = spy_mdev_read,
+        .masks_read = spy_masks_read,
+        .queue_read = spy_queue_read,
+        .mask_write = spy_mask_write,
+        .mdev_create = spy_mdev_create,
+        .mdev_remove = spy_mdev_remove,
+        .mdev_assign = spy_mdev_assign,
+        .mdev_set_config = spy_mdev_set_config,
+        .rescan = spy_rescan,
+        .free = spy_free,
+};
+
+int test_spy_new(KernelBackend *inner, const char *sysfs_root, KernelBackend **ret) {
+        KernelBackend *b = calloc(1, sizeof(*b));
+        TestSpy *spy = calloc(1, sizeof(*spy));
+        int r = -ENOMEM;
+
+        if (spy)
+                spy->dead_fd = -EBADF;
+        if (!b || !spy)
+                goto fail;
+        spy->dead_fd = memfd_create("removed-kernfs-file", MFD_CLOEXEC);
+        if (spy->dead_fd < 0 || fstat(spy->dead_fd, &spy->dead_st) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (sysfs_root && !(spy->sysfs_root = strdup(sysfs_root)))
+                goto fail;
+        spy->inner = inner;
+        atomic_init(&spy->remove_after_writes, 0);
+        b->n_ref = 1;
+        b->ops = &spy_ops;
+        b->data = spy;
+        *ret = b;
+        return 0;
+fail:
+        if (spy) {
+                safe_close(spy->dead_fd);
+                free(spy->sysfs_root);
+        }
+        free(spy);
+        free(b);
+        kernel_backend_free(inner);
+        return r;
+}
+
+void test_spy_remove_mdev_after_writes(KernelBackend *spy, unsigned n) {
+        atomic_store(&spy_of(spy)->remove_after_writes, n);
 }

@@ -2,10 +2,11 @@
 /*
  * Harness for apctld unit tests: a Manager on a fresh fake kernel (or a
  * shared one, to play a restart; or the sysfs backend over a synthetic
- * tree) with its own temporary state and runtime directories, clients
- * connected through socketpairs with chosen credentials, and calls that
- * run the event loop until the reply arrives or a deadline fails the
- * test. Nothing sleeps: every wait is for a message, with a timeout.
+ * tree, seen through a spy backend if the test wants) with its own
+ * temporary state and runtime directories, clients connected through
+ * socketpairs with chosen credentials, and calls that run the event loop
+ * until the reply arrives or a deadline fails the test. Nothing sleeps:
+ * every wait is for a message, with a timeout.
  */
 #pragma once
 
@@ -81,6 +82,22 @@ int test_sysfs_env_prepare(TestEnv *env, const char *python, const char *tree_sc
 int test_sysfs_mdev_make(const char *root, const char *uuid);
 /* The same gone, as after `remove`; a missing one is not an error. */
 int test_sysfs_mdev_remove(const char *root, const char *uuid);
+
+/*
+ * A spy backend: passes every op to inner (taken, also on failure) and
+ * plays what a synthetic tree of plain files cannot (sysfs_root: inner's
+ * tree, or NULL when inner is not the sysfs backend): `create` makes the
+ * mdev's directory, `remove` takes it away. After
+ * test_spy_remove_mdev_after_writes(b, n), the n-th successful mdev write
+ * from then on is followed by the mdev's removal by another party; after
+ * it every mdev read and write through files that still hold a file the
+ * job kept open fails with -ENODEV, as kernfs answers on a removed
+ * attribute (the spy cannot tell which file the op uses: any such one
+ * counts). Files closed and opened again answer as usual (-ENOENT from
+ * open()).
+ */
+int test_spy_new(KernelBackend *inner, const char *sysfs_root, KernelBackend **ret);
+void test_spy_remove_mdev_after_writes(KernelBackend *spy, unsigned n);
 
 /* Reply helpers. */
 const char *reply_error(json_object *reply);           /* NULL when not an error */
