@@ -62,7 +62,14 @@ void worker_job_free(WorkerJob *job) {
         free(job);
 }
 
-static bool worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *plan);
+/* What worker_apply() leaves to the read of the kernel after it. */
+typedef enum WorkerApplied {
+        WORKER_APPLIED_READ,            /* read what the kernel holds now */
+        WORKER_APPLIED_REACHED,         /* the forward plan reached its target exactly (read_reached()) */
+        WORKER_APPLIED_NO_READ,         /* nobody takes the read: abandoned, or its gate aborted */
+} WorkerApplied;
+
+static WorkerApplied worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *plan);
 static bool worker_pass_gate(WorkerJob *job);
 
 void worker_job_touched(const WorkerJob *job, ApMask *ret_apm, ApMask *ret_aqm) {
@@ -199,12 +206,11 @@ static int read_after(WorkerJob *job, KernelMdevFiles *files, bool target_reache
 
 static void worker_run_plan(WorkerJob *job, KernelPlan *plan) {
         KernelMdevFiles files;
-        bool reached;
+        WorkerApplied applied;
 
         kernel_mdev_files_init(&files);
-        reached = worker_apply(job, &files, plan);
-        /* Abandoned means "as if killed": nothing more happens on this thread. */
-        if (!job->abandoned) {
+        applied = worker_apply(job, &files, plan);
+        if (applied != WORKER_APPLIED_NO_READ) {
                 /*
                  * After a failure the mdev may have gone (during the
                  * rollback too): files kept across that read -ENODEV, a
@@ -212,7 +218,7 @@ static void worker_run_plan(WorkerJob *job, KernelPlan *plan) {
                  */
                 if (job->result < 0)
                         kernel_mdev_files_close(&files);
-                job->snapshot_result = read_after(job, &files, reached);
+                job->snapshot_result = read_after(job, &files, applied == WORKER_APPLIED_REACHED);
         }
         kernel_mdev_files_close(&files);
 }
@@ -228,44 +234,45 @@ void worker_run(WorkerJob *job) {
 /*
  * Run the job's plan, and on a failure its rollback. files: the mdev's,
  * kept open across the reads and writes of both (reopened for the
- * rollback). Returns whether the forward plan reached its target exactly
- * (every write succeeded, planned from a complete read).
+ * rollback). Returns what the read after the job is to do.
  */
-static bool worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *plan) {
+static WorkerApplied worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *plan) {
         size_t failed = 0;
         bool exact;
         int r;
 
         job->steps = 0;
         if (job->kind == WORKER_JOB_LOAD)
-                return false;
+                return WORKER_APPLIED_READ;
         if (job->kind == WORKER_JOB_RESCAN) {
                 job->result = job->backend->ops->rescan(job->backend);
-                return false;
+                return WORKER_APPLIED_READ;
         }
         if (!plan) {
                 job->result = -ENOMEM;
-                return false;
+                return WORKER_APPLIED_READ;
         }
         r = plan_to(job, files, false, plan, &exact);
         /* The journal entry is written (or could not be) before the first kernel write. */
         if (job->gated && !worker_pass_gate(job)) {
                 job->result = -ECANCELED;
                 snprintf(job->failed_op, sizeof(job->failed_op), "write the journal entry");
-                return false;
+                /* Nothing was written, and the loop dropped the transaction: a re-read would go unused. */
+                return WORKER_APPLIED_NO_READ;
         }
         if (r < 0) {
                 job->result = r;
                 snprintf(job->failed_op, sizeof(job->failed_op), "read the current kernel state");
-                return false;
+                return WORKER_APPLIED_READ;
         }
         r = kernel_plan_execute(job->backend, files, plan, &failed, after_step, job);
         job->steps = r < 0 ? failed : plan->n_ops;
         job->result = r;
         if (r >= 0)
-                return exact;
+                return exact ? WORKER_APPLIED_REACHED : WORKER_APPLIED_READ;
+        /* Abandoned means "as if killed": nothing more happens on this thread. */
         if (job->abandoned)
-                return false;
+                return WORKER_APPLIED_NO_READ;
         kernel_op_describe(plan, failed, job->failed_op, sizeof(job->failed_op));
 
         /*
@@ -292,7 +299,7 @@ static bool worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *pla
         if (r < 0 && plan->n_ops > failed && !job->rollback_failed_op[0])
                 kernel_op_describe(plan, failed, job->rollback_failed_op, sizeof(job->rollback_failed_op));
         job->rollback_result = r;
-        return false;
+        return WORKER_APPLIED_READ;
 }
 
 /*

@@ -380,6 +380,7 @@ typedef struct TestSpy {
         int dead_fd;
         struct stat dead_st;
         atomic_uint remove_after_writes; /* armed by the test, counted down on the writer's thread */
+        atomic_uint guest_reads;
 } TestSpy;
 
 static TestSpy *spy_of(KernelBackend *b) {
@@ -428,6 +429,8 @@ static int spy_mdev_read(KernelBackend *b, KernelMdevFiles *files, const char *u
                          MdevState *ret) {
         TestSpy *spy = spy_of(b);
 
+        if (what & KERNEL_MDEV_READ_GUEST)
+                atomic_fetch_add(&spy->guest_reads, 1);
         if (spy_files_dead(spy, files))
                 return -ENODEV;
         return spy->inner->ops->mdev_read(spy->inner, files, uuid, what, ret);
@@ -538,6 +541,7 @@ int test_spy_new(KernelBackend *inner, const char *sysfs_root, KernelBackend **r
                 goto fail;
         spy->inner = inner;
         atomic_init(&spy->remove_after_writes, 0);
+        atomic_init(&spy->guest_reads, 0);
         b->n_ref = 1;
         b->ops = &spy_ops;
         b->data = spy;
@@ -556,4 +560,12 @@ fail:
 
 void test_spy_remove_mdev_after_writes(KernelBackend *spy, unsigned n) {
         atomic_store(&spy_of(spy)->remove_after_writes, n);
+}
+
+unsigned test_spy_guest_reads(KernelBackend *spy) {
+        return atomic_load(&spy_of(spy)->guest_reads);
+}
+
+void test_spy_reset_guest_reads(KernelBackend *spy) {
+        atomic_store(&spy_of(spy)->guest_reads, 0);
 }

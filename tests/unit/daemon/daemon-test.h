@@ -94,10 +94,13 @@ int test_sysfs_mdev_remove(const char *root, const char *uuid);
  * job kept open fails with -ENODEV, as kernfs answers on a removed
  * attribute (the spy cannot tell which file the op uses: any such one
  * counts). Files closed and opened again answer as usual (-ENOENT from
- * open()).
+ * open()). It counts the mdev reads that ask for the guest matrix (only a
+ * read after a job's writes does).
  */
 int test_spy_new(KernelBackend *inner, const char *sysfs_root, KernelBackend **ret);
 void test_spy_remove_mdev_after_writes(KernelBackend *spy, unsigned n);
+unsigned test_spy_guest_reads(KernelBackend *spy);
+void test_spy_reset_guest_reads(KernelBackend *spy);
 
 /* Reply helpers. */
 const char *reply_error(json_object *reply);           /* NULL when not an error */

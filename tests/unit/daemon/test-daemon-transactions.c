@@ -718,12 +718,20 @@ static void test_commit_by_removal_fails(void) {
 static void test_journal_unwritable_writes_nothing(void) {
         TestEnv env;
         TestClient c;
+        KernelBackend *inner, *spy = NULL;
         json_object *r;
         Snapshot before, after;
         char away[256];
         int fd;
 
         CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
+        /* The same daemon again, over a spy that counts its reads of the kernel. */
+        test_client_close(&c);
+        test_env_stop_manager(&env);
+        CHECK(kernel_fake_share(env.fake, &inner) >= 0);
+        CHECK(test_spy_new(inner, NULL, &spy) >= 0);
+        CHECK(test_env_start_manager(&env, kernel_backend_ref(spy), NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
         snapshot(&env, &before);
         /* A file where the runtime directory was: the entry's open() fails with ENOTDIR. */
         snprintf(away, sizeof(away), "%s.away", env.runtime_dir);
@@ -732,12 +740,16 @@ static void test_journal_unwritable_writes_nothing(void) {
         CHECK(fd >= 0);
         safe_close(fd);
         kernel_fake_reset_steps(env.fake);
+        test_spy_reset_guest_reads(spy);
         r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
         CHECK_ERROR(r, "io.apctl.InternalError");
         CHECK(r && strstr(reply_message(r), "could not start the transaction"));
         json_object_put(r);
         test_env_settle(&env);
         CHECK(kernel_fake_steps(env.fake) == 0);
+        /* Its transaction is gone: the job does not re-read the mdev for nobody. */
+        if (!CHECK(test_spy_guest_reads(spy) == 0))
+                tap_diag("the aborted job re-read the mdev %u times", test_spy_guest_reads(spy));
         snapshot(&env, &after);
         CHECK(snapshot_equal(&before, &after));
         CHECK(unlink(env.runtime_dir) >= 0);
@@ -750,7 +762,9 @@ static void test_journal_unwritable_writes_nothing(void) {
         free(after.state);
         test_client_close(&c);
         test_env_done(&env);
-        tap_case_end("a journal entry that cannot be written: nothing reaches the kernel, the next start works");
+        kernel_backend_free(spy);
+        tap_case_end("a journal entry that cannot be written: nothing reaches the kernel or is read back, the next "
+                     "start works");
 }
 
 static void test_kernel_refusal_names_error(void) {
