@@ -55,28 +55,20 @@ static int read_whole_fd(int fd, bool from_start, size_t max, bool short_is_end,
         return 0;
 }
 
-static int read_whole(const char *path, size_t max, bool short_is_end, char **ret, size_t *ret_len) {
+int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
         if (fd < 0)
                 return negative_errno();
-        return read_whole_fd(fd, false, max, short_is_end, ret, ret_len);
+        return read_whole_fd(fd, false, max, false, ret, ret_len);
 }
 
-int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
-        return read_whole(path, max, false, ret, ret_len);
-}
-
-int read_sysfs_file(const char *path, size_t max, char **ret, size_t *ret_len) {
+int read_sysfs_fd(int fd, size_t max, char **ret, size_t *ret_len) {
         /*
          * A sysfs attribute's show() fills its buffer at the first read,
          * and a read gets all of it that fits: a shorter read than asked
          * is the end, and the read that would return 0 is saved.
          */
-        return read_whole(path, max, true, ret, ret_len);
-}
-
-int read_sysfs_fd(int fd, size_t max, char **ret, size_t *ret_len) {
         return read_whole_fd(fd, true, max, true, ret, ret_len);
 }
 

@@ -6,11 +6,10 @@
 
 /* Whole file into a NUL-terminated malloc'd buffer; -EFBIG past max bytes. */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
-/* The same for a sysfs attribute (or a regular file): a short read is its end. */
-int read_sysfs_file(const char *path, size_t max, char **ret, size_t *ret_len);
 /*
- * The same from an open attribute, from offset 0 (pread: the file position
- * is left alone), so a kept file reads show()'s output afresh each time.
+ * The same from an open sysfs attribute (or a regular file), where a short
+ * read is its end; from offset 0 (pread: the file position is left
+ * alone), so a kept file reads show()'s output afresh each time.
  */
 int read_sysfs_fd(int fd, size_t max, char **ret, size_t *ret_len);
 /* One sysfs-style attribute, trailing whitespace stripped. */
