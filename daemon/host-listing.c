@@ -164,81 +164,52 @@ static void queue_write(JsonWriter *w, const HostListing *l, const ListedQueue *
         char buf[APQN_BUFSZ];
 
         json_writer_object_begin(w);
-        json_writer_key(w, "apqn");
-        json_writer_string(w, apqn_format((Apqn) { q->adapter, q->domain }, buf));
-        json_writer_key(w, "domain");
-        json_writer_int(w, q->domain);
-        json_writer_key(w, "driver");
-        json_writer_string(w, ap_driver_to_string(q->driver));
-        json_writer_key(w, "config");
-        json_writer_bool(w, q->config);
-        json_writer_key(w, "online");
-        json_writer_bool(w, q->online);
-        json_writer_key(w, "chkstop");
-        json_writer_bool(w, q->chkstop);
-        json_writer_key(w, "owner");
-        json_writer_string(w, apqn_owner_to_string(lq->owner));
-        if (lq->name != NO_NAME) {
-                json_writer_key(w, "guest");
-                json_writer_string(w, l->names + lq->name);
-        }
+        json_writer_member_string(w, "apqn", apqn_format((Apqn) { q->adapter, q->domain }, buf));
+        json_writer_member_int(w, "domain", q->domain);
+        json_writer_member_string(w, "driver", ap_driver_to_string(q->driver));
+        json_writer_member_bool(w, "config", q->config);
+        json_writer_member_bool(w, "online", q->online);
+        json_writer_member_bool(w, "chkstop", q->chkstop);
+        json_writer_member_string(w, "owner", apqn_owner_to_string(lq->owner));
+        if (lq->name != NO_NAME)
+                json_writer_member_string(w, "guest", l->names + lq->name);
         json_writer_object_end(w);
 }
 
 /* A card's members up to its open queues array. */
 static void card_begin(JsonWriter *w, const ApCard *c) {
         json_writer_object_begin(w);
-        json_writer_key(w, "adapter");
-        json_writer_int(w, c->id);
-        json_writer_key(w, "hwtype");
-        json_writer_int(w, c->hwtype);
-        json_writer_key(w, "mode");
-        json_writer_string(w, ap_mode_to_string(c->mode));
-        json_writer_key(w, "config");
-        json_writer_bool(w, c->config);
-        json_writer_key(w, "online");
-        json_writer_bool(w, c->online);
-        json_writer_key(w, "chkstop");
-        json_writer_bool(w, c->chkstop);
-        json_writer_key(w, "driver");
-        json_writer_string(w, ap_driver_to_string(c->driver));
-        json_writer_key(w, "vfio_capable");
-        json_writer_bool(w, c->hwtype >= AP_HWTYPE_CEX4);
+        json_writer_member_int(w, "adapter", c->id);
+        json_writer_member_int(w, "hwtype", c->hwtype);
+        json_writer_member_string(w, "mode", ap_mode_to_string(c->mode));
+        json_writer_member_bool(w, "config", c->config);
+        json_writer_member_bool(w, "online", c->online);
+        json_writer_member_bool(w, "chkstop", c->chkstop);
+        json_writer_member_string(w, "driver", ap_driver_to_string(c->driver));
+        json_writer_member_bool(w, "vfio_capable", c->hwtype >= AP_HWTYPE_CEX4);
         json_writer_key(w, "queues");
         json_writer_array_begin(w);
 }
 
 static void tail_write(JsonWriter *w, const HostListing *l) {
-        json_writer_key(w, "apmask");
-        json_writer_mask(w, &l->apmask);
-        json_writer_key(w, "aqmask");
-        json_writer_mask(w, &l->aqmask);
+        json_writer_member_mask(w, "apmask", &l->apmask);
+        json_writer_member_mask(w, "aqmask", &l->aqmask);
         json_writer_key(w, "reservation");
         json_writer_object_begin(w);
-        json_writer_key(w, "adapters");
-        json_writer_mask(w, &l->host_apm);
-        json_writer_key(w, "domains");
-        json_writer_mask(w, &l->host_aqm);
+        json_writer_member_mask(w, "adapters", &l->host_apm);
+        json_writer_member_mask(w, "domains", &l->host_aqm);
         json_writer_object_end(w);
         json_writer_key(w, "bindings");
         json_writer_object_begin(w);
-        json_writer_key(w, "bound");
-        json_writer_int(w, l->bindings_bound);
-        json_writer_key(w, "total");
-        json_writer_int(w, l->bindings_total);
-        json_writer_key(w, "complete");
-        json_writer_bool(w, l->bindings_complete);
+        json_writer_member_int(w, "bound", l->bindings_bound);
+        json_writer_member_int(w, "total", l->bindings_total);
+        json_writer_member_bool(w, "complete", l->bindings_complete);
         json_writer_object_end(w);
-        json_writer_key(w, "max_adapter");
-        json_writer_int(w, l->max_adapter);
-        json_writer_key(w, "max_domain");
-        json_writer_int(w, l->max_domain);
-        json_writer_key(w, "ap_bus");
-        json_writer_bool(w, l->bus_present);
-        json_writer_key(w, "vfio_ap");
-        json_writer_bool(w, l->matrix_present);
-        json_writer_key(w, "ap_config");
-        json_writer_bool(w, l->ap_config_supported);
+        json_writer_member_int(w, "max_adapter", l->max_adapter);
+        json_writer_member_int(w, "max_domain", l->max_domain);
+        json_writer_member_bool(w, "ap_bus", l->bus_present);
+        json_writer_member_bool(w, "vfio_ap", l->matrix_present);
+        json_writer_member_bool(w, "ap_config", l->ap_config_supported);
 }
 
 /* One member-sized step of the listing. */

@@ -34,16 +34,12 @@ int journal_new_id(uint64_t *ret) {
 static void write_mdev_target(JsonWriter *w, const char *key, const MdevTarget *t) {
         json_writer_key(w, key);
         json_writer_object_begin(w);
-        json_writer_key(w, "exists");
-        json_writer_bool(w, t->exists);
+        json_writer_member_bool(w, "exists", t->exists);
         json_writer_key(w, "config");
         json_writer_object_begin(w);
-        json_writer_key(w, "adapters");
-        json_writer_mask(w, &t->config.apm);
-        json_writer_key(w, "domains");
-        json_writer_mask(w, &t->config.aqm);
-        json_writer_key(w, "control_domains");
-        json_writer_mask(w, &t->config.adm);
+        json_writer_member_mask(w, "adapters", &t->config.apm);
+        json_writer_member_mask(w, "domains", &t->config.aqm);
+        json_writer_member_mask(w, "control_domains", &t->config.adm);
         json_writer_object_end(w);
         json_writer_object_end(w);
 }
@@ -51,10 +47,8 @@ static void write_mdev_target(JsonWriter *w, const char *key, const MdevTarget *
 static void write_host_target(JsonWriter *w, const char *key, const HostTarget *t) {
         json_writer_key(w, key);
         json_writer_object_begin(w);
-        json_writer_key(w, "apmask");
-        json_writer_mask(w, &t->apmask);
-        json_writer_key(w, "aqmask");
-        json_writer_mask(w, &t->aqmask);
+        json_writer_member_mask(w, "apmask", &t->apmask);
+        json_writer_member_mask(w, "aqmask", &t->aqmask);
         json_writer_object_end(w);
 }
 
@@ -75,19 +69,13 @@ int journal_write(const char *dir, const JournalEntry *j) {
                 return r;
         snprintf(idhex, sizeof(idhex), "%016" PRIx64, j->id);
         json_writer_object_begin(&w);
-        json_writer_key(&w, "version");
-        json_writer_int(&w, JOURNAL_VERSION);
-        json_writer_key(&w, "id");
-        json_writer_string(&w, idhex);
-        json_writer_key(&w, "kind");
-        json_writer_string(&w, j->kind == JOURNAL_MDEV ? "mdev" : "host");
-        json_writer_key(&w, "method");
-        json_writer_string(&w, j->method);
+        json_writer_member_int(&w, "version", JOURNAL_VERSION);
+        json_writer_member_string(&w, "id", idhex);
+        json_writer_member_string(&w, "kind", j->kind == JOURNAL_MDEV ? "mdev" : "host");
+        json_writer_member_string(&w, "method", j->method);
         if (j->kind == JOURNAL_MDEV) {
-                json_writer_key(&w, "guest");
-                json_writer_string(&w, j->guest);
-                json_writer_key(&w, "uuid");
-                json_writer_string(&w, j->uuid);
+                json_writer_member_string(&w, "guest", j->guest);
+                json_writer_member_string(&w, "uuid", j->uuid);
                 write_mdev_target(&w, "before", &j->mdev_before);
                 write_mdev_target(&w, "after", &j->mdev_after);
         } else {

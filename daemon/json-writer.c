@@ -201,3 +201,23 @@ int json_writer_resume(JsonWriter *w, char *buf, size_t allocated, size_t size_h
         w->allocated = allocated;
         return 0;
 }
+
+void json_writer_member_string(JsonWriter *w, const char *key, const char *s) {
+        json_writer_key(w, key);
+        json_writer_string(w, s);
+}
+
+void json_writer_member_int(JsonWriter *w, const char *key, int64_t v) {
+        json_writer_key(w, key);
+        json_writer_int(w, v);
+}
+
+void json_writer_member_bool(JsonWriter *w, const char *key, bool v) {
+        json_writer_key(w, key);
+        json_writer_bool(w, v);
+}
+
+void json_writer_member_mask(JsonWriter *w, const char *key, const ApMask *m) {
+        json_writer_key(w, key);
+        json_writer_mask(w, m);
+}
