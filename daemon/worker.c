@@ -294,10 +294,14 @@ static WorkerApplied worker_apply(WorkerJob *job, KernelMdevFiles *files, Kernel
         job->rolled_back = true;
         failed = 0;
         r = plan_to(job, files, true, plan, &exact);
-        if (r >= 0)
+        if (r < 0)
+                /* plan still holds the forward writes: the read, not one of them, failed. */
+                snprintf(job->rollback_failed_op, sizeof(job->rollback_failed_op), "read the current kernel state");
+        else {
                 r = kernel_plan_execute(job->backend, files, plan, &failed, NULL, NULL);
-        if (r < 0 && plan->n_ops > failed && !job->rollback_failed_op[0])
-                kernel_op_describe(plan, failed, job->rollback_failed_op, sizeof(job->rollback_failed_op));
+                if (r < 0)
+                        kernel_op_describe(plan, failed, job->rollback_failed_op, sizeof(job->rollback_failed_op));
+        }
         job->rollback_result = r;
         return WORKER_APPLIED_READ;
 }

@@ -381,6 +381,11 @@ typedef struct TestSpy {
         struct stat dead_st;
         atomic_uint remove_after_writes; /* armed by the test, counted down on the writer's thread */
         atomic_uint guest_reads;
+        /* Armed by the test, taken on the writer's thread: the errno the next mdev write fails with (0: off) */
+        atomic_int fail_write;
+        /* The same for the first mdev read after that failed write (the rollback's); set when it fails */
+        atomic_int fail_read_after;
+        atomic_int fail_read_armed;
 } TestSpy;
 
 static TestSpy *spy_of(KernelBackend *b) {
@@ -419,6 +424,16 @@ static int spy_after_write(TestSpy *spy, KernelMdevFiles *files, const char *uui
         return r;
 }
 
+/* A write the test made fail: it does not reach inner, and it arms the read failure that follows it. */
+static int spy_injected_write_failure(TestSpy *spy) {
+        int err = atomic_exchange(&spy->fail_write, 0);
+
+        if (err == 0)
+                return 0;
+        atomic_store(&spy->fail_read_armed, atomic_exchange(&spy->fail_read_after, 0));
+        return -err;
+}
+
 static int spy_load(KernelBackend *b, KernelState *ret) {
         KernelBackend *inner = spy_of(b)->inner;
 
@@ -428,11 +443,15 @@ static int spy_load(KernelBackend *b, KernelState *ret) {
 static int spy_mdev_read(KernelBackend *b, KernelMdevFiles *files, const char *uuid, KernelMdevRead what,
                          MdevState *ret) {
         TestSpy *spy = spy_of(b);
+        int err;
 
         if (what & KERNEL_MDEV_READ_GUEST)
                 atomic_fetch_add(&spy->guest_reads, 1);
         if (spy_files_dead(spy, files))
                 return -ENODEV;
+        err = atomic_exchange(&spy->fail_read_armed, 0);
+        if (err != 0)
+                return -err;
         return spy->inner->ops->mdev_read(spy->inner, files, uuid, what, ret);
 }
 
@@ -456,8 +475,10 @@ static int spy_mask_write(KernelBackend *b, KernelMaskKind which, const ApMask *
 
 static int spy_mdev_create(KernelBackend *b, KernelMdevFiles *files, const char *uuid) {
         TestSpy *spy = spy_of(b);
-        int r = spy->inner->ops->mdev_create(spy->inner, files, uuid);
+        int r = spy_injected_write_failure(spy);
 
+        if (r >= 0)
+                r = spy->inner->ops->mdev_create(spy->inner, files, uuid);
         if (r >= 0 && spy->sysfs_root)
                 r = test_sysfs_mdev_make(spy->sysfs_root, uuid);
         return r;
@@ -465,8 +486,10 @@ static int spy_mdev_create(KernelBackend *b, KernelMdevFiles *files, const char 
 
 static int spy_mdev_remove(KernelBackend *b, KernelMdevFiles *files, const char *uuid) {
         TestSpy *spy = spy_of(b);
-        int r = spy->inner->ops->mdev_remove(spy->inner, files, uuid);
+        int r = spy_injected_write_failure(spy);
 
+        if (r >= 0)
+                r = spy->inner->ops->mdev_remove(spy->inner, files, uuid);
         if (r >= 0 && spy->sysfs_root)
                 r = test_sysfs_mdev_remove(spy->sysfs_root, uuid);
         return r;
@@ -479,6 +502,9 @@ static int spy_mdev_assign(KernelBackend *b, KernelMdevFiles *files, const char 
 
         if (spy_files_dead(spy, files))
                 return -ENODEV;
+        r = spy_injected_write_failure(spy);
+        if (r < 0)
+                return r;
         r = spy->inner->ops->mdev_assign(spy->inner, files, uuid, kind, id, assign);
         return r < 0 ? r : spy_after_write(spy, files, uuid);
 }
@@ -489,6 +515,9 @@ static int spy_mdev_set_config(KernelBackend *b, KernelMdevFiles *files, const c
 
         if (spy_files_dead(spy, files))
                 return -ENODEV;
+        r = spy_injected_write_failure(spy);
+        if (r < 0)
+                return r;
         r = spy->inner->ops->mdev_set_config(spy->inner, files, uuid, c);
         return r < 0 ? r : spy_after_write(spy, files, uuid);
 }
@@ -542,6 +571,9 @@ int test_spy_new(KernelBackend *inner, const char *sysfs_root, KernelBackend **r
         spy->inner = inner;
         atomic_init(&spy->remove_after_writes, 0);
         atomic_init(&spy->guest_reads, 0);
+        atomic_init(&spy->fail_write, 0);
+        atomic_init(&spy->fail_read_after, 0);
+        atomic_init(&spy->fail_read_armed, 0);
         b->n_ref = 1;
         b->ops = &spy_ops;
         b->data = spy;
@@ -560,6 +592,11 @@ fail:
 
 void test_spy_remove_mdev_after_writes(KernelBackend *spy, unsigned n) {
         atomic_store(&spy_of(spy)->remove_after_writes, n);
+}
+
+void test_spy_fail_next_write(KernelBackend *spy, int write_errno, int then_read_errno) {
+        atomic_store(&spy_of(spy)->fail_read_after, then_read_errno);
+        atomic_store(&spy_of(spy)->fail_write, write_errno);
 }
 
 unsigned test_spy_guest_reads(KernelBackend *spy) {

@@ -99,6 +99,13 @@ int test_sysfs_mdev_remove(const char *root, const char *uuid);
  */
 int test_spy_new(KernelBackend *inner, const char *sysfs_root, KernelBackend **ret);
 void test_spy_remove_mdev_after_writes(KernelBackend *spy, unsigned n);
+/*
+ * The next mdev write (create, remove, assign, ap_config) fails with
+ * write_errno without reaching the kernel, and the first mdev read after it
+ * (a rollback's, planning from where the failure left the mdev) with
+ * then_read_errno (0: it reads as usual).
+ */
+void test_spy_fail_next_write(KernelBackend *spy, int write_errno, int then_read_errno);
 unsigned test_spy_guest_reads(KernelBackend *spy);
 void test_spy_reset_guest_reads(KernelBackend *spy);
 

@@ -767,6 +767,62 @@ static void test_journal_unwritable_writes_nothing(void) {
                      "start works");
 }
 
+/*
+ * The rollback fails at its own first step, the read of where the failed
+ * write left the mdev: the caller is told that read failed (not the
+ * forward write again, which the rollback never reached), with the read's
+ * errno; changes stop, the journal stays, and the next start rolls back.
+ */
+static void test_rollback_read_fails(void) {
+        TestEnv env;
+        TestClient c;
+        KernelBackend *inner, *spy = NULL;
+        json_object *r;
+        Snapshot before, after;
+        const char *msg;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
+        test_client_close(&c);
+        test_env_stop_manager(&env);
+        CHECK(kernel_fake_share(env.fake, &inner) >= 0);
+        CHECK(test_spy_new(inner, NULL, &spy) >= 0);
+        CHECK(test_env_start_manager(&env, kernel_backend_ref(spy), NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        snapshot(&env, &before);
+
+        test_spy_fail_next_write(spy, EBUSY, EIO);
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        /* The error is the forward write's; the message names both failures. */
+        CHECK_ERROR(r, "io.apctl.Busy");
+        CHECK(r && json_object_get_int(json_object_object_get(reply_params(r), "errno")) == EBUSY);
+        msg = r ? reply_message(r) : "";
+        if (!CHECK(strstr(msg, "the kernel refused 'create mdev " UUID_A "': Device or resource busy") &&
+                   strstr(msg, "rolling back also failed at 'read the current kernel state': Input/output error")))
+                tap_diag("  %s", msg);
+        json_object_put(r);
+        test_env_settle(&env);
+        CHECK(env.m->recovery_failed && journal_exists(&env));
+        r = test_call(&env, &c, "io.apctl.Status", NULL);
+        CHECK(r && json_object_get_boolean(json_object_object_get(reply_params(r), "recovery_needed")));
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Guest.Define", "{\"name\":\"later\"}");
+        CHECK_ERROR(r, "io.apctl.Busy");
+        json_object_put(r);
+        test_client_close(&c);
+
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        test_env_settle(&env);
+        snapshot(&env, &after);
+        CHECK(snapshot_equal(&before, &after) && strcmp(before.state, after.state) == 0);
+        CHECK(!journal_exists(&env) && !env.m->recovery_failed);
+        free(before.state);
+        free(after.state);
+        test_env_done(&env);
+        kernel_backend_free(spy);
+        tap_case_end("a rollback whose read of the mdev fails names that read, not the forward write; changes stop "
+                     "until the next start rolls back");
+}
+
 static void test_kernel_refusal_names_error(void) {
         TestEnv env;
         TestClient c;
@@ -990,6 +1046,7 @@ int main(int argc, char *argv[]) {
         test_roll_forward();
         test_timeout_keeps_answering();
         test_kernel_refusal_names_error();
+        test_rollback_read_fails();
         test_journal_unwritable_writes_nothing();
         test_crash_while_stuck();
         test_worker_after_hung_write();
