@@ -179,6 +179,10 @@ static bool uuid_listed(const char (*uuids)[UUID_STRING_LEN + 1], size_t n, cons
         return false;
 }
 
+bool kernel_state_merge_keeps_queues(const ApMask *apm, const ApMask *aqm, const KernelState *part) {
+        return part->n_queues == 0 && (ap_mask_is_empty(apm) || ap_mask_is_empty(aqm));
+}
+
 int kernel_state_merge(const KernelState *base, const char (*uuids)[UUID_STRING_LEN + 1], size_t n_uuids,
                        const ApMask *apm, const ApMask *aqm, const KernelState *part, KernelState *ret) {
         /* Built by appending, not from a copy: append() assumes the capacity it grew itself. */
@@ -193,7 +197,7 @@ int kernel_state_merge(const KernelState *base, const char (*uuids)[UUID_STRING_
         if (dup_array(base->cards, base->n_cards, sizeof(ApCard), (void **) &s.cards) < 0)
                 return -ENOMEM;
         s.n_cards = base->n_cards;
-        if (part->n_queues == 0 && (ap_mask_is_empty(apm) || ap_mask_is_empty(aqm))) {
+        if (kernel_state_merge_keeps_queues(apm, aqm, part)) {
                 /* No queue re-read (an mdev job whose writes succeeded): the queues stay as they are, sorted. */
                 if (dup_array_growable(base->queues, base->n_queues, sizeof(ApQueue), (void **) &s.queues) < 0) {
                         kernel_state_done(&s);

@@ -115,6 +115,12 @@ int kernel_state_add_mdev(KernelState *s, const MdevState *m);
  */
 int kernel_state_merge(const KernelState *base, const char (*uuids)[UUID_STRING_LEN + 1], size_t n_uuids,
                        const ApMask *apm, const ApMask *aqm, const KernelState *part, KernelState *ret);
+/*
+ * Whether that merge keeps base's queues as they are: part re-read none and
+ * the rectangle is empty (an mdev job whose writes all succeeded). Only
+ * mdevs change then, which a caller holding base can do in place.
+ */
+bool kernel_state_merge_keeps_queues(const ApMask *apm, const ApMask *aqm, const KernelState *part);
 
 /*
  * In place: the mdev uuid becomes m (added if missing), or goes (m NULL);

@@ -212,7 +212,7 @@ static void txn_take_snapshot(Manager *m, WorkerJob *job) {
                 return;
         }
         worker_job_touched(job, &apm, &aqm);
-        if (job->snapshot.n_queues == 0 && (ap_mask_is_empty(&apm) || ap_mask_is_empty(&aqm))) {
+        if (kernel_state_merge_keeps_queues(&apm, &aqm, &job->snapshot)) {
                 /* Only the mdev was re-read (its writes all succeeded): the model changes in place. */
                 if (manager_apply_mdevs(m, &job->uuid, 1, &job->snapshot) < 0)
                         manager_schedule_resync(m);
