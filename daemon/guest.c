@@ -48,6 +48,16 @@ json_object *guest_def_to_json(const GuestDef *g) {
         return TAKE_PTR(o);
 }
 
+void guest_def_write_members(JsonWriter *w, const GuestDef *g) {
+        json_writer_member_string(w, "name", g->name);
+        json_writer_member_string(w, "uuid", g->uuid);
+        json_writer_member_mask(w, "adapters", &g->config.apm);
+        json_writer_member_mask(w, "domains", &g->config.aqm);
+        json_writer_member_mask(w, "control_domains", &g->config.adm);
+        json_writer_member_bool(w, "autostart", g->autostart);
+        json_writer_member_bool(w, "overprovision", g->overprovision);
+}
+
 bool guest_def_equal(const GuestDef *a, const GuestDef *b) {
         /* Exactly what guest_def_to_json() persists. */
         return streq(a->name, b->name) && streq(a->uuid, b->uuid) && ap_mask_equal(&a->config.apm, &b->config.apm) &&

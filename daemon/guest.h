@@ -7,6 +7,7 @@
 
 #include "ap-mask.h"
 #include "json-util.h"
+#include "json-writer.h"
 #include "kernel-state.h"
 
 #define GUEST_NAME_MAX 64
@@ -25,6 +26,8 @@ void guest_def_done(GuestDef *g);
 int guest_def_copy(const GuestDef *g, GuestDef *ret);
 /* The persisted and reported form. */
 json_object *guest_def_to_json(const GuestDef *g);
+/* Its members as text, in the same order and form (for replies written without a json-c tree). */
+void guest_def_write_members(JsonWriter *w, const GuestDef *g);
 /* Whether a and b have the same persisted form (every field guest_def_to_json() writes; keep them in step). */
 bool guest_def_equal(const GuestDef *a, const GuestDef *b);
 int guest_def_from_json(json_object *o, GuestDef *ret, JsonError *e);

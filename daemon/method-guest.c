@@ -109,6 +109,20 @@ static json_object *guest_event(Manager *m, const char *type, const GuestDef *g)
         return e;
 }
 
+/* A guest change's reply: the definition and whether the guest runs, as text (server.h). */
+static int guest_reply(TransactionSpec *spec, const GuestDef *g, bool running) {
+        _cleanup_(json_writer_done) JsonWriter w = {};
+        int r;
+
+        r = json_writer_init(&w, 512);
+        if (r < 0)
+                return r;
+        reply_text_begin(&w);
+        guest_def_write_members(&w, g);
+        json_writer_member_bool(&w, "running", running);
+        return reply_text_end(&w, &spec->reply, &spec->reply_len);
+}
+
 static GuestDef *find_guest_or_fail(Manager *m, Call *c, const char *name) {
         GuestDef *g = desired_state_find_guest(&m->desired, name);
 
@@ -148,9 +162,11 @@ static int guest_commit(Manager *m, Call *c, const GuestDef *new, bool live, con
         snprintf(spec.intent.guest, sizeof(spec.intent.guest), "%s", new->name);
         if (old && live && manager_guest_running(m, old) && !config_equal(&old->config, &new->config))
                 spec_set_mdev(m, &spec, new, true, &new->config);
-        spec.reply = guest_def_to_json(new);
-        if (spec.reply)
-                (void) json_add_bool(spec.reply, "running", manager_guest_running(m, new));
+        r = guest_reply(&spec, new, manager_guest_running(m, new));
+        if (r < 0) {
+                transaction_spec_done(&spec);
+                return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
+        }
         spec.event = guest_event(m, event_type, new);
         return transaction_commit(m, c, &spec);
 }
@@ -268,7 +284,6 @@ int method_guest_undefine(Manager *m, Call *c) {
                 return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
         snprintf(spec.intent.guest, sizeof(spec.intent.guest), "%s", g->name);
         spec.event = guest_event(m, "guest-undefined", g);
-        spec.reply = json_object_new_object();
         (void) desired_state_remove_guest(&spec.next, p.name);
         return transaction_commit(m, c, &spec);
 }
@@ -305,10 +320,12 @@ static int guest_run_change(Manager *m, Call *c, bool start) {
         if (r < 0)
                 return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
         spec_set_mdev(m, &spec, g, start, &g->config);
+        r = guest_reply(&spec, g, start);
+        if (r < 0) {
+                transaction_spec_done(&spec);
+                return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
+        }
         spec.event = guest_event(m, start ? "guest-started" : "guest-stopped", g);
-        spec.reply = guest_def_to_json(g);
-        if (spec.reply)
-                (void) json_add_bool(spec.reply, "running", start);
         return transaction_commit(m, c, &spec);
 }
 

@@ -53,6 +53,7 @@ static const JsonField host_fields[] = {
 };
 
 static int host_change(Manager *m, Call *c, bool reserve) {
+        _cleanup_(json_writer_done) JsonWriter reply = {};
         HostParams p = {};
         ApMask apm, aqm;
         TransactionSpec spec;
@@ -84,10 +85,16 @@ static int host_change(Manager *m, Call *c, bool reserve) {
         spec.next.host_aqm = aqm;
         spec.next.host_known = true;
         spec_set_host(m, &spec, &apm, &aqm);
-        spec.reply = json_object_new_object();
-        if (spec.reply) {
-                (void) json_add(spec.reply, "adapters", json_from_mask(&apm));
-                (void) json_add(spec.reply, "domains", json_from_mask(&aqm));
+        r = json_writer_init(&reply, 256);
+        if (r >= 0) {
+                reply_text_begin(&reply);
+                json_writer_member_mask(&reply, "adapters", &apm);
+                json_writer_member_mask(&reply, "domains", &aqm);
+                r = reply_text_end(&reply, &spec.reply, &spec.reply_len);
+        }
+        if (r < 0) {
+                transaction_spec_done(&spec);
+                return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
         }
         ev = manager_event_new("host-reservation-changed");
         if (ev) {

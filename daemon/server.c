@@ -289,6 +289,28 @@ int call_reply_text(Call *c, const char *text, size_t len) {
         return r;
 }
 
+void reply_text_begin(JsonWriter *w) {
+        /* The message varlink_reply_new() builds: "parameters" only ("continues" is for call_notify()). */
+        json_writer_object_begin(w);
+        json_writer_key(w, "parameters");
+        json_writer_object_begin(w);
+}
+
+int reply_text_end(JsonWriter *w, char **ret_text, size_t *ret_len) {
+        char *text;
+        size_t size, allocated;
+        int r;
+
+        json_writer_object_end(w);
+        json_writer_object_end(w);
+        r = json_writer_finish(w, &text, &size, &allocated);
+        if (r < 0)
+                return r;
+        *ret_text = text;
+        *ret_len = size - 1;
+        return 0;
+}
+
 int call_reply_stream(Call *c, const ReplySource *source) {
         Client *cl = c->client;
         int r;

@@ -55,6 +55,17 @@ int call_reply(Call *c, json_object *parameters);
  */
 int call_reply_text(Call *c, const char *text, size_t len);
 /*
+ * A reply message written as text for call_reply_text(), without a json-c
+ * tree (a transaction's reply: the tree and its serialization cost more
+ * than the rest of a guest start on apctld's loop). reply_text_begin()
+ * writes the message up to its parameters' members, the caller the
+ * members, reply_text_end() closes it and hands the text over (ret_len
+ * without the NUL). Byte for byte what call_reply() sends for the same
+ * parameters, as long as no string holds a '/' (json-c escapes it).
+ */
+void reply_text_begin(JsonWriter *w);
+int reply_text_end(JsonWriter *w, char **ret_text, size_t *ret_len);
+/*
  * A reply too big to hold whole (a z16's Host.List: ~570 KiB of text, more
  * than a tenth of apctld's memory target), sent as the client reads it:
  * write() appends the next members of the reply's parameters object to w,

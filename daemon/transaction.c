@@ -27,7 +27,7 @@ struct Transaction {
 
 void transaction_spec_done(TransactionSpec *s) {
         desired_state_done(&s->next);
-        json_object_put(s->reply);
+        free(s->reply);
         json_object_put(s->event);
         *s = (TransactionSpec) {};
 }
@@ -234,8 +234,10 @@ static void txn_succeed(Manager *m, Transaction *t) {
                  (unsigned long long) m->desired.generation);
         if (t->spec.event)
                 manager_emit(m, TAKE_PTR(t->spec.event));
-        if (t->call)
-                call_reply(TAKE_PTR(t->call), TAKE_PTR(t->spec.reply));
+        if (t->call && t->spec.reply)
+                call_reply_text(TAKE_PTR(t->call), t->spec.reply, t->spec.reply_len);
+        else if (t->call)
+                call_reply(TAKE_PTR(t->call), NULL);
         manager_schedule_reconcile(m);
         txn_finish(m, t);
 }

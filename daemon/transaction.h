@@ -29,7 +29,9 @@ typedef struct TransactionSpec {
         bool host_scope;                /* subject: the host reservation; else the guest intent.guest */
         bool kernel;                    /* the kernel must change: intent is valid */
         JournalEntry intent;            /* kind, method, guest, uuid, before and after */
-        json_object *reply;             /* owned: reply parameters on success */
+        /* owned: the reply message on success in wire form (reply_text_end()); NULL: empty parameters */
+        char *reply;
+        size_t reply_len;
         json_object *event;             /* owned: event to emit on success (may be NULL) */
 } TransactionSpec;
 

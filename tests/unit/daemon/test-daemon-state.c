@@ -17,8 +17,11 @@
 #include "daemon-test.h"
 #include "fileio.h"
 #include "journal.h"
+#include "json-ap.h"
 #include "json-writer.h"
 #include "kernel-plan.h"
+#include "server.h"
+#include "varlink-protocol.h"
 
 #define UUID "62177883-f1bb-47f0-914d-32a22e3a8804"
 #define MASK_5_6 "0x0600000000000000000000000000000000000000000000000000000000000000"
@@ -385,6 +388,97 @@ static void test_guest_def_equal(void) {
         tap_case_end("guest definitions compare equal exactly when their persisted forms do");
 }
 
+/* The text reply_text_*() gives for parameters (from members()), or NULL. */
+static char *reply_as_text(void (*members)(JsonWriter *w, const void *data), const void *data, size_t *ret_len) {
+        _cleanup_(json_writer_done) JsonWriter w = {};
+        char *text = NULL;
+
+        if (json_writer_init(&w, 1) < 0)
+                return NULL;
+        reply_text_begin(&w);
+        members(&w, data);
+        if (reply_text_end(&w, &text, ret_len) < 0)
+                return NULL;
+        return text;
+}
+
+static void guest_reply_members(JsonWriter *w, const void *data) {
+        guest_def_write_members(w, data);
+        json_writer_member_bool(w, "running", true);
+}
+
+static void host_reply_members(JsonWriter *w, const void *data) {
+        const ApConfig *c = data;
+
+        json_writer_member_mask(w, "adapters", &c->apm);
+        json_writer_member_mask(w, "domains", &c->aqm);
+}
+
+/* The reply's bytes on the wire, as call_reply() renders parameters through json-c. */
+static void check_same_as_json_c(const char *text, size_t len, json_object *parameters) {
+        _cleanup_json_ json_object *msg = varlink_reply_new(parameters, false);
+        const char *want;
+        size_t want_len = 0;
+
+        want = msg ? varlink_message_text(msg, &want_len) : NULL;
+        if (!CHECK(text && want && len == want_len && memcmp(text, want, len) == 0))
+                tap_diag("  got  %s\n  want %s", text ?: "(null)", want ?: "(null)");
+}
+
+/*
+ * Transaction replies are written as text (reply_text_*()), no longer as a
+ * json-c tree: the bytes on the wire must stay what json-c wrote, for
+ * empty and full masks, both flags, and strings that need escaping (a
+ * valid guest name needs none; '/' is the one byte the two write
+ * differently, and no name or UUID holds it).
+ */
+static void test_reply_text_matches_json_c(void) {
+        static const char *const names[] = {
+                "g", "web-01.prod:a_b", "q\"uote\\back\nnl\ttab\rcr\bbs\ffeed\x01\x1f\x7f end", "\xc3\xa9t\xc3\xa9",
+        };
+        ApConfig host = {};
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                for (int masks = 0; masks < 3; masks++) {
+                        GuestDef g = { .name = (char *) names[i], .uuid = UUID, .autostart = i % 2,
+                                       .overprovision = masks == 1 };
+                        _cleanup_free_ char *text = NULL;
+                        json_object *want = NULL;
+                        size_t len = 0;
+
+                        for (unsigned id = 0; id < AP_MASK_BITS; id++) {
+                                if (masks == 2 || (masks == 1 && id % 37 == 1))
+                                        ap_mask_set(&g.config.apm, id);
+                                if (masks == 2 || (masks == 1 && (id == 0 || id == 255)))
+                                        ap_mask_set(&g.config.aqm, id);
+                                if (masks == 2)
+                                        ap_mask_set(&g.config.adm, id);
+                        }
+                        text = reply_as_text(guest_reply_members, &g, &len);
+                        want = guest_def_to_json(&g);
+                        if (want)
+                                (void) json_add_bool(want, "running", true);
+                        check_same_as_json_c(text, len, want);
+                }
+        for (int masks = 0; masks < 2; masks++) {
+                _cleanup_free_ char *text = NULL;
+                json_object *want = json_object_new_object();
+                size_t len = 0;
+
+                if (masks)
+                        for (unsigned id = 0; id < AP_MASK_BITS; id += 3) {
+                                ap_mask_set(&host.apm, id);
+                                ap_mask_set(&host.aqm, AP_MASK_BITS - 1 - id);
+                        }
+                text = reply_as_text(host_reply_members, &host, &len);
+                if (want && (json_add(want, "adapters", json_from_mask(&host.apm)) < 0 ||
+                             json_add(want, "domains", json_from_mask(&host.aqm)) < 0))
+                        want = NULL;
+                check_same_as_json_c(text, len, want);
+        }
+        tap_case_end("replies written as text are byte for byte json-c's (escapes, empty and full masks)");
+}
+
 /* The decimal formatting that replaced snprintf for sysfs ids and JSON numbers: every width, both signs. */
 static void test_decimal_format(void) {
         static const uint64_t u[] = { 0, 7, 9, 10, 99, 100, 255, 4294967295ULL, UINT64_MAX };
@@ -584,6 +678,7 @@ int main(void) {
         test_journal_round_trip();
         test_guest_def_equal();
         test_decimal_format();
+        test_reply_text_matches_json_c();
         test_bus_appears_later();
         return tap_finish();
 }
