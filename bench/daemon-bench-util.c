@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Clock, framing and /proc helpers shared by the daemon benchmarks. */
+/* Clock, framing, /proc and sysfs helpers shared by the daemon benchmarks. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,4 +122,24 @@ int bench_memory_kib(pid_t pid, unsigned long *ret_rss, unsigned long *ret_hwm, 
         *ret_hwm = hwm;
         *ret_anon = anon;
         return 0;
+}
+
+int bench_write_fd(int fd, const char *value) {
+        size_t len = strlen(value);
+
+        if (write(fd, value, len) != (ssize_t) len)
+                return negative_errno();
+        return 0;
+}
+
+int bench_write_attr(const char *dir, const char *name, const char *value) {
+        char path[PATH_MAX];
+        _cleanup_close_ int fd = -EBADF;
+
+        if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+                return -ENAMETOOLONG;
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        return bench_write_fd(fd, value);
 }

@@ -2,7 +2,7 @@
 /*
  * What the daemon benchmarks share: a monotonic clock in nanoseconds, the
  * varlink framing on a blocking Unix socket (one NUL-terminated message per
- * call), and reading a process's memory counters.
+ * call), reading a process's memory counters, and sysfs attribute writes.
  */
 #pragma once
 
@@ -36,3 +36,9 @@ ssize_t bench_call(int fd, const char *message, char **buf, size_t *size);
  * pages) of pid in KiB, from /proc/PID/status.
  */
 int bench_memory_kib(pid_t pid, unsigned long *ret_rss, unsigned long *ret_hwm, unsigned long *ret_anon);
+
+/* One write() of value (a sysfs store()); a short write is an error. */
+int bench_write_fd(int fd, const char *value);
+
+/* The same through a fresh open() of dir/name, as a shell's `echo value > dir/name` does. */
+int bench_write_attr(const char *dir, const char *name, const char *value);

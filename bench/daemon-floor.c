@@ -142,25 +142,6 @@ static void echo_child(int fd) {
         _exit(0);
 }
 
-static int write_fd(int fd, const char *value) {
-        size_t len = strlen(value);
-
-        if (write(fd, value, len) != (ssize_t) len)
-                return negative_errno();
-        return 0;
-}
-
-static int write_path(const char *dir, const char *name, const char *value) {
-        char path[PATH_MAX];
-        _cleanup_close_ int fd = -EBADF;
-
-        snprintf(path, sizeof(path), "%.3800s/%.80s", dir, name);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        return write_fd(fd, value);
-}
-
 /* open/close of assign_domain, then the timed assign_domain writes on a kept file. */
 static int sysfs_round(const char *matrix, const char *mdev, const char *uuid, uint64_t *best_open,
                        uint64_t *best_assign) {
@@ -169,7 +150,7 @@ static int sysfs_round(const char *matrix, const char *mdev, const char *uuid, u
         uint64_t t0;
         int r;
 
-        r = write_path(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
+        r = bench_write_attr(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
         if (r < 0)
                 return r;
         snprintf(path, sizeof(path), "%.3800s/assign_domain", mdev);
@@ -189,21 +170,21 @@ static int sysfs_round(const char *matrix, const char *mdev, const char *uuid, u
                 return negative_errno();
         for (int a = 0; a < ASSIGN_ADAPTERS && r >= 0; a++) {
                 snprintf(id, sizeof(id), "%d", a);
-                r = write_fd(afd, id);
+                r = bench_write_fd(afd, id);
         }
         t0 = bench_now_ns();
         for (int d = 0; d < ASSIGN_DOMAINS && r >= 0; d++) {
                 snprintf(id, sizeof(id), "%d", d);
-                r = write_fd(dfd, id);
+                r = bench_write_fd(dfd, id);
         }
         if (r >= 0)
                 keep_min(best_assign, t0, bench_now_ns(), ASSIGN_DOMAINS);
         afd = safe_close(afd);
         dfd = safe_close(dfd);
         if (r < 0)
-                (void) write_path(mdev, "remove", "1");
+                (void) bench_write_attr(mdev, "remove", "1");
         else
-                r = write_path(mdev, "remove", "1");
+                r = bench_write_attr(mdev, "remove", "1");
         return r;
 }
 

@@ -63,23 +63,9 @@ static const char *const mdev_files[] = {
         "unassign_control_domain", "remove", "matrix", "control_domains", "guest_matrix",
 };
 
-static int write_attr(const char *dir, const char *name, const char *value) {
-        char path[PATH_MAX];
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = strlen(value);
-
-        snprintf(path, sizeof(path), "%.3800s/%.80s", dir, name);
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return negative_errno();
-        if (write(fd, value, len) != (ssize_t) len)
-                return negative_errno();
-        return 0;
-}
-
 /* The kernel makes the mdev. */
 static int raw_create(const char *matrix, const char *uuid) {
-        return write_attr(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
+        return bench_write_attr(matrix, "mdev_supported_types/vfio_ap-passthrough/create", uuid);
 }
 
 /* The assign writes of one raw start; returns how many, or the first failure. */
@@ -89,13 +75,13 @@ static int raw_assign(const char *mdev) {
 
         for (int a = 0; a < GUEST_ADAPTERS; a++, n++) {
                 snprintf(id, sizeof(id), "%d", a);
-                r = write_attr(mdev, "assign_adapter", id);
+                r = bench_write_attr(mdev, "assign_adapter", id);
                 if (r < 0)
                         return r;
         }
         for (int d = 0; d < GUEST_DOMAINS; d++, n++) {
                 snprintf(id, sizeof(id), "%d", d);
-                r = write_attr(mdev, "assign_domain", id);
+                r = bench_write_attr(mdev, "assign_domain", id);
                 if (r < 0)
                         return r;
         }
@@ -137,7 +123,7 @@ static int raw_start_ap_config(const char *matrix, const char *mdev, const char 
                 ap_mask_set(&c.aqm, d);
         r = raw_create(matrix, uuid);
         if (r >= 0)
-                r = write_attr(mdev, "ap_config", ap_config_format(&c, value));
+                r = bench_write_attr(mdev, "ap_config", ap_config_format(&c, value));
         return r < 0 ? r : 2;
 }
 
@@ -237,7 +223,7 @@ static int raw_timed(Bench *b, RawForm form, uint64_t *best, int *ret_writes) {
         if (t1 - t0 < *best)
                 *best = t1 - t0;
         *ret_writes = r;
-        return b->synthetic ? 0 : write_attr(b->mdev, "remove", "1");
+        return b->synthetic ? 0 : bench_write_attr(b->mdev, "remove", "1");
 }
 
 /* apctld's start, timed, then its stop. */
