@@ -261,10 +261,6 @@ static void matrix_parse_lines(char *text, ApMask *apm, ApMask *aqm) {
         }
 }
 
-/*
- * Open one attribute of an mdev: kept in files (opened at its first use,
- * the fd borrowed by the caller), or a fresh one (the caller's to close).
- */
 /* <matrix>/<uuid>/<name>, joined without snprintf (once per attribute a job opens). */
 static int mdev_attr_path(KernelSysfs *k, const char *uuid, const char *name, char buf[static PATH_MAX]) {
         size_t lm = strlen(k->matrix), lu = strlen(uuid), ln = strlen(name);
@@ -279,21 +275,28 @@ static int mdev_attr_path(KernelSysfs *k, const char *uuid, const char *name, ch
         return 0;
 }
 
+/*
+ * Open one attribute of an mdev: kept in files (opened at its first use,
+ * the fd borrowed by the caller), or a fresh one (the caller's to close);
+ * *ret_kept says which.
+ */
 static int mdev_file_open(KernelSysfs *k, KernelMdevFiles *files, const char *uuid, MdevFile which, bool *ret_kept) {
         char path[PATH_MAX];
-        int fd;
+        int fd, r;
 
-        *ret_kept = files != NULL;
-        if (files && files->fd[which] >= 0)
+        if (files && files->fd[which] >= 0) {
+                *ret_kept = true;
                 return files->fd[which];
-        fd = mdev_attr_path(k, uuid, mdev_files[which].name, path);
-        if (fd < 0)
-                return fd;
+        }
+        r = mdev_attr_path(k, uuid, mdev_files[which].name, path);
+        if (r < 0)
+                return r;
         fd = open(path, mdev_files[which].flags | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return negative_errno();
         if (files)
                 files->fd[which] = fd;
+        *ret_kept = files != NULL;
         return fd;
 }
 
