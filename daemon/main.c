@@ -351,7 +351,8 @@ int main(int argc, char *argv[]) {
                 return 1;
         log_full(LOG_INFO, 0, APCTLD_MESSAGE_STARTED, NULL, NULL, NULL, "apctld %s ready (%s backend, %zu queues, %zu guests)",
                  PACKAGE_VERSION, m->backend->ops->name, m->kernel.n_queues, m->desired.n_guests);
-        (void) sd_notifyf(false, "READY=1\nSTATUS=%s", m->status_text);
+        /* manager_start() sent the status text already: it goes again only when it changes. */
+        (void) sd_notify(false, "READY=1");
 
         r = sd_event_loop(event);
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down");

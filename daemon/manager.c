@@ -502,13 +502,18 @@ static bool status_key_equal(const ManagerStatusKey *a, const ManagerStatusKey *
 }
 
 void manager_update_status(Manager *m) {
-        char text[sizeof(m->status_text)];
         size_t running = 0;
         ManagerStatusKey key;
 
         for (size_t i = 0; i < m->desired.n_guests; i++)
                 running += manager_guest_running(m, &m->desired.guests[i]);
-        /* Formatted only when something in it changed: this runs several times per transaction. */
+        /*
+         * Formatted and sent only when something in it changed: this runs
+         * several times per transaction, and each notification is a
+         * datagram the service manager must read. The text says every
+         * field of the key and nothing else, so a changed key is a
+         * changed text.
+         */
         key = (ManagerStatusKey) {
                 .valid = true,
                 .guests = m->desired.n_guests,
@@ -521,14 +526,9 @@ void manager_update_status(Manager *m) {
         if (status_key_equal(&key, &m->status_key))
                 return;
         m->status_key = key;
-        snprintf(text, sizeof(text), "%zu guests (%zu running), %zu queues, %zu drift%s%s",
-                 m->desired.n_guests, running, m->kernel.n_queues, json_object_array_length(m->drift),
-                 m->txn ? ", transaction in flight" : "",
-                 m->recovery_failed ? ", RECOVERY NEEDED" : "");
-        /* Only changes go to the service manager: each notification is a datagram it must read. */
-        if (streq(text, m->status_text))
-                return;
-        memcpy(m->status_text, text, sizeof(text));
+        snprintf(m->status_text, sizeof(m->status_text), "%zu guests (%zu running), %zu queues, %zu drift%s%s",
+                 key.guests, key.running, key.queues, key.drift, key.txn ? ", transaction in flight" : "",
+                 key.recovery_failed ? ", RECOVERY NEEDED" : "");
         (void) sd_notifyf(false, "STATUS=%s", m->status_text);
 }
 
