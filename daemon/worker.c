@@ -27,14 +27,14 @@ static int after_step(void *userdata, size_t done) {
 
 /*
  * Read where the kernel is now and plan from there to the target. Sets
- * *ret_exact when what was read is the mdev's whole assigned config (or
- * its absence), so that the target is known to be reached once every
- * write of the plan succeeded.
+ * *ret_exact to whether what was read is the mdev's whole assigned config
+ * (or its absence), so that the target is known to be reached once every
+ * write of the plan succeeded. On failure plan keeps what it held.
  */
 static int plan_to(WorkerJob *job, KernelMdevFiles *files, bool rollback, KernelPlan *plan, bool *ret_exact) {
         KernelBackend *b = job->backend;
+        bool exact = false;
 
-        *ret_exact = false;
         if (job->kind == WORKER_JOB_MDEV) {
                 MdevState cur;
                 /* Planning needs only what is assigned; the guest matrix is read after the writes. */
@@ -42,7 +42,7 @@ static int plan_to(WorkerJob *job, KernelMdevFiles *files, bool rollback, Kernel
                 if (r < 0 && r != -ENOENT)
                         return r;
                 /* A cut-short matrix (no ap_config, more than a page) plans from a lower bound. */
-                *ret_exact = r == -ENOENT || !cur.assigned_partial;
+                exact = r == -ENOENT || !cur.assigned_partial;
                 kernel_plan_mdev(job->uuid, r >= 0 ? &cur : NULL,
                                  rollback ? &job->mdev_rollback : &job->mdev_target, job->use_ap_config, plan);
         } else {
@@ -52,6 +52,7 @@ static int plan_to(WorkerJob *job, KernelMdevFiles *files, bool rollback, Kernel
                         return r;
                 kernel_plan_masks(&cur, rollback ? &job->host_rollback : &job->host_target, plan);
         }
+        *ret_exact = exact;
         return 0;
 }
 
@@ -126,6 +127,27 @@ static bool read_reached(WorkerJob *job, KernelMdevFiles *files, KernelState *s)
         return kernel_state_add_mdev(s, &m) >= 0;
 }
 
+/* The queues worker_job_touched() names, into s; one that does not exist is not an error. */
+static int read_touched_queues(WorkerJob *job, KernelState *s) {
+        KernelBackend *b = job->backend;
+        ApMask apm, aqm;
+
+        worker_job_touched(job, &apm, &aqm);
+        AP_MASK_FOREACH(a, &apm)
+                AP_MASK_FOREACH(d, &aqm) {
+                        ApQueue q;
+                        int r = b->ops->queue_read(b, a, d, &q);
+
+                        if (r == -ENOENT)
+                                continue;
+                        if (r >= 0)
+                                r = kernel_state_add_queue(s, &q);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
+
 /*
  * An mdev job writes only to its mdev; the queues it can hold or release
  * are the only others that can have changed. A z16 bus has 5,100
@@ -135,7 +157,6 @@ static bool read_reached(WorkerJob *job, KernelMdevFiles *files, KernelState *s)
 static int read_touched(WorkerJob *job, KernelMdevFiles *files, bool target_reached, KernelState *ret) {
         KernelBackend *b = job->backend;
         KernelState s = {};
-        ApMask apm, aqm;
         MdevState m;
         int r;
 
@@ -152,19 +173,8 @@ static int read_touched(WorkerJob *job, KernelMdevFiles *files, bool target_reac
                 r = kernel_state_add_mdev(&s, &m);
         else if (r == -ENOENT)
                 r = 0;
-        worker_job_touched(job, &apm, &aqm);
-        AP_MASK_FOREACH(a, &apm) {
-                AP_MASK_FOREACH(d, &aqm) {
-                        ApQueue q;
-                        if (r < 0)
-                                break;
-                        r = b->ops->queue_read(b, a, d, &q);
-                        if (r >= 0)
-                                r = kernel_state_add_queue(&s, &q);
-                        else if (r == -ENOENT)
-                                r = 0;
-                }
-        }
+        if (r >= 0)
+                r = read_touched_queues(job, &s);
         if (r < 0) {
                 kernel_state_done(&s);
                 return r;
@@ -223,7 +233,7 @@ static void worker_run_plan(WorkerJob *job, KernelPlan *plan) {
         kernel_mdev_files_close(&files);
 }
 
-/* plan: scratch space for the writes (NULL: out of memory). */
+/* A plan is scratch space for the writes, for write jobs only (NULL: the job reports -ENOMEM). */
 void worker_run(WorkerJob *job) {
         _cleanup_free_ KernelPlan *plan = job->kind == WORKER_JOB_MDEV || job->kind == WORKER_JOB_HOST ?
                 malloc(sizeof(KernelPlan)) : NULL;
@@ -238,7 +248,7 @@ void worker_run(WorkerJob *job) {
  */
 static WorkerApplied worker_apply(WorkerJob *job, KernelMdevFiles *files, KernelPlan *plan) {
         size_t failed = 0;
-        bool exact;
+        bool exact = false;
         int r;
 
         job->steps = 0;
@@ -292,7 +302,6 @@ static WorkerApplied worker_apply(WorkerJob *job, KernelMdevFiles *files, Kernel
 
         /* Roll back from wherever the failure left the kernel. */
         job->rolled_back = true;
-        failed = 0;
         r = plan_to(job, files, true, plan, &exact);
         if (r < 0)
                 /* plan still holds the forward writes: the read, not one of them, failed. */

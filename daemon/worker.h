@@ -64,11 +64,11 @@ typedef struct WorkerJob {
         int gate;                       /* under the pool's lock: WorkerGate */
 
         /* Output, written by the thread before it signals; read by the loop after. */
-        int result;                     /* 0 or the first failing write's errno */
-        char failed_op[160];            /* which write failed */
+        int result;                     /* 0 or a negative errno (the step's failed_op names, if any) */
+        char failed_op[160];            /* which step failed: a write, or the read the plan starts from */
         size_t steps;                   /* successful writes of the forward plan */
         bool rolled_back;               /* a rollback ran */
-        int rollback_result;
+        int rollback_result;            /* the same for the rollback */
         char rollback_failed_op[160];
         bool abandoned;                 /* test hook fired: nothing after it ran */
         /*
