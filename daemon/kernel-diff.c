@@ -21,6 +21,15 @@ static void diff_emit(DiffCtx *d, json_object *e) {
         d->n++;
 }
 
+/* The event is built only for an emit callback; without one the change is only counted. */
+#define DIFF_EMIT(d, build)                     \
+        do {                                    \
+                if ((d)->emit)                  \
+                        diff_emit((d), (build)); \
+                else                            \
+                        (d)->n++;               \
+        } while (0)
+
 static json_object *card_event(const char *type, const ApCard *c) {
         json_object *e = manager_event_new(type);
 
@@ -80,13 +89,15 @@ static bool mdev_equal(const MdevState *a, const MdevState *b) {
 #define MERGE(arr_a, n_a, arr_b, n_b, key, eq, ev, prefix)                                         \
         for (size_t i = 0, j = 0; i < (n_a) || j < (n_b);) {                                      \
                 int c = i >= (n_a) ? 1 : j >= (n_b) ? -1 : key(&(arr_a)[i], &(arr_b)[j]);         \
-                if (c < 0)                                                                          \
-                        diff_emit(&d, ev(prefix "-removed", &(arr_a)[i++]));                        \
-                else if (c > 0)                                                                     \
-                        diff_emit(&d, ev(prefix "-added", &(arr_b)[j++]));                          \
-                else {                                                                              \
+                if (c < 0) {                                                                        \
+                        DIFF_EMIT(&d, ev(prefix "-removed", &(arr_a)[i]));                          \
+                        i++;                                                                        \
+                } else if (c > 0) {                                                                 \
+                        DIFF_EMIT(&d, ev(prefix "-added", &(arr_b)[j]));                            \
+                        j++;                                                                        \
+                } else {                                                                            \
                         if (!eq(&(arr_a)[i], &(arr_b)[j]))                                          \
-                                diff_emit(&d, ev(prefix "-changed", &(arr_b)[j]));                  \
+                                DIFF_EMIT(&d, ev(prefix "-changed", &(arr_b)[j]));                  \
                         i++, j++;                                                                   \
                 }                                                                                   \
         }
@@ -107,7 +118,11 @@ size_t kernel_state_diff(const KernelState *old, const KernelState *new,
                          void (*emit)(void *userdata, json_object *event), void *userdata) {
         DiffCtx d = { .emit = emit, .userdata = userdata };
 
-        if (!ap_mask_equal(&old->apmask, &new->apmask) || !ap_mask_equal(&old->aqmask, &new->aqmask)) {
+        if (!emit) {
+                /* Nobody to tell: count what would be told, build nothing. */
+                if (!ap_mask_equal(&old->apmask, &new->apmask) || !ap_mask_equal(&old->aqmask, &new->aqmask))
+                        d.n++;
+        } else if (!ap_mask_equal(&old->apmask, &new->apmask) || !ap_mask_equal(&old->aqmask, &new->aqmask)) {
                 json_object *e = manager_event_new("masks-changed");
                 if (e && (json_add(e, "apmask", json_from_mask(&new->apmask)) < 0 ||
                           json_add(e, "aqmask", json_from_mask(&new->aqmask)) < 0))
@@ -117,7 +132,9 @@ size_t kernel_state_diff(const KernelState *old, const KernelState *new,
         MERGE(old->cards, old->n_cards, new->cards, new->n_cards, card_key, card_equal, card_event, "card");
         MERGE(old->queues, old->n_queues, new->queues, new->n_queues, queue_key, queue_equal, queue_event, "queue");
         MERGE(old->mdevs, old->n_mdevs, new->mdevs, new->n_mdevs, mdev_key, mdev_equal, mdev_event, "mdev");
-        if (!old->bindings_complete && new->bindings_complete) {
+        if (!old->bindings_complete && new->bindings_complete && !emit)
+                d.n++;
+        else if (!old->bindings_complete && new->bindings_complete) {
                 json_object *e = manager_event_new("bindings-complete");
                 if (e && (json_add_int(e, "bound", new->bindings_bound) < 0 ||
                           json_add_int(e, "total", new->bindings_total) < 0))
@@ -125,7 +142,7 @@ size_t kernel_state_diff(const KernelState *old, const KernelState *new,
                 diff_emit(&d, e);
         }
         if (old->matrix_present != new->matrix_present)
-                diff_emit(&d, manager_event_new(new->matrix_present ? "vfio-ap-loaded" : "vfio-ap-unloaded"));
+                DIFF_EMIT(&d, manager_event_new(new->matrix_present ? "vfio-ap-loaded" : "vfio-ap-unloaded"));
         return d.n;
 }
 

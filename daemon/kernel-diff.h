@@ -10,7 +10,7 @@
 
 #include "kernel-state.h"
 
-/* Calls emit(userdata, event) for each change (event consumed). Returns the number of changes. */
+/* Calls emit(userdata, event) for each change (event consumed); emit NULL: only counts. Returns the number of changes. */
 size_t kernel_state_diff(const KernelState *old, const KernelState *new,
                          void (*emit)(void *userdata, json_object *event), void *userdata);
 /* The same for one mdev (old or new NULL: it was added or removed); emit NULL: only count the change. */

@@ -99,8 +99,7 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
-json_object *manager_event_new(const char *type) {
-        json_object *e = json_object_new_object();
+uint64_t manager_event_time_now(void) {
         uint64_t now = 0;
 
         (void) sd_event_now(NULL, CLOCK_REALTIME, &now);
@@ -109,11 +108,30 @@ json_object *manager_event_new(const char *type) {
                 clock_gettime(CLOCK_REALTIME, &ts);
                 now = (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
         }
-        if (e && (json_add_string(e, "type", type) < 0 || json_add_int(e, "time_usec", (int64_t) now) < 0)) {
+        return now;
+}
+
+json_object *manager_event_new_at(const char *type, uint64_t time_usec) {
+        json_object *e = json_object_new_object();
+
+        if (e && (json_add_string(e, "type", type) < 0 || json_add_int(e, "time_usec", (int64_t) time_usec) < 0)) {
                 json_object_put(e);
                 return NULL;
         }
         return e;
+}
+
+json_object *manager_event_new(const char *type) {
+        return manager_event_new_at(type, manager_event_time_now());
+}
+
+bool manager_has_subscribers(const Manager *m) {
+        return server_n_subscriptions(m->server) > 0;
+}
+
+void manager_count_unsent_event(Manager *m) {
+        /* Counted all the same: Status's events_sent does not depend on who listens. */
+        m->events_sent++;
 }
 
 void manager_emit(Manager *m, json_object *event) {
@@ -121,9 +139,8 @@ void manager_emit(Manager *m, json_object *event) {
 
         if (!event)
                 return;
-        if (server_n_subscriptions(m->server) == 0) {
-                /* Counted all the same: Status's events_sent does not depend on who listens. */
-                m->events_sent++;
+        if (!manager_has_subscribers(m)) {
+                manager_count_unsent_event(m);
                 json_object_put(event);
                 return;
         }
@@ -134,12 +151,24 @@ void manager_emit(Manager *m, json_object *event) {
         server_broadcast(m->server, params);
 }
 
+void manager_emit_built(Manager *m, json_object *(*build)(const void *data), const void *data) {
+        if (manager_has_subscribers(m))
+                manager_emit(m, build(data));
+        else
+                manager_count_unsent_event(m);
+}
+
 static void diff_emit(void *userdata, json_object *event) {
         manager_emit(userdata, event);
 }
 
 void manager_apply_snapshot(Manager *m, KernelState *fresh) {
-        size_t changes = kernel_state_diff(&m->kernel, fresh, diff_emit, m);
+        bool tell = manager_has_subscribers(m);
+        /* Nobody to tell: the changes are counted, their events not built (per reconcile and resync). */
+        size_t changes = kernel_state_diff(&m->kernel, fresh, tell ? diff_emit : NULL, m);
+
+        if (!tell)
+                m->events_sent += changes;
 
         kernel_state_done(&m->kernel);
         m->kernel = *fresh;

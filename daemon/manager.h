@@ -155,8 +155,20 @@ void manager_schedule_reconcile(Manager *m);
 
 /* Publish an event (consumed) to every subscriber. */
 void manager_emit(Manager *m, json_object *event);
-/* Build an event object: {"type": type, "time": usec, ...}. */
+/*
+ * The same with the event built by build(data) only if someone subscribes:
+ * with nobody to tell it is just counted (Status's events_sent), as
+ * manager_emit() counts it. For events on the path of every transaction.
+ */
+void manager_emit_built(Manager *m, json_object *(*build)(const void *data), const void *data);
+bool manager_has_subscribers(const Manager *m);
+/* Count an event nobody gets (nobody subscribes), as manager_emit() would. */
+void manager_count_unsent_event(Manager *m);
+/* Build an event object: {"type": type, "time_usec": usec, ...}, time_usec now or as given. */
 json_object *manager_event_new(const char *type);
+json_object *manager_event_new_at(const char *type, uint64_t time_usec);
+/* What manager_event_new() gives as time_usec now (CLOCK_REALTIME). */
+uint64_t manager_event_time_now(void);
 
 /* Who owns each APQN: "host", "free", or a guest; for host list and events. */
 typedef enum ApqnOwnerKind {

@@ -98,17 +98,6 @@ static json_object *guest_to_json_full(const Manager *m, const GuestDef *g) {
         return TAKE_PTR(o);
 }
 
-static json_object *guest_event(Manager *m, const char *type, const GuestDef *g) {
-        json_object *e = manager_event_new(type);
-
-        if (e && (json_add_string(e, "guest", g->name) < 0 || json_add_string(e, "uuid", g->uuid) < 0 ||
-                  json_add(e, "config", json_from_ap_config(&g->config)) < 0)) {
-                json_object_put(e);
-                return NULL;
-        }
-        return e;
-}
-
 /* A guest change's reply: the definition and whether the guest runs, as text (server.h). */
 static int guest_reply(TransactionSpec *spec, const GuestDef *g, bool running) {
         _cleanup_(json_writer_done) JsonWriter w = {};
@@ -167,7 +156,7 @@ static int guest_commit(Manager *m, Call *c, const GuestDef *new, bool live, con
                 transaction_spec_done(&spec);
                 return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
         }
-        spec.event = guest_event(m, event_type, new);
+        spec_set_guest_event(&spec, event_type, new);
         return transaction_commit(m, c, &spec);
 }
 
@@ -283,7 +272,7 @@ int method_guest_undefine(Manager *m, Call *c) {
         if (r < 0)
                 return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
         snprintf(spec.intent.guest, sizeof(spec.intent.guest), "%s", g->name);
-        spec.event = guest_event(m, "guest-undefined", g);
+        spec_set_guest_event(&spec, "guest-undefined", g);
         (void) desired_state_remove_guest(&spec.next, p.name);
         return transaction_commit(m, c, &spec);
 }
@@ -325,7 +314,7 @@ static int guest_run_change(Manager *m, Call *c, bool start) {
                 transaction_spec_done(&spec);
                 return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
         }
-        spec.event = guest_event(m, start ? "guest-started" : "guest-stopped", g);
+        spec_set_guest_event(&spec, start ? "guest-started" : "guest-stopped", g);
         return transaction_commit(m, c, &spec);
 }
 

@@ -58,7 +58,6 @@ static int host_change(Manager *m, Call *c, bool reserve) {
         ApMask apm, aqm;
         TransactionSpec spec;
         ValidationError ve = {};
-        json_object *ev;
         int r;
 
         if (call_dispatch_parameters(c, host_fields, &p) < 0)
@@ -96,12 +95,7 @@ static int host_change(Manager *m, Call *c, bool reserve) {
                 transaction_spec_done(&spec);
                 return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
         }
-        ev = manager_event_new("host-reservation-changed");
-        if (ev) {
-                (void) json_add(ev, "adapters", json_from_mask(&apm));
-                (void) json_add(ev, "domains", json_from_mask(&aqm));
-        }
-        spec.event = ev;
+        spec_set_host_event(&spec, &apm, &aqm);
         return transaction_commit(m, c, &spec);
 }
 

@@ -207,11 +207,7 @@ static bool try_autostart(Manager *m) {
                         return false;
                 spec_set_mdev(m, &spec, g, true, &g->config);
                 /* Subscribers learn of an autostart as of any other start. */
-                spec.event = manager_event_new("guest-started");
-                if (spec.event && (json_add_string(spec.event, "guest", g->name) < 0 ||
-                                   json_add_string(spec.event, "uuid", g->uuid) < 0 ||
-                                   json_add(spec.event, "config", json_from_ap_config(&g->config)) < 0))
-                        spec.event = (json_object_put(spec.event), NULL);
+                spec_set_guest_event(&spec, "guest-started", g);
                 return start_internal(m, "io.apctl.Guest.Start", &spec) >= 0;
         }
         if (waiting && !m->rescan_requested) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json-ap.h"
 #include "transaction-spec.h"
 
 int spec_init(Manager *m, const char *method, TransactionSpec *ret) {
@@ -42,4 +43,41 @@ void spec_set_host(Manager *m, TransactionSpec *s, const ApMask *apm, const ApMa
         j->host_before = (HostTarget) { .apmask = m->kernel.apmask, .aqmask = m->kernel.aqmask };
         j->host_after = (HostTarget) { .apmask = *apm, .aqmask = *aqm };
         s->kernel = !ap_mask_equal(apm, &m->kernel.apmask) || !ap_mask_equal(aqm, &m->kernel.aqmask);
+}
+
+void spec_set_guest_event(TransactionSpec *s, const char *type, const GuestDef *g) {
+        s->event = (SpecEvent) {
+                .kind = SPEC_EVENT_GUEST,
+                .type = type,
+                .time_usec = manager_event_time_now(),
+                .config = g->config,
+        };
+        snprintf(s->event.guest, sizeof(s->event.guest), "%s", g->name);
+        snprintf(s->event.uuid, sizeof(s->event.uuid), "%s", g->uuid);
+}
+
+void spec_set_host_event(TransactionSpec *s, const ApMask *apm, const ApMask *aqm) {
+        s->event = (SpecEvent) {
+                .kind = SPEC_EVENT_HOST,
+                .type = "host-reservation-changed",
+                .time_usec = manager_event_time_now(),
+                .config = { .apm = *apm, .aqm = *aqm },
+        };
+}
+
+json_object *spec_event_build(const void *spec_event) {
+        const SpecEvent *se = spec_event;
+        json_object *e = manager_event_new_at(se->type, se->time_usec);
+
+        if (!e)
+                return NULL;
+        if (se->kind == SPEC_EVENT_GUEST &&
+            (json_add_string(e, "guest", se->guest) < 0 || json_add_string(e, "uuid", se->uuid) < 0 ||
+             json_add(e, "config", json_from_ap_config(&se->config)) < 0))
+                e = (json_object_put(e), NULL);
+        else if (se->kind == SPEC_EVENT_HOST &&
+                 (json_add(e, "adapters", json_from_mask(&se->config.apm)) < 0 ||
+                  json_add(e, "domains", json_from_mask(&se->config.aqm)) < 0))
+                e = (json_object_put(e), NULL);
+        return e;
 }

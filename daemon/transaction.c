@@ -28,7 +28,6 @@ struct Transaction {
 void transaction_spec_done(TransactionSpec *s) {
         desired_state_done(&s->next);
         free(s->reply);
-        json_object_put(s->event);
         *s = (TransactionSpec) {};
 }
 
@@ -232,8 +231,8 @@ static void txn_succeed(Manager *m, Transaction *t) {
                  NULL, t->spec.intent.kind == JOURNAL_MDEV && t->spec.kernel ? t->spec.intent.uuid : NULL,
                  "%s committed (state generation %llu)", t->spec.intent.method,
                  (unsigned long long) m->desired.generation);
-        if (t->spec.event)
-                manager_emit(m, TAKE_PTR(t->spec.event));
+        if (t->spec.event.kind != SPEC_EVENT_NONE)
+                manager_emit_built(m, spec_event_build, &t->spec.event);
         if (t->call && t->spec.reply)
                 call_reply_text(TAKE_PTR(t->call), t->spec.reply, t->spec.reply_len);
         else if (t->call)
@@ -384,6 +383,25 @@ static void txn_report_failure(Manager *m, Transaction *t, const WorkerJob *job)
                            strerror(-job->rollback_result));
 }
 
+typedef struct TxnJob {
+        const Transaction *t;           /* borrowed */
+        const WorkerJob *job;           /* borrowed */
+} TxnJob;
+
+static json_object *failed_event_build(const void *data) {
+        const TxnJob *tj = data;
+        json_object *e = manager_event_new("transaction-failed");
+
+        if (e) {
+                (void) json_add_string(e, "method", tj->t->spec.intent.method);
+                (void) json_add_string(e, "subject", txn_subject(tj->t));
+                (void) json_add_string(e, "failed", tj->job->failed_op);
+                (void) json_add_int(e, "errno", -tj->job->result);
+                (void) json_add_bool(e, "rolled_back", tj->job->rollback_result >= 0);
+        }
+        return e;
+}
+
 static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
         int r;
 
@@ -419,17 +437,7 @@ static void txn_job_done(Manager *m, Transaction *t, WorkerJob *job) {
                         m->recovery_failed = true;
                 txn_take_snapshot(m, job);
                 txn_report_failure(m, t, job);
-                manager_emit(m, ({
-                        json_object *e = manager_event_new("transaction-failed");
-                        if (e) {
-                                (void) json_add_string(e, "method", t->spec.intent.method);
-                                (void) json_add_string(e, "subject", txn_subject(t));
-                                (void) json_add_string(e, "failed", job->failed_op);
-                                (void) json_add_int(e, "errno", -job->result);
-                                (void) json_add_bool(e, "rolled_back", job->rollback_result >= 0);
-                        }
-                        e;
-                }));
+                manager_emit_built(m, failed_event_build, &(TxnJob) { t, job });
                 txn_finish(m, t);
                 return;
         }

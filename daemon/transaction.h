@@ -17,6 +17,30 @@
 #include "server.h"
 #include "worker.h"
 
+/*
+ * The event a transaction emits on success, kept as its facts and built
+ * only then and only for subscribers (manager_emit_built()): most of the
+ * time nobody listens, and a json-c event per guest start was a tenth of
+ * its instructions on apctld's loop.
+ */
+typedef enum SpecEventKind {
+        SPEC_EVENT_NONE,
+        SPEC_EVENT_GUEST,               /* {guest, uuid, config} */
+        SPEC_EVENT_HOST,                /* {adapters, domains}: the host reservation */
+} SpecEventKind;
+
+typedef struct SpecEvent {
+        SpecEventKind kind;
+        const char *type;               /* borrowed: a static string */
+        uint64_t time_usec;             /* when the change was asked for, as an event built then said */
+        char guest[GUEST_NAME_MAX + 1];
+        char uuid[UUID_STRING_LEN + 1];
+        ApConfig config;                /* the guest's; for the host only apm and aqm */
+} SpecEvent;
+
+/* The event spec describes, as a json-c object (a builder for manager_emit_built()). */
+json_object *spec_event_build(const void *spec_event);
+
 typedef struct TransactionSpec {
         /*
          * owned: the desired state once committed. Only the transaction's
@@ -32,7 +56,7 @@ typedef struct TransactionSpec {
         /* owned: the reply message on success in wire form (reply_text_end()); NULL: empty parameters */
         char *reply;
         size_t reply_len;
-        json_object *event;             /* owned: event to emit on success (may be NULL) */
+        SpecEvent event;                /* to emit on success (kind NONE: none) */
 } TransactionSpec;
 
 void transaction_spec_done(TransactionSpec *s);

@@ -13,6 +13,7 @@
 #include "json-ap.h"
 #include "policy-adapter.h"
 #include "policy.h"
+#include "server.h"
 
 #define ADMIN 4242
 #define USER 1000
@@ -445,6 +446,115 @@ static bool guest_shows(TestEnv *env, TestClient *c, const char *name, int adapt
  * removed again keep the model sorted and findable, and each change is
  * announced as a whole diff would.
  */
+/* Define, start, stop and undefine guest name (adapter 5, domain 0), each call answered without error. */
+static void guest_round(TestEnv *env, TestClient *c, const char *name, const char *uuid) {
+        static const char *const methods[] = { "io.apctl.Guest.Start", "io.apctl.Guest.Stop", "io.apctl.Guest.Undefine" };
+        char params[256];
+        json_object *reply;
+
+        snprintf(params, sizeof(params), "{\"name\":\"%s\",\"uuid\":\"%s\",\"adapters\":[5],\"domains\":[0]}", name,
+                 uuid);
+        reply = test_call(env, c, "io.apctl.Guest.Define", params);
+        CHECK_OK(reply);
+        json_object_put(reply);
+        snprintf(params, sizeof(params), "{\"name\":\"%s\"}", name);
+        for (size_t i = 0; i < ELEMENTSOF(methods); i++) {
+                reply = test_call(env, c, methods[i], params);
+                CHECK_OK(reply);
+                json_object_put(reply);
+        }
+        test_env_settle(env);
+}
+
+/*
+ * Transaction events are built only when someone subscribes: a subscriber
+ * still gets each one as before (its fields in order, time_usec within the
+ * calls), and without subscribers they are counted the same in Status's
+ * events_sent.
+ */
+static void test_transaction_events(void) {
+        static const char *const guest_types[] = { "guest-defined", "guest-started", "guest-stopped", "guest-undefined" };
+        TestEnv env;
+        TestClient c, sub;
+        json_object *reply = NULL, *ev, *e, *t, *host_reply = NULL;
+        uint64_t before, after, sent0, sent1, sent2;
+        size_t n_guest = 0, n_counted = 0;
+        bool saw_host = false;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(test_client_connect(&env, USER, &sub) >= 0);
+        test_client_send_raw(&sub, SUBSCRIBE, sizeof(SUBSCRIBE));
+        json_object_put(test_client_receive(&env, &sub));
+        before = manager_event_time_now();
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5]}");
+        CHECK_OK(reply);
+        host_reply = json_object_get(reply_params(reply));
+        test_env_settle(&env);
+        while (test_client_try_receive(&sub, &ev) > 0) {
+                json_object *a, *d;
+
+                if (json_object_object_get_ex(reply_params(ev), "event", &e) &&
+                    streq(str_field(e, "type") ?: "", "host-reservation-changed")) {
+                        saw_host = true;
+                        CHECK(json_object_object_get_ex(e, "time_usec", &t) &&
+                              (uint64_t) json_object_get_int64(t) >= before);
+                        CHECK(host_reply && json_object_object_length(e) == 4 &&
+                              json_object_object_get_ex(e, "adapters", &a) &&
+                              json_object_object_get_ex(e, "domains", &d) &&
+                              json_object_equal(a, json_object_object_get(host_reply, "adapters")) &&
+                              json_object_equal(d, json_object_object_get(host_reply, "domains")));
+                }
+                json_object_put(ev);
+        }
+        sent0 = env.m->events_sent;
+        before = manager_event_time_now();
+        guest_round(&env, &c, "g", "62177883-f1bb-47f0-914d-32a22e3a8804");
+        after = manager_event_time_now();
+        sent1 = env.m->events_sent;
+        while (test_client_try_receive(&sub, &ev) > 0) {
+                const char *type;
+                char want[512];
+
+                if (!json_object_object_get_ex(reply_params(ev), "event", &e)) {
+                        json_object_put(ev);
+                        continue;
+                }
+                n_counted++;
+                type = str_field(e, "type") ?: "";
+                CHECK(json_object_object_get_ex(e, "time_usec", &t) &&
+                      (uint64_t) json_object_get_int64(t) >= before && (uint64_t) json_object_get_int64(t) <= after);
+                json_object_object_del(e, "time_usec");
+                if (strncmp(type, "guest-", 6) == 0) {
+                        snprintf(want, sizeof(want),
+                                 "{\"type\":\"%s\",\"guest\":\"g\",\"uuid\":\"62177883-f1bb-47f0-914d-32a22e3a8804\","
+                                 "\"config\":{\"adapters\":[5],\"domains\":[0],\"control_domains\":[]}}",
+                                 n_guest < ELEMENTSOF(guest_types) ? guest_types[n_guest] : "?");
+                        n_guest++;
+                        if (!CHECK_STREQ(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN), want))
+                                tap_diag("  event %zu", n_guest);
+                }
+                json_object_put(ev);
+        }
+        CHECK(saw_host);
+        CHECK(n_guest == ELEMENTSOF(guest_types));
+        if (!CHECK(sent1 - sent0 == n_counted))
+                tap_diag("  events_sent +%llu, %zu received", (unsigned long long) (sent1 - sent0), n_counted);
+        /* The same round with nobody listening counts the same events. */
+        test_client_close(&sub);
+        test_env_settle(&env);
+        CHECK(server_n_subscriptions(env.m->server) == 0);
+        sent2 = env.m->events_sent;
+        guest_round(&env, &c, "h", "62177883-f1bb-47f0-914d-32a22e3a8805");
+        if (!CHECK(env.m->events_sent - sent2 == n_counted))
+                tap_diag("  events_sent +%llu", (unsigned long long) (env.m->events_sent - sent2));
+        json_object_put(host_reply);
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("transaction events reach subscribers as before, and are counted the same without them");
+}
+
 static void test_start_stop_update_model_in_place(void) {
         static const char *const uuids[] = {
                 "bbbbbbbb-0000-4000-8000-00000000000b", "cccccccc-0000-4000-8000-00000000000c",
@@ -768,6 +878,7 @@ int main(void) {
         test_mdevctl_import_export();
         test_status_events_reconcile();
         test_start_stop_update_model_in_place();
+        test_transaction_events();
         test_drift_never_silently_fixed();
         test_policy_hook();
         test_policy_library();
