@@ -23,15 +23,19 @@ void json_writer_done(JsonWriter *w) {
         *w = (JsonWriter) {};
 }
 
+static bool grow(JsonWriter *w, size_t n);
+
 /* Room for n more bytes; false (and the sticky error set) if there is none. */
-static bool reserve(JsonWriter *w, size_t n) {
+static inline bool reserve(JsonWriter *w, size_t n) {
+        if (w->err)
+                return false;
+        return w->allocated - w->size >= n || grow(w, n);
+}
+
+static bool grow(JsonWriter *w, size_t n) {
         size_t want;
         char *p;
 
-        if (w->err)
-                return false;
-        if (w->allocated - w->size >= n)
-                return true;
         want = w->allocated * 2;
         if (want < w->size + n)
                 want = w->size + n;
@@ -45,29 +49,60 @@ static bool reserve(JsonWriter *w, size_t n) {
         return true;
 }
 
-static void put(JsonWriter *w, const char *s, size_t n) {
+static inline void put(JsonWriter *w, const char *s, size_t n) {
         if (!reserve(w, n))
                 return;
         memcpy(w->buf + w->size, s, n);
         w->size += n;
 }
 
+static inline void put_char(JsonWriter *w, char c) {
+        if (!reserve(w, 1))
+                return;
+        w->buf[w->size++] = c;
+}
+
 /* The ',' before a value or key that is not the first in its container. */
 static void separate(JsonWriter *w) {
         if (w->comma)
-                put(w, ",", 1);
+                put_char(w, ',');
 }
 
+/* The bytes a JSON string cannot hold as they are: control characters, '"' and '\\'. */
+static inline bool needs_escape(unsigned char c) {
+        return c < 0x20 || c == '"' || c == '\\';
+}
+
+static void put_quoted_slow(JsonWriter *w, const char *s);
+
 static void put_quoted(JsonWriter *w, const char *s) {
+        size_t n = 0;
+
+        /* Keys and names need no escapes: one scan, one copy. */
+        while (s[n] && !needs_escape((unsigned char) s[n]))
+                n++;
+        if (s[n]) {
+                put_quoted_slow(w, s);
+                return;
+        }
+        if (!reserve(w, n + 2))
+                return;
+        w->buf[w->size] = '"';
+        memcpy(w->buf + w->size + 1, s, n);
+        w->buf[w->size + 1 + n] = '"';
+        w->size += n + 2;
+}
+
+static void put_quoted_slow(JsonWriter *w, const char *s) {
         static const char hex[] = "0123456789abcdef";
         size_t run = 0;
 
-        put(w, "\"", 1);
+        put_char(w, '"');
         for (const unsigned char *p = (const unsigned char *) s;; p++) {
                 const char *esc = NULL;
                 char u[6];
 
-                if (*p >= 0x20 && *p != '"' && *p != '\\') {
+                if (*p != 0 && !needs_escape(*p)) {
                         run++;
                         continue;
                 }
@@ -93,35 +128,35 @@ static void put_quoted(JsonWriter *w, const char *s) {
                 }
                 put(w, esc, 2);
         }
-        put(w, "\"", 1);
+        put_char(w, '"');
 }
 
 void json_writer_object_begin(JsonWriter *w) {
         separate(w);
-        put(w, "{", 1);
+        put_char(w, '{');
         w->comma = false;
 }
 
 void json_writer_object_end(JsonWriter *w) {
-        put(w, "}", 1);
+        put_char(w, '}');
         w->comma = true;
 }
 
 void json_writer_array_begin(JsonWriter *w) {
         separate(w);
-        put(w, "[", 1);
+        put_char(w, '[');
         w->comma = false;
 }
 
 void json_writer_array_end(JsonWriter *w) {
-        put(w, "]", 1);
+        put_char(w, ']');
         w->comma = true;
 }
 
 void json_writer_key(JsonWriter *w, const char *key) {
         separate(w);
         put_quoted(w, key);
-        put(w, ":", 1);
+        put_char(w, ':');
         w->comma = false;
 }
 
@@ -152,11 +187,44 @@ void json_writer_bool(JsonWriter *w, bool v) {
         w->comma = true;
 }
 
+/* The decimal digits of an id (0..255). */
+static inline size_t id_digits(unsigned id) {
+        return 1 + (id >= 10) + (id >= 100);
+}
+
 void json_writer_mask(JsonWriter *w, const ApMask *m) {
-        json_writer_array_begin(w);
-        AP_MASK_FOREACH(id, m)
-                json_writer_int(w, id);
-        json_writer_array_end(w);
+        size_t len = 2;         /* "[]" */
+        bool first = true;
+        char *p;
+
+        /* Written in place, its exact length reserved first: a streamed reply's pieces are sized to their items. */
+        for (unsigned i = 0; i < ELEMENTSOF(m->word); i++)
+                for (uint64_t bits = m->word[i]; bits; bits &= bits - 1)
+                        len += id_digits(i * 64 + (unsigned) __builtin_ctzll(bits)) + 1;
+        if (len > 2)
+                len--;          /* one comma fewer than ids */
+        separate(w);
+        if (!reserve(w, len))
+                return;
+        p = w->buf + w->size;
+        *p++ = '[';
+        for (unsigned i = 0; i < ELEMENTSOF(m->word); i++)
+                for (uint64_t bits = m->word[i]; bits; bits &= bits - 1) {
+                        unsigned id = i * 64 + (unsigned) __builtin_ctzll(bits);
+
+                        if (!first)
+                                *p++ = ',';
+                        first = false;
+                        if (id >= 100)
+                                *p++ = (char) ('0' + id / 100);
+                        if (id >= 10)
+                                *p++ = (char) ('0' + id / 10 % 10);
+                        *p++ = (char) ('0' + id % 10);
+                }
+        *p = ']';
+        assert((size_t) (p - (w->buf + w->size)) == len - 1);
+        w->size += len;
+        w->comma = true;
 }
 
 int json_writer_take(JsonWriter *w, char **ret_buf, size_t *ret_size, size_t *ret_allocated) {

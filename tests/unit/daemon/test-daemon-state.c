@@ -388,6 +388,45 @@ static void test_guest_def_equal(void) {
         tap_case_end("guest definitions compare equal exactly when their persisted forms do");
 }
 
+/* Masks written in place by the writer: every digit count, word boundary, empty and full, as json-c writes them. */
+static void test_mask_writer(void) {
+        static const int sets[][8] = {
+                { -1 }, { 0, -1 }, { 9, 10, -1 }, { 99, 100, -1 }, { 255, -1 },
+                { 63, 64, 127, 128, 191, 192, -1 }, { 1, 2, 3, 250, 254, 255, -1 }, { 256 /* all */ },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
+                _cleanup_(json_writer_done) JsonWriter w = {};
+                _cleanup_json_ json_object *want = NULL;
+                _cleanup_free_ char *text = NULL;
+                size_t size = 0, allocated;
+                ApMask m = {};
+
+                for (size_t k = 0; k < ELEMENTSOF(sets[i]) && sets[i][k] >= 0; k++) {
+                        if (sets[i][k] == 256)
+                                for (unsigned id = 0; id < AP_MASK_BITS; id++)
+                                        ap_mask_set(&m, id);
+                        else
+                                ap_mask_set(&m, (unsigned) sets[i][k]);
+                }
+                want = json_from_mask(&m);
+                CHECK(json_writer_init(&w, 1) == 0);
+                /* Twice in an array: the comma between values too. */
+                json_writer_array_begin(&w);
+                json_writer_mask(&w, &m);
+                json_writer_mask(&w, &m);
+                json_writer_array_end(&w);
+                if (CHECK(want && json_writer_finish(&w, &text, &size, &allocated) == 0)) {
+                        char expect[4096];
+                        const char *one = json_object_to_json_string_ext(want, JSON_C_TO_STRING_PLAIN);
+                        snprintf(expect, sizeof(expect), "[%s,%s]", one, one);
+                        CHECK_STREQ(text, expect);
+                        CHECK(size == strlen(expect) + 1);
+                }
+        }
+        tap_case_end("masks written in place are json-c's arrays (digit counts, word edges, empty, full)");
+}
+
 /* The text reply_text_*() gives for parameters (from members()), or NULL. */
 static char *reply_as_text(void (*members)(JsonWriter *w, const void *data), const void *data, size_t *ret_len) {
         _cleanup_(json_writer_done) JsonWriter w = {};
@@ -679,6 +718,7 @@ int main(void) {
         test_guest_def_equal();
         test_decimal_format();
         test_reply_text_matches_json_c();
+        test_mask_writer();
         test_bus_appears_later();
         return tap_finish();
 }
