@@ -859,3 +859,20 @@ size_t server_output_allocated(const Server *s) {
                 n += c->writer.allocated + c->stream.json.allocated;
         return n;
 }
+
+size_t server_output_unsent(const Server *s) {
+        size_t n = 0;
+
+        for (const Client *c = s->clients; c; c = c->next)
+                n += c->writer.size - c->writer.sent;
+        return n;
+}
+
+uint64_t server_idle_deadline(const Server *s) {
+        uint64_t timeout = s->manager->config.idle_timeout_usec, least = UINT64_MAX;
+
+        for (const Client *c = s->clients; c && timeout > 0; c = c->next)
+                if (c->last_active + timeout < least)
+                        least = c->last_active + timeout;
+        return least;
+}

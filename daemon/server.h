@@ -39,6 +39,15 @@ unsigned server_n_clients(const Server *s);
 unsigned server_n_subscriptions(const Server *s);
 /* Memory held for the clients' output (queued replies, streamed pieces): tests check the streaming bound. */
 size_t server_output_allocated(const Server *s);
+/* Bytes queued for the clients and not yet taken by their sockets (tests: whether a read lets apctld write). */
+size_t server_output_unsent(const Server *s);
+/*
+ * The least of the clients' last activity (bytes received, or output they
+ * read) plus the idle timeout, CLOCK_MONOTONIC usec: the earliest the idle
+ * timeout can close one; UINT64_MAX without clients or timeout. Tests
+ * check what counts as activity on it, not on elapsed time.
+ */
+uint64_t server_idle_deadline(const Server *s);
 /* Send event (borrowed) to every subscription. */
 void server_broadcast(Server *s, json_object *event);
 /* Test helper: adopt one end of a socketpair as a client with the given credentials. */

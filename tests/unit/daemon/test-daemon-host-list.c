@@ -505,11 +505,9 @@ static void tweak_idle(ManagerConfig *c) {
 }
 
 /*
- * A reader that hangs up mid-stream, one that stops reading, and one still
- * reading when apctld exits end with everything the stream held freed
- * (AddressSanitizer builds check it: a leak fails the test at exit); the
- * second is closed by the idle timeout, while a reader that keeps reading,
- * however slowly, is not idle.
+ * A reader that hangs up mid-stream and one that stops reading end with
+ * everything the stream held freed (AddressSanitizer builds check it: a
+ * leak fails the test at exit); the second is closed by the idle timeout.
  */
 static void test_stream_abandoned(void) {
         KernelBackend *fake = fake_bus(20);
@@ -517,8 +515,6 @@ static void test_stream_abandoned(void) {
         size_t want_size = 0;
         TestEnv env;
         TestClient c;
-        uint64_t start;
-        unsigned turns = 0;
 
         CHECK(fake);
         CHECK(test_env_start(&env, fake, tweak_idle) >= 0);
@@ -541,26 +537,83 @@ static void test_stream_abandoned(void) {
         CHECK(!memchr(c.buf, 0, c.len));
         CHECK(test_client_wait_closed(&env, &c));
         test_client_close(&c);
+        test_env_done(&env);
+        kernel_backend_free(fake);
+        tap_case_end("a reader that hangs up or stops reading mid-stream is dropped with all freed");
+}
 
-        /*
-         * Reads what the socket holds (4-8 KiB), then leaves apctld's loop
-         * alone for 100 ms, over and over: the reply takes ~30 such turns,
-         * 6 idle timeouts, with more than a timeout's worth of them after
-         * its last piece was queued.
-         */
+/* Long enough that no stall of the test can let the idle timeout close the reader. */
+#define IDLE_TIMEOUT_LONG_USEC (3600ULL * 1000 * 1000)
+
+static void tweak_idle_long(ManagerConfig *c) {
+        c->idle_timeout_usec = IDLE_TIMEOUT_LONG_USEC;
+}
+
+/* Whatever the socket holds, without running apctld's loop; false on EOF. */
+static bool read_socket_empty(TestClient *c) {
+        char tmp[4096];
+        ssize_t n;
+
+        while ((n = recv(c->fd, tmp, sizeof(tmp), MSG_DONTWAIT)) > 0) {
+                char *p = realloc(c->buf, c->len + n);
+                if (!p)
+                        return false;
+                c->buf = p;
+                memcpy(c->buf + c->len, tmp, n);
+                c->len += n;
+        }
+        return n < 0 && errno == EAGAIN;
+}
+
+/*
+ * A reader that keeps reading a streamed reply, however slowly, is not
+ * idle: each read that lets apctld write more moves its idle deadline to
+ * a timeout after the read. Checked on the deadline apctld computes, not
+ * on elapsed time: the reader empties its socket, apctld's loop runs until
+ * it has nothing left to do (it refills the socket), and the deadline must
+ * be at least the timeout after the moment before the read. Without the
+ * read counting, it stays where the call's arrival put it, before every
+ * read after the first. A reader still mid-stream when apctld exits ends
+ * with everything freed.
+ */
+static void test_stream_reader_not_idle(void) {
+        KernelBackend *fake = fake_bus(20);
+        _cleanup_free_ char *want = NULL;
+        size_t want_size = 0;
+        unsigned reads = 0;
+        TestEnv env;
+        TestClient c;
+
+        CHECK(fake);
+        CHECK(test_env_start(&env, fake, tweak_idle_long) >= 0);
+        want = expected_wire(env.m, &want_size);
+        CHECK(want_size > 160 * 1024);
         CHECK(test_client_connect_buffered(&env, ADMIN, 4096, &c) >= 0);
         send_call(&c, "io.apctl.Host.List");
-        start = now_usec();
-        while (!(c.len > 0 && memchr(c.buf, 0, c.len)) && server_n_clients(env.m->server) == 1 &&
-               now_usec() - start < TEST_DEADLINE_USEC) {
-                uint64_t turn = now_usec();
-                CHECK(read_slowly(&env, &c, 4096, c.len + 4096, NULL));
-                while (now_usec() - turn < 100 * 1000)
-                        (void) sd_event_run(env.event, 100 * 1000 - (now_usec() - turn));
-                turns++;
+        while (sd_event_run(env.event, 0) > 0)
+                ;
+        while (!(c.len > 0 && memchr(c.buf, 0, c.len)) && server_n_clients(env.m->server) == 1) {
+                bool output_waits = server_output_unsent(env.m->server) > 0;
+                uint64_t before = now_usec();
+
+                if (!CHECK(read_socket_empty(&c)))
+                        break;
+                while (sd_event_run(env.event, 0) > 0)
+                        ;
+                if (!output_waits)
+                        continue;
+                reads++;
+                if (!CHECK(server_idle_deadline(env.m->server) >= before + IDLE_TIMEOUT_LONG_USEC)) {
+                        tap_diag("read %u (%zu bytes in): the idle deadline is %llu us short of a timeout after it",
+                                 reads, c.len,
+                                 (unsigned long long) (before + IDLE_TIMEOUT_LONG_USEC -
+                                                       server_idle_deadline(env.m->server)));
+                        break;
+                }
         }
-        if (!CHECK(turns >= 15))
-                tap_diag("the reply took only %u turns of 100 ms: it did not outlast the idle timeout", turns);
+        /* The reply is ~40 socketfuls: enough reads that let apctld write for the check to mean something. */
+        if (!CHECK(reads >= 10))
+                tap_diag("only %u reads let apctld write more", reads);
         CHECK(receive_listing(&env, &c, 4096, want, want_size, NULL));
         CHECK(server_n_clients(env.m->server) == 1);
 
@@ -571,8 +624,8 @@ static void test_stream_abandoned(void) {
         test_env_done(&env);
         test_client_close(&c);
         kernel_backend_free(fake);
-        tap_case_end("a reader that hangs up or stops reading mid-stream is dropped with all freed; a slow one "
-                     "is not idle");
+        tap_case_end("a reader that keeps reading a streamed reply is not idle: each read moves its idle deadline; "
+                     "one mid-stream at shutdown is freed");
 }
 
 /* The writer's own text: what json-c parses back, strings with every kind of escape. */
@@ -692,5 +745,6 @@ int main(void) {
         test_stream_consistent();
         test_stream_order();
         test_stream_abandoned();
+        test_stream_reader_not_idle();
         return tap_finish();
 }
