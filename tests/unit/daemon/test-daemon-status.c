@@ -272,9 +272,43 @@ static void test_status_cache_restart(void) {
         tap_case_end("after a restart Status shows the new daemon's state");
 }
 
+/* The status text, formatted by hand since, reads as the snprintf format it had, for every flag and width. */
+static void test_status_text(void) {
+        static const size_t numbers[] = { 0, 1, 9, 10, 255, 65535, SIZE_MAX };
+        TestEnv env;
+        Manager *m;
+        size_t saved_queues;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        m = env.m;
+        CHECK(m->desired.n_guests == 0 && !m->txn);
+        saved_queues = m->kernel.n_queues;
+        for (size_t i = 0; i < ELEMENTSOF(numbers); i++)
+                for (int flags = 0; flags < 4; flags++) {
+                        char want[sizeof(m->status_text)];
+
+                        m->kernel.n_queues = numbers[i];
+                        m->recovery_failed = flags & 2;
+                        /* Only compared with NULL: "a transaction in flight" without starting one. */
+                        m->txn = flags & 1 ? (Transaction *) m : NULL;
+                        manager_update_status(m);
+                        m->txn = NULL;
+                        snprintf(want, sizeof(want), "%zu guests (%zu running), %zu queues, %zu drift%s%s",
+                                 (size_t) 0, (size_t) 0, numbers[i], json_object_array_length(m->drift),
+                                 flags & 1 ? ", transaction in flight" : "", flags & 2 ? ", RECOVERY NEEDED" : "");
+                        CHECK_STREQ(m->status_text, want);
+                }
+        m->kernel.n_queues = saved_queues;
+        m->recovery_failed = false;
+        manager_update_status(m);
+        test_env_done(&env);
+        tap_case_end("the status text reads as before for each flag and number width");
+}
+
 int main(void) {
         test_status_cache();
         test_status_cache_each_input();
         test_status_cache_restart();
+        test_status_text();
         return tap_finish();
 }
