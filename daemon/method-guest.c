@@ -8,6 +8,7 @@
 #include "json-ap.h"
 #include "mdevctl.h"
 #include "methods.h"
+#include "reconcile.h"
 #include "transaction-spec.h"
 #include "validate.h"
 #include "varlink-protocol.h"
@@ -296,6 +297,9 @@ static int guest_run_change(Manager *m, Call *c, bool start) {
                                   g->name, g->uuid);
         if (!start && !running)
                 return call_error(c, APCTL_ERROR_GUEST_NOT_RUNNING, ENOTCONN, "guest '%s' is not running", g->name);
+        if (!start)
+                /* Stopped on purpose: an autostart guest would otherwise be started again at the commit's reconcile. */
+                reconcile_autostart_skip(m, g->name);
         if (start) {
                 if (!m->kernel.matrix_present)
                         return call_error(c, APCTL_ERROR_NO_SUCH_DEVICE, ENODEV,

@@ -172,6 +172,13 @@ static bool try_host(Manager *m) {
         return start_internal(m, "io.apctl.Reconcile", &spec) >= 0;
 }
 
+void reconcile_autostart_skip(Manager *m, const char *name) {
+        if (!m->autostart_tried)
+                m->autostart_tried = json_object_new_object();
+        if (m->autostart_tried)
+                json_object_object_add(m->autostart_tried, name, json_object_new_boolean(true));
+}
+
 static bool try_autostart(Manager *m) {
         bool waiting = false;
 
@@ -183,7 +190,10 @@ static bool try_autostart(Manager *m) {
 
                 if (!g->autostart || manager_guest_running(m, g))
                         continue;
-                /* Once per run: a guest stopped on purpose is not started again behind the admin's back. */
+                /*
+                 * Once per run: a guest stopped on purpose (reconcile_autostart_skip()) is not started
+                 * again behind the admin's back.
+                 */
                 if (json_object_object_get_ex(m->autostart_tried, g->name, NULL))
                         continue;
                 /* Not tried yet, only deferred: vfio_ap or its bindings may still come. */
@@ -193,10 +203,7 @@ static bool try_autostart(Manager *m) {
                         waiting = true;
                         continue;
                 }
-                if (!m->autostart_tried)
-                        m->autostart_tried = json_object_new_object();
-                if (m->autostart_tried)
-                        json_object_object_add(m->autostart_tried, g->name, json_object_new_boolean(true));
+                reconcile_autostart_skip(m, g->name);
                 if (validate_guest(&m->kernel, &m->desired, g, &m->policy, &(PeerCredentials) {}, &ve) < 0) {
                         log_full(LOG_WARNING, 0, NULL, g->name, NULL, g->uuid, "Not autostarting guest '%s': %s",
                                  g->name, ve.message);

@@ -13,3 +13,8 @@
 /* explicit: a Reconcile call; retries what earlier attempts gave up on. */
 void reconcile_run(Manager *m, bool explicit);
 void reconcile_done(Manager *m);
+/*
+ * Autostart leaves guest name alone for the rest of the run (until an
+ * explicit Reconcile): it was tried, or the admin stopped it.
+ */
+void reconcile_autostart_skip(Manager *m, const char *name);

@@ -17,6 +17,7 @@
 
 #define ADMIN 4242
 #define USER 1000
+#define UUID_AUTO "11111111-2222-4333-8444-666666666666"
 
 static ApMask mask_from_reply(json_object *params, const char *key) {
         ApMask m = {};
@@ -315,6 +316,61 @@ static void test_autostart_waits_for_bindings(void) {
         CHECK(fake_mdev(&env, "11111111-2222-4333-8444-555555555555", &md));
         test_env_done(&env);
         tap_case_end("autostart waits for vfio_ap and bindings complete, forcing a scan to get there");
+}
+
+/*
+ * Autostart runs once per run: an autostart guest the admin stops stays
+ * stopped, also one that was already running when autostart first looked
+ * (made autostart while running, or running when apctld started), and
+ * also after an explicit Reconcile while it ran. It started again at the
+ * reconcile after the Stop; a Guest.Undefine right after the Stop then
+ * raced that start (and lost: io.apctl.GuestRunning).
+ */
+static void test_stopped_autostart_guest_stays_stopped(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *reply = NULL;
+        MdevState md;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5]}");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"a\",\"uuid\":\"" UUID_AUTO "\",\"adapters\":[5],"
+                                      "\"domains\":[1]}");
+        CALL("io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        CALL("io.apctl.Guest.Modify", "{\"name\":\"a\",\"autostart\":true}");
+        CALL("io.apctl.Reconcile", NULL);
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Stop", "{\"name\":\"a\"}");
+        CHECK_OK(reply);
+        test_env_settle(&env);
+        if (!CHECK(!fake_mdev(&env, UUID_AUTO, &md)))
+                tap_diag("made autostart while running, then stopped: started again");
+        CALL("io.apctl.Guest.Undefine", "{\"name\":\"a\"}");
+        CHECK_OK(reply);
+
+        /* Running when apctld starts: autostart has nothing to do, and a Stop is not undone either. */
+        CALL("io.apctl.Guest.Define", "{\"name\":\"b\",\"uuid\":\"" UUID_AUTO "\",\"adapters\":[5],"
+                                      "\"domains\":[1],\"autostart\":true}");
+        CHECK_OK(reply);
+        test_env_settle(&env);
+        CHECK(fake_mdev(&env, UUID_AUTO, &md));
+        json_object_put(reply);
+        reply = NULL;
+        test_client_close(&c);
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        test_env_settle(&env);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Guest.Stop", "{\"name\":\"b\"}");
+        CHECK_OK(reply);
+        test_env_settle(&env);
+        if (!CHECK(!fake_mdev(&env, UUID_AUTO, &md)))
+                tap_diag("running at start-up, then stopped: started again");
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("an autostart guest the admin stops stays stopped, also one running when autostart first "
+                     "looked");
 }
 
 static void test_mdevctl_import_export(void) {
@@ -875,6 +931,7 @@ int main(void) {
         test_guest_lifecycle();
         test_persistence_and_restart();
         test_autostart_waits_for_bindings();
+        test_stopped_autostart_guest_stays_stopped();
         test_mdevctl_import_export();
         test_status_events_reconcile();
         test_start_stop_update_model_in_place();
