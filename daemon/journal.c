@@ -35,12 +35,7 @@ static void write_mdev_target(JsonWriter *w, const char *key, const MdevTarget *
         json_writer_key(w, key);
         json_writer_object_begin(w);
         json_writer_member_bool(w, "exists", t->exists);
-        json_writer_key(w, "config");
-        json_writer_object_begin(w);
-        json_writer_member_mask(w, "adapters", &t->config.apm);
-        json_writer_member_mask(w, "domains", &t->config.aqm);
-        json_writer_member_mask(w, "control_domains", &t->config.adm);
-        json_writer_object_end(w);
+        json_writer_member_ap_config(w, "config", &t->config);
         json_writer_object_end(w);
 }
 

@@ -289,3 +289,16 @@ void json_writer_member_mask(JsonWriter *w, const char *key, const ApMask *m) {
         json_writer_key(w, key);
         json_writer_mask(w, m);
 }
+
+void json_writer_ap_config(JsonWriter *w, const ApConfig *c) {
+        json_writer_object_begin(w);
+        json_writer_member_mask(w, "adapters", &c->apm);
+        json_writer_member_mask(w, "domains", &c->aqm);
+        json_writer_member_mask(w, "control_domains", &c->adm);
+        json_writer_object_end(w);
+}
+
+void json_writer_member_ap_config(JsonWriter *w, const char *key, const ApConfig *c) {
+        json_writer_key(w, key);
+        json_writer_ap_config(w, c);
+}

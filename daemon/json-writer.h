@@ -40,11 +40,14 @@ void json_writer_int(JsonWriter *w, int64_t v);
 void json_writer_bool(JsonWriter *w, bool v);
 /* A mask as json_from_mask() gives it: the array of its ids. */
 void json_writer_mask(JsonWriter *w, const ApMask *m);
+/* A configuration as json_from_ap_config() gives it: {"adapters":[...],"domains":[...],"control_domains":[...]}. */
+void json_writer_ap_config(JsonWriter *w, const ApConfig *c);
 /* An object member, key and value in one call. */
 void json_writer_member_string(JsonWriter *w, const char *key, const char *s);
 void json_writer_member_int(JsonWriter *w, const char *key, int64_t v);
 void json_writer_member_bool(JsonWriter *w, const char *key, bool v);
 void json_writer_member_mask(JsonWriter *w, const char *key, const ApMask *m);
+void json_writer_member_ap_config(JsonWriter *w, const char *key, const ApConfig *c);
 
 /*
  * End the text with a NUL (counted in *ret_size) and hand the buffer over;

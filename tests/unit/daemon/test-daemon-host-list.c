@@ -638,9 +638,14 @@ static void test_writer_escapes(void) {
         size_t size = 0, allocated = 0;
         json_object *parsed, *v;
         ApMask m = {};
+        ApConfig config = {};
+        json_object *config_tree;
 
         ap_mask_set(&m, 0);
         ap_mask_set(&m, 255);
+        ap_mask_set(&config.apm, 3);
+        ap_mask_set(&config.aqm, 0);
+        ap_mask_set(&config.aqm, 84);
         CHECK(json_writer_init(&w, 1) == 0);
         json_writer_object_begin(&w);
         for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
@@ -653,6 +658,7 @@ static void test_writer_escapes(void) {
         json_writer_int(&w, INT64_MIN);
         json_writer_key(&w, "mask");
         json_writer_mask(&w, &m);
+        json_writer_member_ap_config(&w, "config", &config);
         json_writer_key(&w, "empty");
         json_writer_array_begin(&w);
         json_writer_array_end(&w);
@@ -677,10 +683,15 @@ static void test_writer_escapes(void) {
                                                             JSON_C_TO_STRING_PLAIN) : NULL, "[0,255]");
         CHECK_STREQ(parsed ? json_object_to_json_string_ext(json_object_object_get(parsed, "nested"),
                                                             JSON_C_TO_STRING_PLAIN) : NULL, "[{},false]");
+        /* The configuration byte for byte as json_from_ap_config() writes it. */
+        config_tree = json_from_ap_config(&config);
+        CHECK(text && config_tree &&
+              strstr(text, json_object_to_json_string_ext(config_tree, JSON_C_TO_STRING_PLAIN)));
+        json_object_put(config_tree);
         json_object_put(parsed);
         free(text);
         json_writer_done(&w);
-        tap_case_end("JSON writer: escapes, integers, masks, nesting parse back as written");
+        tap_case_end("JSON writer: escapes, integers, masks, configurations, nesting parse back as written");
 }
 
 /* One listing-like text written whole, and again with every call's output taken as a piece of its own. */
