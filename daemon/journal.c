@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The intent journal file: one pending transaction, written before the kernel is touched. */
+/* The intent journal: pending transactions in slot files kept open, written before the kernel is touched. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "journal.h"
@@ -16,8 +20,73 @@
 
 #define JOURNAL_VERSION 1
 
+/*
+ * A slot's header, as text so that a slot reads well in a pager:
+ * "APCTLJ1 <length: 8 hex digits> <FNV-1a 64 of the text: 16 hex digits>\n".
+ */
+#define SLOT_MAGIC "APCTLJ1 "
+#define SLOT_HEADER_SIZE 34
+#define SLOT_SIZE_MAX (SLOT_HEADER_SIZE + JOURNAL_ENTRY_SIZE_MAX)
+
+typedef enum SlotState {
+        SLOT_CLOSED,            /* no file (or not opened yet) */
+        SLOT_UNUSABLE,          /* open but unread, unreadable or foreign: never written */
+        SLOT_FREE,
+        SLOT_BUSY,              /* holds the entry of id */
+} SlotState;
+
+typedef struct JournalSlot {
+        int fd;                 /* owned, -EBADF when closed */
+        SlotState state;
+        uint64_t id;            /* SLOT_BUSY: its entry's */
+        size_t size;            /* the bytes its entry (or the last one) took: what a removal zeroes */
+} JournalSlot;
+
+struct Journal {
+        char *dir;              /* owned */
+        int dir_fd;             /* owned */
+        JournalSlot slots[JOURNAL_ENTRIES_MAX];
+        /* Old-style entries read at start-up and not resolved yet: journal_remove() unlinks their files. */
+        uint64_t legacy_ids[JOURNAL_ENTRIES_MAX];
+        size_t n_legacy;
+};
+
+typedef enum SlotContent {
+        SLOT_CONTENT_NONE,      /* empty or zeroed: no entry */
+        SLOT_CONTENT_TORN,      /* a prefix of an entry: its write was cut short */
+        SLOT_CONTENT_ENTRY,
+} SlotContent;
+
+static const char zeros[SLOT_SIZE_MAX];
+
 static void journal_name(uint64_t id, char buf[static 64]) {
         snprintf(buf, 64, JOURNAL_PREFIX "%016" PRIx64 JOURNAL_SUFFIX, id);
+}
+
+static void slot_name(size_t index, char buf[static 64]) {
+        snprintf(buf, 64, JOURNAL_SLOT_PREFIX "%02zu", index);
+}
+
+/* The slot index a file name stands for, or -1: exactly two decimal digits, below JOURNAL_ENTRIES_MAX. */
+static int slot_index(const char *name) {
+        const char *p = name + strlen(JOURNAL_SLOT_PREFIX);
+        int index;
+
+        if (!strneq(name, JOURNAL_SLOT_PREFIX, strlen(JOURNAL_SLOT_PREFIX)) || strlen(p) != 2 ||
+            p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+                return -1;
+        index = (p[0] - '0') * 10 + (p[1] - '0');
+        return index < JOURNAL_ENTRIES_MAX ? index : -1;
+}
+
+static uint64_t fnv1a64(const char *p, size_t len) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        for (size_t i = 0; i < len; i++) {
+                h ^= (unsigned char) p[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
 }
 
 int journal_new_id(uint64_t *ret) {
@@ -47,43 +116,134 @@ static void write_host_target(JsonWriter *w, const char *key, const HostTarget *
         json_writer_object_end(w);
 }
 
+int journal_open(const char *dir, Journal **ret) {
+        _cleanup_(journal_closep) Journal *j = calloc(1, sizeof(Journal));
+
+        if (!j)
+                return -ENOMEM;
+        j->dir_fd = -EBADF;
+        for (size_t i = 0; i < JOURNAL_ENTRIES_MAX; i++)
+                j->slots[i].fd = -EBADF;
+        j->dir = strdup(dir);
+        if (!j->dir)
+                return -ENOMEM;
+        j->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (j->dir_fd < 0)
+                return negative_errno();
+        *ret = TAKE_PTR(j);
+        return 0;
+}
+
+Journal *journal_close(Journal *j) {
+        if (!j)
+                return NULL;
+        for (size_t i = 0; i < JOURNAL_ENTRIES_MAX; i++)
+                safe_close(j->slots[i].fd);
+        safe_close(j->dir_fd);
+        free(j->dir);
+        free(j);
+        return NULL;
+}
+
+/* A free slot: an open one, or a new file in the lowest unused place. */
+static int slot_get_free(Journal *j, JournalSlot **ret) {
+        JournalSlot *closed = NULL;
+        char name[64];
+        int fd;
+
+        for (size_t i = 0; i < JOURNAL_ENTRIES_MAX; i++) {
+                if (j->slots[i].state == SLOT_FREE) {
+                        *ret = &j->slots[i];
+                        return 0;
+                }
+                if (!closed && j->slots[i].state == SLOT_CLOSED)
+                        closed = &j->slots[i];
+        }
+        if (!closed)
+                return -ENOSPC;
+        slot_name(closed - j->slots, name);
+        /* O_EXCL: a file that is there was read by journal_read_all(), or not, and then must not be overwritten. */
+        fd = openat(j->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return negative_errno();
+        *closed = (JournalSlot) { .fd = fd, .state = SLOT_FREE };
+        *ret = closed;
+        return 0;
+}
+
+/* Zeroes what the slot's last entry took, header first (one write within a page if it is the usual size). */
+static int slot_clear(JournalSlot *slot) {
+        size_t size = slot->size < SLOT_SIZE_MAX ? slot->size : SLOT_SIZE_MAX;
+        ssize_t n;
+
+        if (size == 0)
+                return 0;
+        n = pwrite(slot->fd, zeros, size, 0);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t) n != size)
+                return -EIO;
+        slot->size = 0;
+        return 0;
+}
+
 /*
  * Written straight as text, not through a json-c tree: before every kernel
  * transaction, on the path to its reply (a tree and its serialization were
  * a quarter of apctld's instructions per guest start).
  */
-int journal_write(const char *dir, const JournalEntry *j) {
+int journal_write(Journal *j, const JournalEntry *entry) {
         _cleanup_(json_writer_done) JsonWriter w = {};
         _cleanup_free_ char *text = NULL;
-        char name[64], idhex[17];
+        char idhex[17], header[SLOT_HEADER_SIZE + 1];
         size_t len, allocated;
+        JournalSlot *slot;
+        ssize_t n;
         int r;
 
         r = json_writer_init(&w, 1024);
         if (r < 0)
                 return r;
-        snprintf(idhex, sizeof(idhex), "%016" PRIx64, j->id);
+        snprintf(idhex, sizeof(idhex), "%016" PRIx64, entry->id);
         json_writer_object_begin(&w);
         json_writer_member_int(&w, "version", JOURNAL_VERSION);
         json_writer_member_string(&w, "id", idhex);
-        json_writer_member_string(&w, "kind", j->kind == JOURNAL_MDEV ? "mdev" : "host");
-        json_writer_member_string(&w, "method", j->method);
-        if (j->kind == JOURNAL_MDEV) {
-                json_writer_member_string(&w, "guest", j->guest);
-                json_writer_member_string(&w, "uuid", j->uuid);
-                write_mdev_target(&w, "before", &j->mdev_before);
-                write_mdev_target(&w, "after", &j->mdev_after);
+        json_writer_member_string(&w, "kind", entry->kind == JOURNAL_MDEV ? "mdev" : "host");
+        json_writer_member_string(&w, "method", entry->method);
+        if (entry->kind == JOURNAL_MDEV) {
+                json_writer_member_string(&w, "guest", entry->guest);
+                json_writer_member_string(&w, "uuid", entry->uuid);
+                write_mdev_target(&w, "before", &entry->mdev_before);
+                write_mdev_target(&w, "after", &entry->mdev_after);
         } else {
-                write_host_target(&w, "before", &j->host_before);
-                write_host_target(&w, "after", &j->host_after);
+                write_host_target(&w, "before", &entry->host_before);
+                write_host_target(&w, "after", &entry->host_after);
         }
         json_writer_object_end(&w);
         r = json_writer_finish(&w, &text, &len, &allocated);
         if (r < 0)
                 return r;
-        journal_name(j->id, name);
-        /* len counts the NUL; the file does not hold it. */
-        return write_file_replace(dir, name, text, len - 1, 0600);
+        /* len counts the NUL; the slot does not hold it. */
+        len--;
+        if (len > JOURNAL_ENTRY_SIZE_MAX)
+                return -E2BIG;
+        r = slot_get_free(j, &slot);
+        if (r < 0)
+                return r;
+        snprintf(header, sizeof(header), SLOT_MAGIC "%08zx %016" PRIx64 "\n", len, fnv1a64(text, len));
+        /* Header and text in one call: see journal.h for why that is safe against a crash. */
+        n = pwritev(slot->fd, (const struct iovec[]) { { header, SLOT_HEADER_SIZE }, { text, len } }, 2, 0);
+        if (slot->size < SLOT_HEADER_SIZE + len)
+                slot->size = SLOT_HEADER_SIZE + len;
+        if (n < 0 || (size_t) n != SLOT_HEADER_SIZE + len) {
+                r = n < 0 ? negative_errno() : -EIO;
+                /* No kernel write follows; zeros make a part that did get written read as no entry. */
+                (void) slot_clear(slot);
+                return r;
+        }
+        slot->state = SLOT_BUSY;
+        slot->id = entry->id;
+        return 0;
 }
 
 static const JsonField config_fields[] = {
@@ -188,7 +348,8 @@ out:
         return r;
 }
 
-static int journal_read_file(const char *dir, const char *name, JournalEntry *ret, JsonError *e) {
+/* An old-style entry file, journal-<id>.json. */
+static int legacy_read(const char *dir, const char *name, JournalEntry *ret, JsonError *e) {
         _cleanup_free_ char *text = NULL;
         _cleanup_json_ json_object *o = NULL;
         char path[4096];
@@ -206,51 +367,228 @@ static int journal_read_file(const char *dir, const char *name, JournalEntry *re
         return journal_from_json(o, ret, e);
 }
 
-static bool is_journal_name(const char *name) {
+static bool is_legacy_name(const char *name) {
         size_t n = strlen(name), p = strlen(JOURNAL_PREFIX), s = strlen(JOURNAL_SUFFIX);
 
         return n == p + 16 + s && strneq(name, JOURNAL_PREFIX, p) && streq(name + n - s, JOURNAL_SUFFIX);
 }
 
-int journal_read_all(const char *dir, JournalEntry **ret, size_t *ret_n, JsonError *e) {
-        _cleanup_free_ JournalEntry *entries = NULL;
-        size_t n = 0;
+static bool is_hex_digit(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* Whether c may stand at position i of a header ("APCTLJ1 llllllll cccccccccccccccc\n"). */
+static bool header_char_ok(size_t i, char c) {
+        if (i < strlen(SLOT_MAGIC))
+                return c == SLOT_MAGIC[i];
+        if (i == 16)
+                return c == ' ';
+        if (i == SLOT_HEADER_SIZE - 1)
+                return c == '\n';
+        return is_hex_digit(c);
+}
+
+static uint64_t parse_hex(const char *p, size_t n) {
+        uint64_t v = 0;
+
+        for (size_t i = 0; i < n; i++)
+                v = v << 4 | (uint64_t) (p[i] <= '9' ? p[i] - '0' : p[i] - 'a' + 10);
+        return v;
+}
+
+/*
+ * What a slot holds (SlotContent), its entry in *ret and the bytes read in
+ * *ret_size; -EBADMSG (e says why) for what apctld did not write: anything
+ * but zeros, a prefix of an entry over zeros, or a whole entry.
+ */
+static int slot_read(int fd, JournalEntry *ret, size_t *ret_size, JsonError *e) {
+        _cleanup_free_ char *buf = malloc(SLOT_SIZE_MAX);
+        _cleanup_json_ json_object *o = NULL;
+        size_t n = 0, prefix, len;
+        int r;
+
+        if (!buf)
+                return -ENOMEM;
+        while (n < SLOT_SIZE_MAX) {
+                ssize_t k = pread(fd, buf + n, SLOT_SIZE_MAX - n, n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        break;
+                n += k;
+        }
+        *ret_size = n;
+        /* The header as far as it was written: its first bytes, then zeros or the end of the file. */
+        for (prefix = 0; prefix < n && prefix < SLOT_HEADER_SIZE && buf[prefix]; prefix++)
+                if (!header_char_ok(prefix, buf[prefix])) {
+                        json_error_set(e, "", "not a journal slot (no header)");
+                        return -EBADMSG;
+                }
+        if (prefix < SLOT_HEADER_SIZE) {
+                for (size_t i = prefix; i < n && i < SLOT_HEADER_SIZE; i++)
+                        if (buf[i]) {
+                                json_error_set(e, "", "not a journal slot (a broken header)");
+                                return -EBADMSG;
+                        }
+                return prefix == 0 ? SLOT_CONTENT_NONE : SLOT_CONTENT_TORN;
+        }
+        len = parse_hex(buf + strlen(SLOT_MAGIC), 8);
+        if (len > JOURNAL_ENTRY_SIZE_MAX) {
+                json_error_set(e, "", "journal entry of %zu bytes, more than the %d allowed", len,
+                               JOURNAL_ENTRY_SIZE_MAX);
+                return -EBADMSG;
+        }
+        if (n < SLOT_HEADER_SIZE + len || fnv1a64(buf + SLOT_HEADER_SIZE, len) != parse_hex(buf + 17, 16))
+                return SLOT_CONTENT_TORN;
+        r = json_parse_limited(buf + SLOT_HEADER_SIZE, len, 8, &o, e);
+        if (r < 0)
+                return r;
+        r = journal_from_json(o, ret, e);
+        if (r < 0)
+                return r;
+        return SLOT_CONTENT_ENTRY;
+}
+
+/* The first problem found names its file; each unreadable file counts. */
+static void report_bad(JsonError *e, bool *bad, const char *name, int r, const JsonError *why) {
+        if (!*bad)
+                json_error_set(e, name, "%s", why && why->message[0] ? why->message : strerror(-r));
+        *bad = true;
+}
+
+/* One slot file found by journal_read_all(); its entry in entries[*n]. */
+static void read_one_slot(Journal *j, size_t index, const char *name, JournalEntry *entries, size_t *n,
+                          size_t *n_torn, bool *bad, JsonError *e) {
+        JournalSlot *slot = &j->slots[index];
+        JsonError why = {};
+        size_t size = 0;
+        int r;
+
+        if (slot->state == SLOT_CLOSED) {
+                /* O_NOFOLLOW: never through a link; a directory or device is not a slot either. */
+                int fd = openat(j->dir_fd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+                struct stat st;
+
+                /* Unusable from here on, opened or not: the place of a file apctld cannot read. */
+                *slot = (JournalSlot) { .fd = fd, .state = SLOT_UNUSABLE };
+                if (fd < 0) {
+                        report_bad(e, bad, name, negative_errno(), NULL);
+                        return;
+                }
+                if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                        json_error_set(&why, "", "not a regular file");
+                        report_bad(e, bad, name, -EBADMSG, &why);
+                        return;
+                }
+        }
+        if (slot->state != SLOT_UNUSABLE || slot->fd < 0)
+                return;         /* read before, or not readable */
+        r = slot_read(slot->fd, &entries[*n], &size, &why);
+        if (r < 0) {
+                report_bad(e, bad, name, r, &why);
+                return;
+        }
+        slot->size = size;
+        if (r == SLOT_CONTENT_TORN) {
+                (*n_torn)++;
+                if (slot_clear(slot) < 0)
+                        return; /* stays unusable */
+        }
+        if (r == SLOT_CONTENT_ENTRY) {
+                if (*n >= JOURNAL_ENTRIES_MAX) {
+                        json_error_set(&why, "", "too many journal entries");
+                        report_bad(e, bad, name, -EBADMSG, &why);
+                        return;
+                }
+                slot->state = SLOT_BUSY;
+                slot->id = entries[(*n)++].id;
+                return;
+        }
+        slot->state = SLOT_FREE;
+}
+
+int journal_read_all(Journal *j, JournalEntry **ret, size_t *ret_n, size_t *ret_n_torn, JsonError *e) {
+        _cleanup_free_ JournalEntry *entries = calloc(JOURNAL_ENTRIES_MAX + 1, sizeof(JournalEntry));
+        size_t n = 0, n_torn = 0;
         bool bad = false;
         struct dirent *de;
-        DIR *d = opendir(dir);
+        JournalSlot *spare;
+        DIR *d;
+        int fd;
 
-        if (!d)
+        if (!entries)
+                return -ENOMEM;
+        fd = openat(j->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
                 return negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return -ENOMEM;
+        }
+        j->n_legacy = 0;
         while ((de = readdir(d))) {
-                JournalEntry j;
-                JsonError je = {};
+                int index = slot_index(de->d_name);
 
-                if (!is_journal_name(de->d_name))
-                        continue;
-                if (n >= JOURNAL_ENTRIES_MAX || journal_read_file(dir, de->d_name, &j, &je) < 0) {
-                        if (!bad)
-                                json_error_set(e, de->d_name, "%s", n >= JOURNAL_ENTRIES_MAX ? "too many journal entries" :
-                                               je.message[0] ? je.message : "unreadable");
-                        bad = true;
-                        continue;
+                if (index >= 0) {
+                        read_one_slot(j, index, de->d_name, entries, &n, &n_torn, &bad, e);
+                } else if (strneq(de->d_name, JOURNAL_SLOT_PREFIX, strlen(JOURNAL_SLOT_PREFIX))) {
+                        JsonError why = {};
+                        json_error_set(&why, "", "not a journal slot apctld knows (%s00 to %s%02d)",
+                                       JOURNAL_SLOT_PREFIX, JOURNAL_SLOT_PREFIX, JOURNAL_ENTRIES_MAX - 1);
+                        report_bad(e, &bad, de->d_name, -EBADMSG, &why);
+                } else if (is_legacy_name(de->d_name)) {
+                        JsonError why = {};
+                        int r = -EBADMSG;
+
+                        if (n >= JOURNAL_ENTRIES_MAX)
+                                json_error_set(&why, "", "too many journal entries");
+                        else
+                                r = legacy_read(j->dir, de->d_name, &entries[n], &why);
+                        if (r < 0) {
+                                report_bad(e, &bad, de->d_name, r, &why);
+                                continue;
+                        }
+                        j->legacy_ids[j->n_legacy++] = entries[n++].id;
                 }
-                if (!entries && !(entries = calloc(JOURNAL_ENTRIES_MAX, sizeof(JournalEntry)))) {
-                        closedir(d);
-                        return -ENOMEM;
-                }
-                entries[n++] = j;
         }
         closedir(d);
+        /* The first transaction then creates no file. */
+        (void) slot_get_free(j, &spare);
         *ret = TAKE_PTR(entries);
         *ret_n = n;
+        *ret_n_torn = n_torn;
         return bad ? -EBADMSG : 0;
 }
 
-int journal_remove(const char *dir, uint64_t id) {
+int journal_remove(Journal *j, uint64_t id) {
         char name[64];
+        int r;
 
-        journal_name(id, name);
-        return remove_file(dir, name);
+        for (size_t i = 0; i < JOURNAL_ENTRIES_MAX; i++) {
+                JournalSlot *slot = &j->slots[i];
+
+                if (slot->state != SLOT_BUSY || slot->id != id)
+                        continue;
+                r = slot_clear(slot);
+                if (r < 0)
+                        return r;
+                slot->state = SLOT_FREE;
+                slot->id = 0;
+                return 0;
+        }
+        for (size_t i = 0; i < j->n_legacy; i++) {
+                if (j->legacy_ids[i] != id)
+                        continue;
+                journal_name(id, name);
+                if (unlinkat(j->dir_fd, name, 0) < 0 && errno != ENOENT)
+                        return negative_errno();
+                j->legacy_ids[i] = j->legacy_ids[--j->n_legacy];
+                return 0;
+        }
+        return 0;
 }
 
 bool journal_any(const char *dir) {
@@ -260,8 +598,19 @@ bool journal_any(const char *dir) {
 
         if (!d)
                 return false;
-        while (!found && (de = readdir(d)))
-                found = is_journal_name(de->d_name);
+        while (!found && (de = readdir(d))) {
+                if (slot_index(de->d_name) >= 0) {
+                        JournalEntry entry;
+                        JsonError e = {};
+                        size_t size;
+                        _cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                        int r = fd < 0 ? negative_errno() : slot_read(fd, &entry, &size, &e);
+
+                        found = r < 0 || r == SLOT_CONTENT_ENTRY;
+                } else
+                        found = is_legacy_name(de->d_name) ||
+                                strneq(de->d_name, JOURNAL_SLOT_PREFIX, strlen(JOURNAL_SLOT_PREFIX));
+        }
         closedir(d);
         return found;
 }

@@ -2,15 +2,30 @@
 /*
  * The intent journal: before its first kernel write a transaction records
  * what the kernel looked like before and what it should look like after,
- * in a file of its own, journal-<id>.json, in the runtime directory.
+ * as one entry in a slot file of the runtime directory, journal-slot-NN
+ * (00 to 63).
  *
  * The journal describes kernel state, and kernel state (mdevs, masks) does
  * not survive a reboot. So an entry need only outlive a crash of apctld,
- * not a power loss: it is written to a temporary file and renamed into
- * place, without fsync (the page cache outlives the process), in a
+ * not a power loss: no fsync (the page cache outlives the process), in a
  * directory that is emptied at boot (/run/apctl, tmpfs), so that no entry
  * from an earlier boot is ever replayed against a kernel that has
  * forgotten it.
+ *
+ * A slot file is created once (slot 00 at start-up, the others only when
+ * that many entries are pending at once) and kept open: an entry costs one
+ * pwritev() and its removal one pwrite(); no file is created, renamed or
+ * unlinked per transaction. A slot holds a header (magic, the length and
+ * an FNV-1a checksum of the text that follows) and the entry's JSON text; a
+ * removed entry is overwritten with zeros, header first. Why one write is
+ * enough without a temporary file and a rename: a crash of the process
+ * (SIGKILL at any instant) can cut a write short but not reorder it, so
+ * after a crash a slot holds a prefix of the new bytes over the zeros of a
+ * free slot. A prefix short of the whole entry fails the header, length or
+ * checksum check and reads as a torn entry, which is ignored and cleared:
+ * no kernel write follows an entry before its write has returned. A
+ * removal cut short has zeroed the header (the first bytes written), and
+ * the slot reads as free.
  *
  * The commit point of a transaction:
  * - when it also changes the desired state (Define, Modify, Attach, Detach,
@@ -23,6 +38,10 @@
  * state lists its id as committed, and back otherwise. More than one entry
  * exists only while a kernel write hangs past its timeout and other
  * transactions go on.
+ *
+ * apctld before the slots wrote each entry to a file of its own,
+ * journal-<id>.json: those are still read at start-up (an upgrade while
+ * one was pending) and their files removed once resolved.
  */
 #pragma once
 
@@ -31,9 +50,14 @@
 #include "guest.h"
 #include "json-util.h"
 
+/* The slot files, journal-slot-00 to journal-slot-63. */
+#define JOURNAL_SLOT_PREFIX "journal-slot-"
+/* Old-style entry files, journal-<16 hex digits>.json: only read and removed. */
 #define JOURNAL_PREFIX "journal-"
 #define JOURNAL_SUFFIX ".json"
 #define JOURNAL_ENTRIES_MAX 64
+/* The JSON text of one entry; the largest possible (every id in every mask) is some 6 KiB. */
+#define JOURNAL_ENTRY_SIZE_MAX (16 * 1024)
 
 typedef enum JournalKind {
         JOURNAL_MDEV,           /* one guest's mdev */
@@ -61,16 +85,30 @@ typedef struct JournalEntry {
         HostTarget host_before, host_after;
 } JournalEntry;
 
+typedef struct Journal Journal;
+
 int journal_new_id(uint64_t *ret);
-/* Atomic against a crash of apctld, not durable: see above. */
-int journal_write(const char *dir, const JournalEntry *j);
+/* The journal in dir (which must exist); nothing is read or written yet. */
+int journal_open(const char *dir, Journal **ret);
+/* Closes the slot files; the entries in them stay (for the next start). */
+Journal *journal_close(Journal *j);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Journal *, journal_close);
 /*
- * Every entry in dir, oldest first is not promised. Unreadable entries are
- * reported through e (file name in e->field) and make the call fail with
- * -EBADMSG after the readable ones were returned.
+ * Every entry in the journal's slots and old-style files, in no particular
+ * order; the slots that hold none become free for journal_write(), and a
+ * free slot is created if there is none, so that the first entry creates no
+ * file. A torn entry (see above) counts in *ret_n_torn and its slot is
+ * cleared. Unreadable entries and foreign files are reported through e
+ * (the file's name in e->field) and make the call fail with -EBADMSG after
+ * the readable ones were returned; their slots are never written.
  */
-int journal_read_all(const char *dir, JournalEntry **ret, size_t *ret_n, JsonError *e);
-/* The commit point of a kernel-only transaction, or the end of any other; a missing entry is not an error. */
-int journal_remove(const char *dir, uint64_t id);
-/* Whether any entry file exists (tests, status). */
+int journal_read_all(Journal *j, JournalEntry **ret, size_t *ret_n, size_t *ret_n_torn, JsonError *e);
+/*
+ * Into a free slot, creating a slot file when all are taken (never over an
+ * existing file: before journal_read_all() none is free).
+ */
+int journal_write(Journal *j, const JournalEntry *entry);
+/* The commit point of a kernel-only transaction, or the end of any other; an unknown id is not an error. */
+int journal_remove(Journal *j, uint64_t id);
+/* Whether dir holds an entry (valid, or unreadable), read afresh (tests). */
 bool journal_any(const char *dir);

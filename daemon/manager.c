@@ -89,6 +89,8 @@ Manager *manager_free(Manager *m) {
         if (m->worker_jobs_running == 0)
                 safe_close(m->worker_pipe[1]);
         m->workers = worker_pool_free(m->workers);
+        /* Closed, not cleared: entries of transactions that did not finish are for the next start. */
+        m->journal = journal_close(m->journal);
         kernel_state_done(&m->kernel);
         desired_state_done(&m->desired);
         json_object_put(m->drift);
@@ -629,6 +631,9 @@ int manager_start(Manager *m, int listen_fd) {
         r = mkdir_p(m->config.runtime_dir, 0755);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the runtime directory %s", m->config.runtime_dir);
+        r = journal_open(m->config.runtime_dir, &m->journal);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the transaction journal in %s", m->config.runtime_dir);
         r = load_desired(m);
         if (r < 0)
                 return r;

@@ -69,6 +69,7 @@ typedef struct Manager {
         int worker_pipe[2];             /* worker threads -> loop: a datagram socketpair, [0] read by the loop */
         sd_event_source *worker_source; /* ref held */
         WorkerPool *workers;            /* owned: the threads kernel jobs run on */
+        Journal *journal;               /* owned: opened by manager_start(), its slots kept open */
         sd_event_source *resync_source; /* ref held: deferred resync after kernel events */
         sd_event_source *reconcile_source; /* ref held: deferred reconcile */
         unsigned worker_jobs_running;   /* jobs whose threads have not reported yet */

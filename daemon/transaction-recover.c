@@ -47,7 +47,7 @@ static int recover_one(Manager *m, const JournalEntry *j) {
                 return log_full(LOG_ERR, job.result, APCTLD_MESSAGE_RECOVERED, guest, NULL, mdev,
                                 "Could not roll %s the unfinished %s at '%s'", forward ? "forward" : "back", j->method,
                                 job.failed_op);
-        r = journal_remove(m->config.runtime_dir, j->id);
+        r = journal_remove(m->journal, j->id);
         if (r < 0)
                 return log_error_errno(r, "Failed to remove the resolved journal entry of %s", j->method);
         desired_state_drop_committed(&m->desired, j->id);
@@ -85,13 +85,13 @@ int transaction_recover(Manager *m) {
         _cleanup_free_ JournalEntry *entries = NULL;
         const char *dir = m->config.runtime_dir;
         JsonError e = {};
-        size_t n = 0;
+        size_t n = 0, n_torn = 0;
         int r, result = 0;
 
         if (!on_tmpfs(dir))
                 log_warning("The runtime directory %s is not on tmpfs: a journal entry left there before a reboot "
                             "would be replayed against a kernel that has forgotten it", dir);
-        r = journal_read_all(dir, &entries, &n, &e);
+        r = journal_read_all(m->journal, &entries, &n, &n_torn, &e);
         if (r < 0 && r != -EBADMSG)
                 return log_error_errno(r, "Cannot read the transaction journal in %s", dir);
         if (r == -EBADMSG) {
@@ -105,6 +105,9 @@ int transaction_recover(Manager *m) {
                                 "(check the kernel's state, remove the file, restart apctld)",
                                 e.field, dir, e.message);
         }
+        if (n_torn > 0)
+                log_warning("Ignored %zu journal entries in %s that a crash cut short while they were written: no "
+                           "kernel write follows an entry before it is whole", n_torn, dir);
         prune_committed(m, entries, n);
         for (size_t i = 0; i < n; i++)
                 if (recover_one(m, &entries[i]) < 0) {

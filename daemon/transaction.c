@@ -148,9 +148,9 @@ static int txn_persist(Manager *m, Transaction *t) {
         return 0;
 }
 
-/* The journal entry is resolved: the file goes, and with it the commit marker (at the next save). */
+/* The journal entry is resolved: it goes, and with it the commit marker (at the next save). */
 static void txn_journal_done(Manager *m, Transaction *t) {
-        if (journal_remove(m->config.runtime_dir, t->spec.intent.id) >= 0)
+        if (journal_remove(m->journal, t->spec.intent.id) >= 0)
                 desired_state_drop_committed(&m->desired, t->spec.intent.id);
 }
 
@@ -171,7 +171,7 @@ static int txn_commit(Manager *m, Transaction *t) {
                         txn_journal_done(m, t);
                 return r;
         }
-        return journal_remove(m->config.runtime_dir, t->spec.intent.id);
+        return journal_remove(m->journal, t->spec.intent.id);
 }
 
 static void txn_detach(Manager *m, Transaction *t) {
@@ -585,7 +585,7 @@ int transaction_commit(Manager *m, Call *c, TransactionSpec *spec) {
                 r = t->job ? txn_start_job(m, t, false, true) : -ENOMEM;
         }
         if (r >= 0) {
-                r = journal_write(m->config.runtime_dir, &t->spec.intent);
+                r = journal_write(m->journal, &t->spec.intent);
                 /* Aborted, the job reports later and finds its transaction gone (it is freed then). */
                 worker_job_open_gate(t->job, r >= 0);
         }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The apctld unit test harness: environments, socketpair clients, calls with deadlines. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -280,6 +281,36 @@ char *state_file(TestEnv *env) {
 
 bool journal_exists(TestEnv *env) {
         return journal_any(env->runtime_dir);
+}
+
+unsigned journal_slots_set_writable(TestEnv *env, bool writable) {
+        char prefix[PATH_MAX], link[300], target[PATH_MAX];
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+        unsigned n = 0;
+
+        snprintf(prefix, sizeof(prefix), "%s/" JOURNAL_SLOT_PREFIX, env->runtime_dir);
+        while (d && (de = readdir(d))) {
+                int fd = atoi(de->d_name), other;
+                ssize_t len;
+
+                if (de->d_name[0] == '.' || fd == dirfd(d))
+                        continue;
+                snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+                len = readlink(link, target, sizeof(target) - 1);
+                if (len < 0)
+                        continue;
+                target[len] = 0;
+                if (strncmp(target, prefix, strlen(prefix)) != 0)
+                        continue;
+                other = open(target, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+                if (other >= 0 && dup3(other, fd, O_CLOEXEC) >= 0)
+                        n++;
+                safe_close(other);
+        }
+        if (d)
+                closedir(d);
+        return n;
 }
 
 void test_env_settle(TestEnv *env) {

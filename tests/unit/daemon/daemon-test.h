@@ -120,6 +120,12 @@ void fake_masks(TestEnv *env, ApMask *apm, ApMask *aqm);
 /* state.json as text ("" when missing), malloc'd. */
 char *state_file(TestEnv *env);
 bool journal_exists(TestEnv *env);
+/*
+ * Make apctld's open journal slot files read-only (its writes to them fail
+ * with EBADF) or writable again, in place: the same descriptors, found in
+ * /proc/self/fd. Returns how many it changed.
+ */
+unsigned journal_slots_set_writable(TestEnv *env, bool writable);
 /* Run the loop until nothing is pending (worker jobs, deferred resyncs) or the deadline. */
 void test_env_settle(TestEnv *env);
 

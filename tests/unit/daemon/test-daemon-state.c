@@ -5,6 +5,7 @@
  * bytes), and the state files: corrupt or unknown-version state stops
  * start-up, a corrupt journal blocks changes until resolved.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -304,35 +305,99 @@ static bool mdev_target_equal(const MdevTarget *a, const MdevTarget *b) {
                ap_mask_equal(&a->config.aqm, &b->config.aqm) && ap_mask_equal(&a->config.adm, &b->config.adm);
 }
 
+static void journal_sample(JournalEntry *mdev, JournalEntry *host) {
+        *mdev = (JournalEntry) { .kind = JOURNAL_MDEV };
+        snprintf(mdev->method, sizeof(mdev->method), "autostart \"g\\1\"\n");
+        snprintf(mdev->guest, sizeof(mdev->guest), "g-1");
+        snprintf(mdev->uuid, sizeof(mdev->uuid), UUID);
+        mdev->id = 0x0123456789abcdefULL;
+        mdev->mdev_before = (MdevTarget) { .exists = true };
+        ap_mask_set(&mdev->mdev_before.config.apm, 0);
+        ap_mask_set(&mdev->mdev_before.config.adm, 255);
+        mdev->mdev_after.exists = true;
+        ap_mask_set_range(&mdev->mdev_after.config.apm, 0, 3);
+        ap_mask_set_range(&mdev->mdev_after.config.aqm, 0, 7);
+        *host = (JournalEntry) { .kind = JOURNAL_HOST };
+        snprintf(host->method, sizeof(host->method), "io.apctl.Host.Reserve");
+        host->id = 0xfedcba9876543210ULL;
+        ap_mask_set_range(&host->host_before.apmask, 4, 255);
+        ap_mask_set_range(&host->host_after.apmask, 8, 255);
+        ap_mask_set_range(&host->host_after.aqmask, 0, 255);
+}
+
+/* A fresh journal directory. */
+static bool journal_dir_new(char dir[static 64]) {
+        snprintf(dir, 64, "/tmp/apctld-journal.XXXXXX");
+        return mkdtemp(dir) != NULL;
+}
+
+static void journal_dir_drop(const char *dir) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+
+        while (d && (de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        if (d)
+                closedir(d);
+        (void) rmdir(dir);
+}
+
+/* Files in dir whose names start with prefix. */
+static size_t files_named(const char *dir, const char *prefix) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        size_t n = 0;
+
+        while (d && (de = readdir(d)))
+                n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+        if (d)
+                closedir(d);
+        return n;
+}
+
+/* Open dir's journal and read it: entries, torn count and the result. */
+static int journal_reopen(const char *dir, Journal **j, JournalEntry **entries, size_t *n, size_t *n_torn,
+                          JsonError *e) {
+        int r;
+
+        *j = journal_close(*j);
+        free(*entries);
+        *entries = NULL;
+        *n = *n_torn = 0;
+        *e = (JsonError) {};
+        r = journal_open(dir, j);
+        if (r < 0)
+                return r;
+        return journal_read_all(*j, entries, n, n_torn, e);
+}
+
+static void put_file(const char *dir, const char *name, const void *data, size_t len) {
+        char path[128];
+        _cleanup_close_ int fd = -EBADF;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        CHECK(fd >= 0 && write(fd, data, len) == (ssize_t) len);
+}
+
 /* What journal_write() writes, journal_read_all() reads back as it was: both kinds, odd method text too. */
 static void test_journal_round_trip(void) {
-        JournalEntry mdev = { .kind = JOURNAL_MDEV }, host = { .kind = JOURNAL_HOST };
+        JournalEntry mdev, host;
         _cleanup_free_ JournalEntry *read = NULL;
+        _cleanup_(journal_closep) Journal *j = NULL;
         JsonError e = {};
-        size_t n = 0;
+        size_t n = 0, n_torn = 0;
         char dir[64];
 
-        snprintf(dir, sizeof(dir), "/tmp/apctld-journal.XXXXXX");
-        if (!CHECK(mkdtemp(dir)))
+        if (!CHECK(journal_dir_new(dir)))
                 return;
-        snprintf(mdev.method, sizeof(mdev.method), "autostart \"g\\1\"\n");
-        snprintf(mdev.guest, sizeof(mdev.guest), "g-1");
-        snprintf(mdev.uuid, sizeof(mdev.uuid), UUID);
-        mdev.id = 0x0123456789abcdefULL;
-        mdev.mdev_before = (MdevTarget) { .exists = true };
-        ap_mask_set(&mdev.mdev_before.config.apm, 0);
-        ap_mask_set(&mdev.mdev_before.config.adm, 255);
-        mdev.mdev_after.exists = true;
-        ap_mask_set_range(&mdev.mdev_after.config.apm, 0, 3);
-        ap_mask_set_range(&mdev.mdev_after.config.aqm, 0, 7);
-        snprintf(host.method, sizeof(host.method), "io.apctl.Host.Reserve");
-        host.id = 0xfedcba9876543210ULL;
-        ap_mask_set_range(&host.host_before.apmask, 4, 255);
-        ap_mask_set_range(&host.host_after.apmask, 8, 255);
-        ap_mask_set_range(&host.host_after.aqmask, 0, 255);
-        CHECK(journal_write(dir, &mdev) >= 0);
-        CHECK(journal_write(dir, &host) >= 0);
-        if (CHECK(journal_read_all(dir, &read, &n, &e) >= 0) && CHECK(n == 2)) {
+        journal_sample(&mdev, &host);
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0 && n == 0);
+        CHECK(journal_write(j, &mdev) >= 0);
+        CHECK(journal_write(j, &host) >= 0);
+        CHECK(journal_any(dir));
+        if (CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) >= 0) && CHECK(n == 2)) {
                 const JournalEntry *m = read[0].kind == JOURNAL_MDEV ? &read[0] : &read[1];
                 const JournalEntry *h = read[0].kind == JOURNAL_MDEV ? &read[1] : &read[0];
 
@@ -349,11 +414,204 @@ static void test_journal_round_trip(void) {
                 CHECK(ap_mask_equal(&h->host_after.apmask, &host.host_after.apmask) &&
                       ap_mask_equal(&h->host_after.aqmask, &host.host_after.aqmask));
         }
-        CHECK(journal_remove(dir, mdev.id) >= 0);
-        CHECK(journal_remove(dir, host.id) >= 0);
+        CHECK(journal_remove(j, mdev.id) >= 0);
+        CHECK(journal_remove(j, host.id) >= 0);
         CHECK(!journal_any(dir));
-        (void) rmdir(dir);
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0 && n == 0 && n_torn == 0);
+        j = journal_close(j);
+        journal_dir_drop(dir);
         tap_case_end("a journal entry reads back as written (mdev and host, escaped method text)");
+}
+
+/*
+ * A crash cuts the entry's write short: every prefix of a valid entry, over
+ * a free slot (zeros, or the end of the file), reads as torn, never as an
+ * entry, and the slot is cleared and used again. The whole entry reads.
+ */
+static void test_journal_torn_entry(void) {
+        JournalEntry mdev, host;
+        _cleanup_free_ JournalEntry *read = NULL;
+        _cleanup_free_ char *whole = NULL, *padded = NULL;
+        _cleanup_(journal_closep) Journal *j = NULL;
+        JsonError e = {};
+        size_t n = 0, n_torn = 0, len = 0;
+        char dir[64], path[128];
+        unsigned applied = 0, unreported = 0;
+
+        if (!CHECK(journal_dir_new(dir)))
+                return;
+        journal_sample(&mdev, &host);
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0);
+        CHECK(journal_write(j, &mdev) >= 0);
+        j = journal_close(j);
+        snprintf(path, sizeof(path), "%s/" JOURNAL_SLOT_PREFIX "00", dir);
+        if (!CHECK(read_file(path, 1 << 20, &whole, &len) >= 0 && len > 100))
+                goto out;
+        padded = calloc(1, 2 * len);
+        if (!CHECK(padded))
+                goto out;
+        for (size_t k = 1; k < len; k++)
+                for (int pad = 0; pad < 2; pad++) {
+                        memcpy(padded, whole, k);
+                        memset(padded + k, 0, 2 * len - k);
+                        put_file(dir, JOURNAL_SLOT_PREFIX "00", padded, pad ? 2 * len : k);
+                        if (journal_reopen(dir, &j, &read, &n, &n_torn, &e) != 0 || n != 0) {
+                                applied++;
+                                continue;
+                        }
+                        unreported += n_torn != 1;
+                        /* Cleared: it reads as free now, and takes the next entry. */
+                        unreported += journal_any(dir);
+                        unreported += journal_write(j, &host) < 0;
+                }
+        if (!CHECK(applied == 0))
+                tap_diag("%u torn prefixes were read as an entry or refused", applied);
+        if (!CHECK(unreported == 0))
+                tap_diag("%u torn prefixes were not counted, not cleared or not reused", unreported);
+        put_file(dir, JOURNAL_SLOT_PREFIX "00", whole, len);
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0 && n == 1 && read[0].id == mdev.id);
+out:
+        j = journal_close(j);
+        journal_dir_drop(dir);
+        tap_case_end("every prefix of a journal entry (a write cut short) is ignored as torn, never read as one");
+}
+
+/* One slot file serves transaction after transaction; pending entries get slots of their own, up to the limit. */
+static void test_journal_slot_reuse(void) {
+        _cleanup_free_ JournalEntry *read = NULL;
+        _cleanup_(journal_closep) Journal *j = NULL;
+        JournalEntry mdev, host;
+        JsonError e = {};
+        size_t n = 0, n_torn = 0;
+        unsigned failed = 0;
+        char dir[64];
+
+        if (!CHECK(journal_dir_new(dir)))
+                return;
+        journal_sample(&mdev, &host);
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0);
+        /* Created at start-up: the first entry creates no file. */
+        CHECK(files_named(dir, JOURNAL_SLOT_PREFIX) == 1);
+        for (unsigned i = 1; i <= 1000; i++) {
+                JournalEntry *x = i % 2 ? &mdev : &host;
+                x->id = i;
+                failed += journal_write(j, x) < 0 || !journal_any(dir) || journal_remove(j, i) < 0 ||
+                          journal_any(dir);
+        }
+        CHECK(failed == 0);
+        CHECK(files_named(dir, JOURNAL_SLOT_PREFIX) == 1);
+        /* Three pending at once (two hung writes): three slots, all read back, one cleared of them. */
+        for (unsigned i = 1; i <= 3; i++) {
+                mdev.id = 100 + i;
+                CHECK(journal_write(j, &mdev) >= 0);
+        }
+        CHECK(files_named(dir, JOURNAL_SLOT_PREFIX) == 3);
+        CHECK(journal_remove(j, 102) >= 0);
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0 && n == 2);
+        CHECK(n == 2 && read[0].id + read[1].id == 101 + 103);
+        /* The limit: as many entries as slots, then ENOSPC. */
+        for (unsigned i = 2; i < JOURNAL_ENTRIES_MAX; i++) {
+                mdev.id = 200 + i;
+                failed += journal_write(j, &mdev) < 0;
+        }
+        CHECK(failed == 0);
+        mdev.id = 999;
+        CHECK(journal_write(j, &mdev) == -ENOSPC);
+        CHECK(files_named(dir, JOURNAL_SLOT_PREFIX) == JOURNAL_ENTRIES_MAX);
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0 && n == JOURNAL_ENTRIES_MAX);
+        j = journal_close(j);
+        journal_dir_drop(dir);
+        tap_case_end("one slot file serves 1000 transactions; pending entries take slots of their own, up to %d",
+                     JOURNAL_ENTRIES_MAX);
+}
+
+/* An old-style entry file (apctld before the slots) is read, and removed when resolved. */
+static void test_journal_old_style_file(void) {
+        _cleanup_free_ JournalEntry *read = NULL;
+        _cleanup_free_ char *slot = NULL;
+        _cleanup_(journal_closep) Journal *j = NULL;
+        JournalEntry mdev, host;
+        JsonError e = {};
+        size_t n = 0, n_torn = 0, len = 0;
+        char dir[64], path[128];
+        const char *text;
+
+        if (!CHECK(journal_dir_new(dir)))
+                return;
+        journal_sample(&mdev, &host);
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0);
+        CHECK(journal_write(j, &mdev) >= 0);
+        j = journal_close(j);
+        /* The same JSON text as the old apctld wrote it, in a file of its own; the slot freed. */
+        snprintf(path, sizeof(path), "%s/" JOURNAL_SLOT_PREFIX "00", dir);
+        CHECK(read_file(path, 1 << 20, &slot, &len) >= 0);
+        text = slot ? strchr(slot, '\n') : NULL;
+        if (CHECK(text))
+                put_file(dir, "journal-0123456789abcdef.json", text + 1, len - (text + 1 - slot));
+        CHECK(unlink(path) >= 0);
+        CHECK(journal_any(dir));
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0 && n == 1);
+        CHECK(n == 1 && read[0].id == mdev.id && mdev_target_equal(&read[0].mdev_after, &mdev.mdev_after));
+        CHECK(journal_remove(j, mdev.id) >= 0);
+        CHECK(files_named(dir, "journal-0123456789abcdef.json") == 0);
+        CHECK(!journal_any(dir));
+        j = journal_close(j);
+        journal_dir_drop(dir);
+        tap_case_end("an old-style journal-<id>.json entry is read, and its file removed once resolved");
+}
+
+/* What apctld did not write is reported by file name and its slot is never written. */
+static void test_journal_foreign_files(void) {
+        static const struct {
+                const char *name, *content;
+        } cases[] = {
+                { JOURNAL_SLOT_PREFIX "00", "hello\n" },
+                { JOURNAL_SLOT_PREFIX "01", "APCTLJ1 0000zz00 0000000000000000\n{}" },
+                { JOURNAL_SLOT_PREFIX "02", "APCTLJ1 00000002 08f44b07b5901a25\n{}" },
+                { JOURNAL_SLOT_PREFIX "64", "" },
+                { JOURNAL_SLOT_PREFIX "7", "" },
+                { "journal-00000000000000aa.json", "{\"version\":1}" },
+        };
+        _cleanup_free_ JournalEntry *read = NULL;
+        _cleanup_(journal_closep) Journal *j = NULL;
+        JsonError e = {};
+        size_t n = 0, n_torn = 0;
+        char dir[64];
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                if (!CHECK(journal_dir_new(dir)))
+                        return;
+                put_file(dir, cases[i].name, cases[i].content, strlen(cases[i].content));
+                if (!CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == -EBADMSG && n == 0))
+                        tap_diag("%s with '%s' was not refused", cases[i].name, cases[i].content);
+                CHECK_STREQ(e.field, cases[i].name);
+                CHECK(journal_any(dir));
+                j = journal_close(j);
+                journal_dir_drop(dir);
+        }
+        /* A directory in a slot's place. */
+        if (!CHECK(journal_dir_new(dir)))
+                return;
+        snprintf(dir + strlen(dir), 64 - strlen(dir), "/");
+        {
+                char sub[128];
+                snprintf(sub, sizeof(sub), "%s" JOURNAL_SLOT_PREFIX "00", dir);
+                CHECK(mkdir(sub, 0700) >= 0);
+                CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == -EBADMSG);
+                CHECK_STREQ(e.field, JOURNAL_SLOT_PREFIX "00");
+                /* Its slot is never taken: the entry goes to another one. */
+                {
+                        JournalEntry mdev, host;
+                        journal_sample(&mdev, &host);
+                        CHECK(journal_write(j, &mdev) >= 0);
+                }
+                CHECK(files_named(dir, JOURNAL_SLOT_PREFIX "01") == 1);
+                j = journal_close(j);
+                (void) rmdir(sub);
+        }
+        dir[strlen(dir) - 1] = 0;
+        journal_dir_drop(dir);
+        tap_case_end("foreign or broken files in the journal's place are reported by name and never overwritten");
 }
 
 /*
@@ -715,6 +973,10 @@ int main(void) {
         test_sysfs_partial_matrix_without_ap_config();
         test_state_files();
         test_journal_round_trip();
+        test_journal_torn_entry();
+        test_journal_slot_reuse();
+        test_journal_old_style_file();
+        test_journal_foreign_files();
         test_guest_def_equal();
         test_decimal_format();
         test_reply_text_matches_json_c();

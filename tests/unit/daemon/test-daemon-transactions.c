@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon-test.h"
+#include "fileio.h"
 #include "journal.h"
 #include "kernel-diff.h"
 #include "server.h"
@@ -305,7 +307,7 @@ static void test_roll_forward(void) {
         j.mdev_after.exists = true;
         CHECK(fake_mdev(&env, UUID_A, &md));
         j.mdev_after.config = md.assigned;
-        CHECK(journal_write(env.runtime_dir, &j) >= 0);
+        CHECK(journal_write(env.m->journal, &j) >= 0);
         CHECK(desired_state_add_committed(&env.m->desired, j.id) >= 0);
         CHECK(desired_state_save(env.state_dir, &env.m->desired) >= 0);
         CHECK(env.fake->ops->mdev_assign(env.fake, NULL, UUID_A, KERNEL_ASSIGN_DOMAIN, 2, false) >= 0);
@@ -319,6 +321,66 @@ static void test_roll_forward(void) {
         CHECK(!desired_state_is_committed(&env.m->desired, j.id));
         test_env_done(&env);
         tap_case_end("a journal entry the state lists as committed is rolled forward at start-up");
+}
+
+/*
+ * An apctld from before the slot files left an entry, journal-<id>.json,
+ * and was upgraded: the new one rolls it (committed) forward and removes
+ * the file.
+ */
+static void test_old_style_entry_recovered(void) {
+        TestEnv env;
+        TestClient c;
+        JournalEntry j = { .kind = JOURNAL_MDEV };
+        MdevState md;
+        json_object *r;
+        _cleanup_free_ char *slot = NULL;
+        char path[256], old[256];
+        const char *text;
+        size_t len = 0;
+        int fd;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        CHECK(r && !reply_error(r));
+        json_object_put(r);
+        test_client_close(&c);
+        snprintf(j.method, sizeof(j.method), "io.apctl.Guest.Start");
+        snprintf(j.guest, sizeof(j.guest), "a");
+        snprintf(j.uuid, sizeof(j.uuid), UUID_A);
+        CHECK(journal_new_id(&j.id) >= 0);
+        j.mdev_after.exists = true;
+        CHECK(fake_mdev(&env, UUID_A, &md));
+        j.mdev_after.config = md.assigned;
+        /* The entry's JSON text, as the old apctld wrote it, in a file of its own; the slot cleared again. */
+        CHECK(journal_write(env.m->journal, &j) >= 0);
+        snprintf(path, sizeof(path), "%.200s/" JOURNAL_SLOT_PREFIX "00", env.runtime_dir);
+        CHECK(read_file(path, 1 << 20, &slot, &len) >= 0);
+        CHECK(journal_remove(env.m->journal, j.id) >= 0);
+        snprintf(old, sizeof(old), "%.200s/" JOURNAL_PREFIX "%016" PRIx64 JOURNAL_SUFFIX, env.runtime_dir, j.id);
+        text = slot ? strchr(slot, '\n') : NULL;
+        fd = open(old, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (CHECK(text && fd >= 0)) {
+                text++;
+                CHECK(write(fd, text, len - (size_t) (text - slot)) == (ssize_t) (len - (size_t) (text - slot)));
+        }
+        safe_close(fd);
+        CHECK(desired_state_add_committed(&env.m->desired, j.id) >= 0);
+        CHECK(desired_state_save(env.state_dir, &env.m->desired) >= 0);
+        /* The kernel lost some of the writes. */
+        CHECK(env.fake->ops->mdev_assign(env.fake, NULL, UUID_A, KERNEL_ASSIGN_DOMAIN, 2, false) >= 0);
+        CHECK(env.fake->ops->mdev_assign(env.fake, NULL, UUID_A, KERNEL_ASSIGN_ADAPTER, 6, false) >= 0);
+
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        CHECK(!env.m->recovery_failed);
+        CHECK(fake_mdev(&env, UUID_A, &md));
+        CHECK(ap_mask_equal(&md.assigned.apm, &j.mdev_after.config.apm));
+        CHECK(ap_mask_equal(&md.assigned.aqm, &j.mdev_after.config.aqm));
+        CHECK(access(old, F_OK) < 0 && errno == ENOENT);
+        CHECK(!journal_exists(&env));
+        CHECK(!desired_state_is_committed(&env.m->desired, j.id));
+        test_env_done(&env);
+        tap_case_end("an old-style journal-<id>.json entry left before an upgrade is recovered and removed");
 }
 
 static void tweak_timeout(ManagerConfig *c) {
@@ -445,6 +507,53 @@ static void test_crash_while_stuck(void) {
         CHECK(kernel_fake_users(env.fake) == 2);        /* the test's handle and the new manager's */
         test_env_done(&env);
         tap_case_end("killed while a write hangs: the hung change rolls back, the one committed meanwhile stays");
+}
+
+/*
+ * Two kernel writes hang at once (each past its timeout, each set aside),
+ * then apctld dies: the next start finds both entries, in slots of their
+ * own, and rolls both back.
+ */
+static void test_crash_while_two_stuck(void) {
+        TestEnv env;
+        TestClient c;
+        MdevState md;
+        json_object *r;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[2], NULL, tweak_timeout));
+        kernel_fake_block_step(env.fake, 1);
+        r = test_call(&env, &c, "io.apctl.Guest.Attach", "{\"name\":\"a\",\"domains\":[4]}");
+        CHECK_ERROR(r, "io.apctl.KernelTimeout");
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Guest.Define",
+                      "{\"name\":\"b\",\"uuid\":\"" UUID_B "\",\"adapters\":[6],\"domains\":[9]}");
+        CHECK_OK(r);
+        json_object_put(r);
+        /* b's first write hangs too (the first one still waits). */
+        kernel_fake_block_step(env.fake, 1);
+        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"b\"}");
+        CHECK_ERROR(r, "io.apctl.KernelTimeout");
+        json_object_put(r);
+        CHECK(env.m->n_stuck == 2);
+        test_client_close(&c);
+
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        CHECK(!env.m->recovery_failed);
+        CHECK(!journal_exists(&env));
+        CHECK(fake_mdev(&env, UUID_A, &md) && !ap_mask_test(&md.assigned.aqm, 4));
+        CHECK(!fake_mdev(&env, UUID_B, &md));
+        {
+                const GuestDef *a = desired_state_find_guest(&env.m->desired, "a");
+                CHECK(a && !ap_mask_test(&a->config.aqm, 4));
+                CHECK(env.m->desired.n_committed == 0);
+        }
+        /* Let the dead daemon's threads out of the kernel; they find nobody listening. */
+        kernel_fake_release(env.fake);
+        for (int i = 0; i < 500 && kernel_fake_users(env.fake) > 2; i++)
+                (void) sd_event_run(env.event, 10 * 1000);
+        CHECK(kernel_fake_users(env.fake) == 2);
+        test_env_done(&env);
+        tap_case_end("killed while two writes hang: both entries are found and rolled back");
 }
 
 /*
@@ -651,23 +760,6 @@ static void test_stale_commit_marker_dropped(void) {
         tap_case_end("a commit marker without its journal entry is dropped at start-up");
 }
 
-/* The one journal entry in the runtime directory, by name; false if not exactly one. */
-static bool journal_entry_name(TestEnv *env, char *buf, size_t size) {
-        DIR *d = opendir(env->runtime_dir);
-        struct dirent *de;
-        int n = 0;
-
-        if (!d)
-                return false;
-        while ((de = readdir(d)))
-                if (strncmp(de->d_name, JOURNAL_PREFIX, strlen(JOURNAL_PREFIX)) == 0) {
-                        snprintf(buf, size, "%.95s/%.64s", env->runtime_dir, de->d_name);
-                        n++;
-                }
-        closedir(d);
-        return n == 1;
-}
-
 /*
  * A kernel-only transaction commits by removing its journal entry; when
  * that fails, the kernel change is undone and the caller told, so that a
@@ -678,7 +770,6 @@ static void test_commit_by_removal_fails(void) {
         TestEnv env;
         TestClient c;
         Snapshot before, after;
-        char entry[256];
         json_object *r;
 
         CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, tweak_long_timeout));
@@ -688,11 +779,8 @@ static void test_commit_by_removal_fails(void) {
         for (int i = 0; i < 250 && !env.m->txn; i++)
                 (void) sd_event_run(env.event, 20 * 1000);
         CHECK(env.m->txn != NULL);
-        /* A directory in the entry's place: unlink() fails with EISDIR. */
-        if (CHECK(journal_entry_name(&env, entry, sizeof(entry)))) {
-                CHECK(unlink(entry) >= 0);
-                CHECK(mkdir(entry, 0700) >= 0);
-        }
+        /* The entry's slot read-only: clearing it fails with EBADF. */
+        CHECK(journal_slots_set_writable(&env, false) > 0);
         kernel_fake_release(env.fake);
         r = test_client_receive(&env, &c);
         CHECK_ERROR(r, "io.apctl.InternalError");
@@ -703,9 +791,16 @@ static void test_commit_by_removal_fails(void) {
         CHECK(snapshot_equal(&before, &after));
         CHECK(strcmp(before.state, after.state) == 0);
         CHECK(model_differences(&env) == 0);
+        /* The entry stays (its slot could not be cleared) and is rolled back again at the next start: a no-op. */
+        CHECK(journal_exists(&env));
+        test_client_close(&c);
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        test_env_settle(&env);
+        CHECK(!journal_exists(&env) && !env.m->recovery_failed);
+        snapshot(&env, &after);
+        CHECK(snapshot_equal(&before, &after));
         free(before.state);
         free(after.state);
-        test_client_close(&c);
         test_env_done(&env);
         tap_case_end("a kernel-only transaction whose journal entry cannot be removed is undone");
 }
@@ -721,8 +816,6 @@ static void test_journal_unwritable_writes_nothing(void) {
         KernelBackend *inner, *spy = NULL;
         json_object *r;
         Snapshot before, after;
-        char away[256];
-        int fd;
 
         CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
         /* The same daemon again, over a spy that counts its reads of the kernel. */
@@ -733,12 +826,8 @@ static void test_journal_unwritable_writes_nothing(void) {
         CHECK(test_env_start_manager(&env, kernel_backend_ref(spy), NULL) >= 0);
         CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
         snapshot(&env, &before);
-        /* A file where the runtime directory was: the entry's open() fails with ENOTDIR. */
-        snprintf(away, sizeof(away), "%s.away", env.runtime_dir);
-        CHECK(rename(env.runtime_dir, away) >= 0);
-        fd = open(env.runtime_dir, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-        CHECK(fd >= 0);
-        safe_close(fd);
+        /* Its slot read-only: the entry's write fails with EBADF. */
+        CHECK(journal_slots_set_writable(&env, false) > 0);
         kernel_fake_reset_steps(env.fake);
         test_spy_reset_guest_reads(spy);
         r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
@@ -752,8 +841,8 @@ static void test_journal_unwritable_writes_nothing(void) {
                 tap_diag("the aborted job re-read the mdev %u times", test_spy_guest_reads(spy));
         snapshot(&env, &after);
         CHECK(snapshot_equal(&before, &after));
-        CHECK(unlink(env.runtime_dir) >= 0);
-        CHECK(rename(away, env.runtime_dir) >= 0);
+        CHECK(!journal_exists(&env));
+        CHECK(journal_slots_set_writable(&env, true) > 0);
         r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
         CHECK(r && !reply_error(r));
         json_object_put(r);
@@ -1049,6 +1138,8 @@ int main(int argc, char *argv[]) {
         test_rollback_read_fails();
         test_journal_unwritable_writes_nothing();
         test_crash_while_stuck();
+        test_crash_while_two_stuck();
+        test_old_style_entry_recovered();
         test_worker_after_hung_write();
         test_changes_queue_behind_transaction();
         test_mdev_uevent_reread();

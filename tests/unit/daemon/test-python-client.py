@@ -97,6 +97,18 @@ def start_daemon(daemon, tmp, extra_env=None):
     return proc, sock_path
 
 
+def pending_journal_ids(run_dir):
+    """The ids of the entries in apctld's journal slots (apctld(8), FILES): header, then the JSON text."""
+    ids = []
+    for path in glob.glob(os.path.join(run_dir, "journal-slot-*")):
+        with open(path, "rb") as f:
+            data = f.read()
+        if data.startswith(b"APCTLJ1 "):
+            length = int(data[8:16], 16)
+            ids.append(json.loads(data[34:34 + length])["id"])
+    return ids
+
+
 def kill_hook(daemon):
     """The SIGKILL test hook dies mid-transaction; the next start resolves the journal."""
     tmp = tempfile.mkdtemp(prefix="apctld-py-kill.")
@@ -114,7 +126,7 @@ def kill_hook(daemon):
             check(True, "kill hook: connection drops when apctld is killed")
         rc = proc.wait(timeout=TIMEOUT)
         check(rc == -9, f"kill hook: apctld died of SIGKILL (rc {rc})")
-        left_behind = glob.glob(os.path.join(tmp, "run", "journal-*.json"))
+        left_behind = pending_journal_ids(os.path.join(tmp, "run"))
         check(len(left_behind) == 1, "kill hook: the journal entry was left behind")
         proc, sock_path = start_daemon(daemon, tmp)
         c = Varlink(sock_path)
@@ -122,7 +134,8 @@ def kill_hook(daemon):
         check(not status["recovery_needed"], "kill hook: recovered")
         # The restart may already run its own transaction (re-applying the host masks to
         # the fresh fake kernel); the Guest.Start entry itself must be gone.
-        check(not any(os.path.exists(p) for p in left_behind), "kill hook: the Guest.Start journal entry was resolved")
+        pending = pending_journal_ids(os.path.join(tmp, "run"))
+        check(not any(i in pending for i in left_behind), "kill hook: the Guest.Start journal entry was resolved")
         g = expect_ok(c.call("io.apctl.Guest.Show", {"name": "k"}), "kill hook: definition survived")
         check(g["running"] is False, "kill hook: the half-started guest is not running")
         proc.terminate()
