@@ -30,13 +30,13 @@
 
 typedef enum SlotState {
         SLOT_CLOSED,            /* no file (or not opened yet) */
-        SLOT_UNUSABLE,          /* open but unread, unreadable or foreign: never written */
+        SLOT_UNUSABLE,          /* unreadable or foreign (open or not): never written */
         SLOT_FREE,
         SLOT_BUSY,              /* holds the entry of id */
 } SlotState;
 
 typedef struct JournalSlot {
-        int fd;                 /* owned, -EBADF when closed */
+        int fd;                 /* owned; negative when closed */
         SlotState state;
         uint64_t id;            /* SLOT_BUSY: its entry's */
         size_t size;            /* the bytes its entry (or the last one) took: what a removal zeroes */
@@ -69,16 +69,23 @@ static void slot_name(size_t index, char buf[static 64]) {
 
 /* The slot index a file name stands for, or -1: exactly two decimal digits, below JOURNAL_ENTRIES_MAX. */
 static int slot_index(const char *name) {
-        const char *p = name + strlen(JOURNAL_SLOT_PREFIX);
+        const char *p;
         int index;
 
-        if (!strneq(name, JOURNAL_SLOT_PREFIX, strlen(JOURNAL_SLOT_PREFIX)) || strlen(p) != 2 ||
-            p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+        if (!strneq(name, JOURNAL_SLOT_PREFIX, strlen(JOURNAL_SLOT_PREFIX)))
+                return -1;
+        p = name + strlen(JOURNAL_SLOT_PREFIX);
+        if (strlen(p) != 2 || p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
                 return -1;
         index = (p[0] - '0') * 10 + (p[1] - '0');
         return index < JOURNAL_ENTRIES_MAX ? index : -1;
 }
 
+/*
+ * The check tells a whole entry from one a crash cut short, over zeros or
+ * an older entry's bytes: no adversary, so a fast non-cryptographic hash
+ * does, and 64 bits make a false match negligible.
+ */
 static uint64_t fnv1a64(const char *p, size_t len) {
         uint64_t h = 0xcbf29ce484222325ULL;
 
@@ -162,7 +169,7 @@ static int slot_get_free(Journal *j, JournalSlot **ret) {
         if (!closed)
                 return -ENOSPC;
         slot_name(closed - j->slots, name);
-        /* O_EXCL: a file that is there was read by journal_read_all(), or not, and then must not be overwritten. */
+        /* O_EXCL: a file journal_read_all() did not find free (unread, or not apctld's) is never overwritten. */
         fd = openat(j->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return negative_errno();
