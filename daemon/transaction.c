@@ -574,10 +574,14 @@ int transaction_commit(Manager *m, Call *c, TransactionSpec *spec) {
 
         /*
          * The job starts first and reads and plans while the entry is
-         * written: under TCG the hand-off to its thread and its reads cost
-         * about as much as the journal write, and now overlap it. It
-         * writes nothing to the kernel before the gate opens, after the
-         * entry is in place.
+         * written: the hand-off to its thread and its reads overlap the
+         * write. It writes nothing to the kernel before the gate opens,
+         * after the entry is in place. Even with the entry one pwritev()
+         * (journal.h), writing it first and then starting the job without
+         * a gate was no faster in the x86_64 VM (bench/daemon-speed.sh
+         * --vm, 6 alternating runs each, Guest.Start 4x8 against raw:
+         * assign 1.66-2.27 against 1.80-2.81, ap_config 2.92-3.90 against
+         * 2.34-2.97 with the gate).
          */
         r = journal_new_id(&t->spec.intent.id);
         if (r >= 0) {
