@@ -797,6 +797,7 @@ static void test_commit_by_removal_fails(void) {
         CHECK(test_env_restart(&env, NULL) >= 0);
         test_env_settle(&env);
         CHECK(!journal_exists(&env) && !env.m->recovery_failed);
+        free(after.state);
         snapshot(&env, &after);
         CHECK(snapshot_equal(&before, &after));
         free(before.state);
