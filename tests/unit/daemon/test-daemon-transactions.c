@@ -283,30 +283,41 @@ static void test_crash_every_step(const Scenario *sc) {
                      steps);
 }
 
-static void test_roll_forward(void) {
-        TestEnv env;
+/*
+ * Guest a started on scenario 0, and the journal entry of that start as
+ * apctld would have written it (not written here): the tests then leave it
+ * behind as a crash would.
+ */
+static void started_guest_entry(TestEnv *env, JournalEntry *j, MdevState *md) {
         TestClient c;
-        JournalEntry j = { .kind = JOURNAL_MDEV };
-        MdevState md;
         json_object *r;
 
-        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
-        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        CHECK(scenario_setup(env, &c, &scenarios[0], NULL, NULL));
+        r = test_call(env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
         CHECK(r && !reply_error(r));
         json_object_put(r);
         test_client_close(&c);
+        *j = (JournalEntry) { .kind = JOURNAL_MDEV };
+        snprintf(j->method, sizeof(j->method), "io.apctl.Guest.Start");
+        snprintf(j->guest, sizeof(j->guest), "a");
+        snprintf(j->uuid, sizeof(j->uuid), UUID_A);
+        CHECK(journal_new_id(&j->id) >= 0);
+        j->mdev_after.exists = true;
+        CHECK(fake_mdev(env, UUID_A, md));
+        j->mdev_after.config = md->assigned;
+}
+
+static void test_roll_forward(void) {
+        TestEnv env;
+        JournalEntry j;
+        MdevState md;
+
+        started_guest_entry(&env, &j, &md);
         /*
          * Pretend the daemon died after committing (the state lists the entry
          * as committed) but before removing the journal entry, and the kernel
          * lost some of the writes.
          */
-        snprintf(j.method, sizeof(j.method), "io.apctl.Guest.Start");
-        snprintf(j.guest, sizeof(j.guest), "a");
-        snprintf(j.uuid, sizeof(j.uuid), UUID_A);
-        CHECK(journal_new_id(&j.id) >= 0);
-        j.mdev_after.exists = true;
-        CHECK(fake_mdev(&env, UUID_A, &md));
-        j.mdev_after.config = md.assigned;
         CHECK(journal_write(env.m->journal, &j) >= 0);
         CHECK(desired_state_add_committed(&env.m->desired, j.id) >= 0);
         CHECK(desired_state_save(env.state_dir, &env.m->desired) >= 0);
@@ -330,28 +341,15 @@ static void test_roll_forward(void) {
  */
 static void test_old_style_entry_recovered(void) {
         TestEnv env;
-        TestClient c;
-        JournalEntry j = { .kind = JOURNAL_MDEV };
+        JournalEntry j;
         MdevState md;
-        json_object *r;
         _cleanup_free_ char *slot = NULL;
         char path[256], old[256];
         const char *text;
         size_t len = 0;
         int fd;
 
-        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
-        r = test_call(&env, &c, "io.apctl.Guest.Start", "{\"name\":\"a\"}");
-        CHECK(r && !reply_error(r));
-        json_object_put(r);
-        test_client_close(&c);
-        snprintf(j.method, sizeof(j.method), "io.apctl.Guest.Start");
-        snprintf(j.guest, sizeof(j.guest), "a");
-        snprintf(j.uuid, sizeof(j.uuid), UUID_A);
-        CHECK(journal_new_id(&j.id) >= 0);
-        j.mdev_after.exists = true;
-        CHECK(fake_mdev(&env, UUID_A, &md));
-        j.mdev_after.config = md.assigned;
+        started_guest_entry(&env, &j, &md);
         /* The entry's JSON text, as the old apctld wrote it, in a file of its own; the slot cleared again. */
         CHECK(journal_write(env.m->journal, &j) >= 0);
         snprintf(path, sizeof(path), "%.200s/" JOURNAL_SLOT_PREFIX "00", env.runtime_dir);
