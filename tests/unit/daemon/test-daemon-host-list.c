@@ -592,9 +592,17 @@ static void test_stream_reader_not_idle(void) {
         send_call(&c, "io.apctl.Host.List");
         while (sd_event_run(env.event, 0) > 0)
                 ;
-        while (!(c.len > 0 && memchr(c.buf, 0, c.len)) && server_n_clients(env.m->server) == 1) {
+        /* The deadline only ends a hang (apctld no longer refilling the socket) with a failure. */
+        for (uint64_t deadline = now_usec() + TEST_DEADLINE_USEC;
+             !(c.len > 0 && memchr(c.buf, 0, c.len)) && server_n_clients(env.m->server) == 1;) {
                 bool output_waits = server_output_unsent(env.m->server) > 0;
                 uint64_t before = now_usec();
+
+                if (!CHECK(before < deadline)) {
+                        tap_diag("the reply did not complete within %llu ms (%zu bytes in)",
+                                 TEST_DEADLINE_USEC / 1000ULL, c.len);
+                        break;
+                }
 
                 if (!CHECK(read_socket_empty(&c)))
                         break;
