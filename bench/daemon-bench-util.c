@@ -126,10 +126,12 @@ int bench_memory_kib(pid_t pid, unsigned long *ret_rss, unsigned long *ret_hwm, 
 
 int bench_write_fd(int fd, const char *value) {
         size_t len = strlen(value);
+        ssize_t n = write(fd, value, len);
 
-        if (write(fd, value, len) != (ssize_t) len)
+        if (n < 0)
                 return negative_errno();
-        return 0;
+        /* A store() takes the whole value or fails: a short write is an error, and errno says nothing then. */
+        return (size_t) n == len ? 0 : -EIO;
 }
 
 int bench_write_attr(const char *dir, const char *name, const char *value) {
