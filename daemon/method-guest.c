@@ -8,7 +8,6 @@
 #include "json-ap.h"
 #include "mdevctl.h"
 #include "methods.h"
-#include "reconcile.h"
 #include "transaction-spec.h"
 #include "validate.h"
 #include "varlink-protocol.h"
@@ -297,9 +296,6 @@ static int guest_run_change(Manager *m, Call *c, bool start) {
                                   g->name, g->uuid);
         if (!start && !running)
                 return call_error(c, APCTL_ERROR_GUEST_NOT_RUNNING, ENOTCONN, "guest '%s' is not running", g->name);
-        if (!start)
-                /* Stopped on purpose: an autostart guest would otherwise be started again at the commit's reconcile. */
-                reconcile_autostart_skip(m, g->name);
         if (start) {
                 if (!m->kernel.matrix_present)
                         return call_error(c, APCTL_ERROR_NO_SUCH_DEVICE, ENODEV,
@@ -319,6 +315,8 @@ static int guest_run_change(Manager *m, Call *c, bool start) {
                 return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
         }
         spec_set_guest_event(&spec, start ? "guest-started" : "guest-stopped", g);
+        /* Stopped on purpose: an autostart guest would otherwise be started again at the commit's reconcile. */
+        spec.autostart_skip_on_success = !start;
         return transaction_commit(m, c, &spec);
 }
 

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "methods.h"
+#include "reconcile.h"
 #include "transaction.h"
 #include "validate.h"
 #include "varlink-protocol.h"
@@ -237,6 +238,9 @@ static void txn_succeed(Manager *m, Transaction *t) {
                 call_reply_text(TAKE_PTR(t->call), t->spec.reply, t->spec.reply_len);
         else if (t->call)
                 call_reply(TAKE_PTR(t->call), NULL);
+        /* Before the reconcile this schedules, which would otherwise start a stopped autostart guest again. */
+        if (t->spec.autostart_skip_on_success)
+                reconcile_autostart_skip(m, t->spec.intent.guest);
         manager_schedule_reconcile(m);
         txn_finish(m, t);
 }

@@ -57,6 +57,11 @@ typedef struct TransactionSpec {
         char *reply;
         size_t reply_len;
         SpecEvent event;                /* to emit on success (kind NONE: none) */
+        /*
+         * Guest.Stop: on success (only then: a refused, failed or rolled back
+         * stop leaves the guest as it was), autostart leaves intent.guest alone.
+         */
+        bool autostart_skip_on_success;
 } TransactionSpec;
 
 void transaction_spec_done(TransactionSpec *s);

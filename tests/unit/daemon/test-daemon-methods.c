@@ -373,6 +373,62 @@ static void test_stopped_autostart_guest_stays_stopped(void) {
                      "looked");
 }
 
+/*
+ * Only a Stop that happened keeps autostart away: one the kernel refused
+ * (rolled back, the guest still running) leaves the guest as eligible as
+ * before. The guest then vanishes behind apctld's back: autostart starts
+ * it. Guest.Stop marked its guest before the transaction ran, so a failed
+ * Stop kept it stopped for the rest of the run. A Stop that outlives its
+ * timeout and then completes keeps it stopped.
+ */
+static void test_failed_stop_keeps_autostart(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *reply = NULL;
+        MdevState md;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5]}");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"a\",\"uuid\":\"" UUID_AUTO "\",\"adapters\":[5],"
+                                      "\"domains\":[1]}");
+        CALL("io.apctl.Guest.Start", "{\"name\":\"a\"}");
+        CALL("io.apctl.Guest.Modify", "{\"name\":\"a\",\"autostart\":true}");
+        /* Running at the explicit Reconcile: autostart has not handled it. */
+        CALL("io.apctl.Reconcile", NULL);
+        CHECK_OK(reply);
+        kernel_fake_fail_step(env.fake, 1, EIO);
+        CALL("io.apctl.Guest.Stop", "{\"name\":\"a\"}");
+        CHECK(reply && reply_error(reply));
+        test_env_settle(&env);
+        CHECK(fake_mdev(&env, UUID_AUTO, &md));
+
+        CHECK(env.fake->ops->mdev_remove(env.fake, NULL, UUID_AUTO) >= 0);
+        manager_schedule_resync(env.m);
+        test_env_settle(&env);
+        if (!CHECK(fake_mdev(&env, UUID_AUTO, &md)))
+                tap_diag("a Stop the kernel refused kept the guest from autostart");
+
+        /* A Stop whose kernel write outlives its timeout counts when it completes. */
+        CALL("io.apctl.Reconcile", NULL);
+        CHECK_OK(reply);
+        env.m->config.kernel_timeout_usec = 200 * 1000;
+        kernel_fake_block_step(env.fake, 1);
+        CALL("io.apctl.Guest.Stop", "{\"name\":\"a\"}");
+        CHECK(reply && reply_error(reply) && streq(reply_error(reply), "io.apctl.KernelTimeout"));
+        env.m->config.kernel_timeout_usec = 60ULL * 1000 * 1000;
+        kernel_fake_release(env.fake);
+        test_env_settle(&env);
+        CHECK(env.m->n_stuck == 0);
+        if (!CHECK(!fake_mdev(&env, UUID_AUTO, &md)))
+                tap_diag("a Stop that completed after its timeout: started again");
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("a Stop the kernel refused leaves an autostart guest eligible for autostart; one that "
+                     "completes after its timeout keeps it stopped");
+}
+
 static void test_mdevctl_import_export(void) {
         TestEnv env;
         TestClient c;
@@ -932,6 +988,7 @@ int main(void) {
         test_persistence_and_restart();
         test_autostart_waits_for_bindings();
         test_stopped_autostart_guest_stays_stopped();
+        test_failed_stop_keeps_autostart();
         test_mdevctl_import_export();
         test_status_events_reconcile();
         test_start_stop_update_model_in_place();
