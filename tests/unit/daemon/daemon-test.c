@@ -71,11 +71,15 @@ static int env_start_manager(TestEnv *env, void (*tweak)(ManagerConfig *c)) {
 }
 
 int test_env_start(TestEnv *env, KernelBackend *shared_fake, void (*tweak)(ManagerConfig *c)) {
-        int r;
+        int r, n;
 
         *env = (TestEnv) {};
         log_set_target(getenv("APCTLD_TEST_LOG") ? LOG_TARGET_STDERR : LOG_TARGET_NULL);
-        snprintf(env->dir, sizeof(env->dir), "/tmp/apctld-test.XXXXXX");
+        n = snprintf(env->dir, sizeof(env->dir), "%s/apctld-test.XXXXXX", getenv("TMPDIR") ?: "/tmp");
+        if (n < 0 || (size_t) n >= sizeof(env->dir)) {
+                env->dir[0] = 0;        /* nothing for test_env_done() to remove */
+                return -ENAMETOOLONG;
+        }
         if (!mkdtemp(env->dir))
                 return -errno;
         snprintf(env->state_dir, sizeof(env->state_dir), "%s/state", env->dir);

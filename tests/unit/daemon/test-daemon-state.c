@@ -325,9 +325,16 @@ static void journal_sample(JournalEntry *mdev, JournalEntry *host) {
         ap_mask_set_range(&host->host_after.aqmask, 0, 255);
 }
 
-/* A fresh journal directory. */
-static bool journal_dir_new(char dir[static 64]) {
-        snprintf(dir, 64, "/tmp/apctld-journal.XXXXXX");
+#define JOURNAL_TEST_DIR_MAX 128
+
+/* A fresh journal directory, below $TMPDIR. */
+static bool journal_dir_new(char dir[static JOURNAL_TEST_DIR_MAX]) {
+        int n = snprintf(dir, JOURNAL_TEST_DIR_MAX, "%s/apctld-journal.XXXXXX", getenv("TMPDIR") ?: "/tmp");
+
+        if (n < 0 || n >= JOURNAL_TEST_DIR_MAX) {
+                tap_diag("$TMPDIR is too long for the journal tests");
+                return false;
+        }
         return mkdtemp(dir) != NULL;
 }
 
@@ -373,7 +380,7 @@ static int journal_reopen(const char *dir, Journal **j, JournalEntry **entries, 
 }
 
 static void put_file(const char *dir, const char *name, const void *data, size_t len) {
-        char path[128];
+        char path[256];
         _cleanup_close_ int fd = -EBADF;
 
         snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -388,7 +395,7 @@ static void test_journal_round_trip(void) {
         _cleanup_(journal_closep) Journal *j = NULL;
         JsonError e = {};
         size_t n = 0, n_torn = 0;
-        char dir[64];
+        char dir[JOURNAL_TEST_DIR_MAX];
 
         if (!CHECK(journal_dir_new(dir)))
                 return;
@@ -435,7 +442,7 @@ static void test_journal_torn_entry(void) {
         _cleanup_(journal_closep) Journal *j = NULL;
         JsonError e = {};
         size_t n = 0, n_torn = 0, len = 0;
-        char dir[64], path[128];
+        char dir[JOURNAL_TEST_DIR_MAX], path[256];
         unsigned applied = 0, unreported = 0;
 
         if (!CHECK(journal_dir_new(dir)))
@@ -484,7 +491,7 @@ static void test_journal_slot_reuse(void) {
         JsonError e = {};
         size_t n = 0, n_torn = 0;
         unsigned failed = 0;
-        char dir[64];
+        char dir[JOURNAL_TEST_DIR_MAX];
 
         if (!CHECK(journal_dir_new(dir)))
                 return;
@@ -533,7 +540,7 @@ static void test_journal_old_style_file(void) {
         JournalEntry mdev, host;
         JsonError e = {};
         size_t n = 0, n_torn = 0, len = 0;
-        char dir[64], path[128];
+        char dir[JOURNAL_TEST_DIR_MAX], path[256];
         const char *text;
 
         if (!CHECK(journal_dir_new(dir)))
@@ -576,7 +583,7 @@ static void test_journal_foreign_files(void) {
         _cleanup_(journal_closep) Journal *j = NULL;
         JsonError e = {};
         size_t n = 0, n_torn = 0;
-        char dir[64];
+        char dir[JOURNAL_TEST_DIR_MAX];
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 if (!CHECK(journal_dir_new(dir)))
@@ -592,9 +599,9 @@ static void test_journal_foreign_files(void) {
         /* A directory in a slot's place. */
         if (!CHECK(journal_dir_new(dir)))
                 return;
-        snprintf(dir + strlen(dir), 64 - strlen(dir), "/");
+        snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/");
         {
-                char sub[128];
+                char sub[256];
                 snprintf(sub, sizeof(sub), "%s" JOURNAL_SLOT_PREFIX "00", dir);
                 CHECK(mkdir(sub, 0700) >= 0);
                 CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == -EBADMSG);
