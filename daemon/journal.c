@@ -30,8 +30,8 @@
 
 typedef enum SlotState {
         SLOT_CLOSED,            /* no file (or not opened yet) */
-        SLOT_UNUSABLE,          /* unreadable or foreign (open or not): never written */
-        SLOT_FREE,
+        SLOT_UNUSABLE,          /* unreadable, foreign, or not known to be empty (open or not): never written */
+        SLOT_FREE,              /* an empty file (journal.h says why it must be) */
         SLOT_BUSY,              /* holds the entry of id */
 } SlotState;
 
@@ -39,7 +39,6 @@ typedef struct JournalSlot {
         int fd;                 /* owned; negative when closed */
         SlotState state;
         uint64_t id;            /* SLOT_BUSY: its entry's */
-        size_t size;            /* the bytes its entry (or the last one) took: what a removal zeroes */
 } JournalSlot;
 
 struct Journal {
@@ -52,12 +51,10 @@ struct Journal {
 };
 
 typedef enum SlotContent {
-        SLOT_CONTENT_NONE,      /* empty or zeroed: no entry */
+        SLOT_CONTENT_NONE,      /* empty, or zeros over the start of an old entry: no entry */
         SLOT_CONTENT_TORN,      /* a prefix of an entry: its write was cut short */
         SLOT_CONTENT_ENTRY,
 } SlotContent;
-
-static const char zeros[SLOT_SIZE_MAX];
 
 static void journal_name(uint64_t id, char buf[static 64]) {
         snprintf(buf, 64, JOURNAL_PREFIX "%016" PRIx64 JOURNAL_SUFFIX, id);
@@ -82,9 +79,9 @@ static int slot_index(const char *name) {
 }
 
 /*
- * The check tells a whole entry from one a crash cut short, over zeros or
- * an older entry's bytes: no adversary, so a fast non-cryptographic hash
- * does, and 64 bits make a false match negligible.
+ * The check tells a whole entry from a prefix of it that a crash left
+ * (over nothing, or an older apctld's zeros): no adversary, so a fast
+ * non-cryptographic hash does, and 64 bits make a false match negligible.
  */
 static uint64_t fnv1a64(const char *p, size_t len) {
         uint64_t h = 0xcbf29ce484222325ULL;
@@ -178,19 +175,53 @@ static int slot_get_free(Journal *j, JournalSlot **ret) {
         return 0;
 }
 
-/* Zeroes what the slot's last entry took, header first (one write within a page if it is the usual size). */
+/*
+ * Empties the slot file: one ftruncate(), which has happened or not, with
+ * nothing in between (a write of zeros can stop part-way). When it reports
+ * a failure, the file's size says which: a failure after the size changed
+ * (a file system that fails the rest of a truncate) has still removed the
+ * entry, and must not be taken for a removal that did not happen.
+ */
 static int slot_clear(JournalSlot *slot) {
-        size_t size = slot->size < SLOT_SIZE_MAX ? slot->size : SLOT_SIZE_MAX;
-        ssize_t n;
+        struct stat st;
+        int r;
 
-        if (size == 0)
+        if (ftruncate(slot->fd, 0) >= 0)
                 return 0;
-        n = pwrite(slot->fd, zeros, size, 0);
-        if (n < 0)
-                return negative_errno();
-        if ((size_t) n != size)
-                return -EIO;
-        slot->size = 0;
+        r = negative_errno();
+        if (fstat(slot->fd, &st) >= 0 && st.st_size == 0)
+                return 0;
+        return r;
+}
+
+/*
+ * Header and text at offset 0 of the empty file, the rest once more after a
+ * short write (whose cause, ENOSPC say, the second call then reports).
+ */
+static int slot_write(int fd, const char *header, const char *text, size_t len) {
+        size_t done = 0, total = SLOT_HEADER_SIZE + len;
+        unsigned calls = 0;
+
+        while (done < total) {
+                struct iovec iov[2];
+                int n_iov = 0;
+                ssize_t n;
+
+                if (done < SLOT_HEADER_SIZE)
+                        iov[n_iov++] = (struct iovec) { (char *) header + done, SLOT_HEADER_SIZE - done };
+                if (len > 0) {
+                        size_t skip = done > SLOT_HEADER_SIZE ? done - SLOT_HEADER_SIZE : 0;
+                        iov[n_iov++] = (struct iovec) { (char *) text + skip, len - skip };
+                }
+                n = pwritev(fd, iov, n_iov, done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                done += n;
+                if (done < total && (n == 0 || ++calls == 2))
+                        return -EIO;
+        }
         return 0;
 }
 
@@ -205,7 +236,7 @@ int journal_write(Journal *j, const JournalEntry *entry) {
         char idhex[17], header[SLOT_HEADER_SIZE + 1];
         size_t len, allocated;
         JournalSlot *slot;
-        ssize_t n;
+        struct stat st;
         int r;
 
         r = json_writer_init(&w, 1024);
@@ -237,15 +268,26 @@ int journal_write(Journal *j, const JournalEntry *entry) {
         r = slot_get_free(j, &slot);
         if (r < 0)
                 return r;
+        /*
+         * Unlinked or replaced, the file would take our entries where no
+         * start-up looks; not empty, our entry would lie over bytes that are
+         * not ours (journal.h): both mean someone else changed the runtime
+         * directory, and apctld writes no entry it could not find again. The
+         * slot is not used again; the next entry takes a new file.
+         */
+        if (fstat(slot->fd, &st) < 0)
+                return negative_errno();
+        if (st.st_nlink == 0 || st.st_size != 0) {
+                slot->state = SLOT_UNUSABLE;
+                return -ESTALE;
+        }
         snprintf(header, sizeof(header), SLOT_MAGIC "%08zx %016" PRIx64 "\n", len, fnv1a64(text, len));
         /* Header and text in one call: see journal.h for why that is safe against a crash. */
-        n = pwritev(slot->fd, (const struct iovec[]) { { header, SLOT_HEADER_SIZE }, { text, len } }, 2, 0);
-        if (slot->size < SLOT_HEADER_SIZE + len)
-                slot->size = SLOT_HEADER_SIZE + len;
-        if (n < 0 || (size_t) n != SLOT_HEADER_SIZE + len) {
-                r = n < 0 ? negative_errno() : -EIO;
-                /* No kernel write follows; zeros make a part that did get written read as no entry. */
-                (void) slot_clear(slot);
+        r = slot_write(slot->fd, header, text, len);
+        if (r < 0) {
+                /* No kernel write follows; emptied, the slot takes the next entry; else it is used no more. */
+                if (slot_clear(slot) < 0)
+                        slot->state = SLOT_UNUSABLE;
                 return r;
         }
         slot->state = SLOT_BUSY;
@@ -405,13 +447,19 @@ static uint64_t parse_hex(const char *p, size_t n) {
 
 /*
  * What a slot holds (SlotContent), its entry in *ret and the bytes read in
- * *ret_size; -EBADMSG (e says why) for what apctld did not write: anything
- * but zeros, a prefix of an entry over zeros, or a whole entry.
+ * *ret_size; -EBADMSG (e says why) for what apctld did not write. apctld
+ * writes an entry into an empty file and removes it by emptying the file,
+ * so a slot holds nothing, a prefix of an entry (torn), or a whole entry.
+ * An older apctld zeroed entries from their first byte on and wrote new
+ * ones over the zeros: zeros over the start of a header (all of it, or the
+ * first bytes of it when that removal was cut short) are a removal and
+ * read as no entry; a prefix of a header followed by zeros is torn.
  */
 static int slot_read(int fd, JournalEntry *ret, size_t *ret_size, JsonError *e) {
         _cleanup_free_ char *buf = malloc(SLOT_SIZE_MAX);
         _cleanup_json_ json_object *o = NULL;
-        size_t n = 0, prefix, len;
+        size_t n = 0, head, zeros, end, len;
+        JournalEntry entry;
         int r;
 
         if (!buf)
@@ -426,20 +474,27 @@ static int slot_read(int fd, JournalEntry *ret, size_t *ret_size, JsonError *e) 
                         break;
                 n += k;
         }
-        *ret_size = n;
-        /* The header as far as it was written: its first bytes, then zeros or the end of the file. */
-        for (prefix = 0; prefix < n && prefix < SLOT_HEADER_SIZE && buf[prefix]; prefix++)
-                if (!header_char_ok(prefix, buf[prefix])) {
+        /* The header's place: zeros, then header bytes as far as they were written, then zeros or the end. */
+        head = n < SLOT_HEADER_SIZE ? n : SLOT_HEADER_SIZE;
+        for (zeros = 0; zeros < head && !buf[zeros]; zeros++)
+                ;
+        for (end = zeros; end < head && buf[end]; end++)
+                if (!header_char_ok(end, buf[end])) {
                         json_error_set(e, "", "not a journal slot (no header)");
                         return -EBADMSG;
                 }
-        if (prefix < SLOT_HEADER_SIZE) {
-                for (size_t i = prefix; i < n && i < SLOT_HEADER_SIZE; i++)
-                        if (buf[i]) {
-                                json_error_set(e, "", "not a journal slot (a broken header)");
-                                return -EBADMSG;
-                        }
-                return prefix == 0 ? SLOT_CONTENT_NONE : SLOT_CONTENT_TORN;
+        for (size_t i = end; i < head; i++)
+                if (buf[i]) {
+                        json_error_set(e, "", "not a journal slot (a broken header)");
+                        return -EBADMSG;
+                }
+        if (n == 0 || zeros > 0) {
+                *ret_size = n;
+                return SLOT_CONTENT_NONE;
+        }
+        if (end < SLOT_HEADER_SIZE) {
+                *ret_size = n;
+                return SLOT_CONTENT_TORN;
         }
         len = parse_hex(buf + strlen(SLOT_MAGIC), 8);
         if (len > JOURNAL_ENTRY_SIZE_MAX) {
@@ -447,14 +502,18 @@ static int slot_read(int fd, JournalEntry *ret, size_t *ret_size, JsonError *e) 
                                JOURNAL_ENTRY_SIZE_MAX);
                 return -EBADMSG;
         }
-        if (n < SLOT_HEADER_SIZE + len || fnv1a64(buf + SLOT_HEADER_SIZE, len) != parse_hex(buf + 17, 16))
+        if (n < SLOT_HEADER_SIZE + len || fnv1a64(buf + SLOT_HEADER_SIZE, len) != parse_hex(buf + 17, 16)) {
+                *ret_size = n;
                 return SLOT_CONTENT_TORN;
+        }
         r = json_parse_limited(buf + SLOT_HEADER_SIZE, len, 8, &o, e);
         if (r < 0)
                 return r;
-        r = journal_from_json(o, ret, e);
+        r = journal_from_json(o, &entry, e);
         if (r < 0)
                 return r;
+        *ret = entry;
+        *ret_size = n;
         return SLOT_CONTENT_ENTRY;
 }
 
@@ -497,12 +556,11 @@ static void read_one_slot(Journal *j, size_t index, const char *name, JournalEnt
                 report_bad(e, bad, name, r, &why);
                 return;
         }
-        slot->size = size;
-        if (r == SLOT_CONTENT_TORN) {
+        if (r == SLOT_CONTENT_TORN)
                 (*n_torn)++;
-                if (slot_clear(slot) < 0)
-                        return; /* stays unusable */
-        }
+        /* Emptied before it is used: a new entry must never lie over old bytes (journal.h). */
+        if (r != SLOT_CONTENT_ENTRY && size > 0 && slot_clear(slot) < 0)
+                return; /* stays unusable */
         if (r == SLOT_CONTENT_ENTRY) {
                 if (*n >= JOURNAL_ENTRIES_MAX) {
                         json_error_set(&why, "", "too many journal entries");
@@ -598,6 +656,12 @@ int journal_remove(Journal *j, uint64_t id) {
         return 0;
 }
 
+const char *journal_strerror(int r) {
+        if (r == -ESTALE)
+                return "a journal slot file was removed, replaced or written behind apctld's back";
+        return strerror(-r);
+}
+
 bool journal_any(const char *dir) {
         struct dirent *de;
         bool found = false;
@@ -610,7 +674,9 @@ bool journal_any(const char *dir) {
                         JournalEntry entry;
                         JsonError e = {};
                         size_t size;
-                        _cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                        /* O_NONBLOCK: a FIFO in a slot's place must not hang the caller. */
+                        _cleanup_close_ int fd = openat(dirfd(d), de->d_name,
+                                                        O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
                         int r = fd < 0 ? negative_errno() : slot_read(fd, &entry, &size, &e);
 
                         found = r < 0 || r == SLOT_CONTENT_ENTRY;

@@ -12,20 +12,33 @@
  * from an earlier boot is ever replayed against a kernel that has
  * forgotten it.
  *
- * A slot file is created once (slot 00 at start-up, the others only when
- * that many entries are pending at once) and kept open: an entry costs one
- * pwritev() and its removal one pwrite(); no file is created, renamed or
- * unlinked per transaction. A slot holds a header (magic, the length and
- * an FNV-1a checksum of the text that follows) and the entry's JSON text; a
- * removed entry is overwritten with zeros, header first. Why one write is
- * enough without a temporary file and a rename: a crash of the process
- * (SIGKILL at any instant) can cut a write short but not reorder it, so
- * after a crash a slot holds a prefix of the new bytes over the zeros of a
- * free slot. A prefix short of the whole entry fails the header, length or
- * checksum check and reads as a torn entry, which is ignored and cleared:
- * no kernel write follows an entry before its write has returned. A
- * removal cut short has zeroed the header (the first bytes written), and
- * the slot reads as free.
+ * A slot file is created once (one at start-up, the others only when that
+ * many entries are pending at once) and kept open: an entry costs one
+ * pwritev() and its removal one ftruncate() to length 0; no file is
+ * created, renamed or unlinked per transaction. A slot holds a header
+ * (magic, the length and an FNV-1a checksum of the text that follows) and
+ * the entry's JSON text. Why one write is enough without a temporary file
+ * and a rename: a crash of the process (SIGKILL at any instant) can cut a
+ * write short but not reorder it, and a new entry is only ever written into
+ * an empty file, so after a crash a slot holds a prefix of the new bytes and
+ * nothing after them. A prefix short of the whole entry fails the header,
+ * length or checksum check and reads as a torn entry, which is ignored and
+ * emptied: no kernel write follows an entry before its write has returned.
+ * A removal is a truncation, which has happened or not (zeros written over
+ * the entry could stop part-way and leave the rest of its header). An
+ * older apctld did remove entries with zeros, from the first byte on:
+ * zeros over the start of a header, cut short or not, read as no entry.
+ *
+ * Why the file must be empty under a new entry: over an older entry's
+ * bytes, a prefix of the new one that ends inside the header or the text
+ * reads with old bytes after it. A new header whose length matches the old
+ * entry's and that stops before its checksum is followed by the OLD
+ * checksum and the OLD text: it reads as the old entry, resolved long ago,
+ * and start-up would replay it. So no slot is written unless it is known to
+ * be empty: created empty, emptied by each removal, emptied at start-up
+ * when it holds no entry but some bytes (torn, or zeros an older apctld
+ * left), emptied after a write that failed, and checked empty (fstat)
+ * before each write; a slot that cannot be emptied is used no more.
  *
  * The commit point of a transaction:
  * - when it also changes the desired state (Define, Modify, Attach, Detach,
@@ -101,14 +114,22 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Journal *, journal_close);
  * cleared. Unreadable entries and foreign files are reported through e
  * (the file's name in e->field) and make the call fail with -EBADMSG after
  * the readable ones were returned; their slots are never written.
+ * Called once, right after journal_open(): a second call does not return
+ * the entries the first one found (their slots are taken by then).
  */
 int journal_read_all(Journal *j, JournalEntry **ret, size_t *ret_n, size_t *ret_n_torn, JsonError *e);
 /*
  * Into a free slot, creating a slot file when all are taken (never over an
- * existing file: before journal_read_all() none is free).
+ * existing file: before journal_read_all() none is free). -ESTALE when the
+ * slot's file was unlinked, replaced or written behind apctld's back.
  */
 int journal_write(Journal *j, const JournalEntry *entry);
-/* The commit point of a kernel-only transaction, or the end of any other; an unknown id is not an error. */
+/*
+ * The commit point of a kernel-only transaction, or the end of any other; an
+ * unknown id is not an error. On failure the entry is still there, whole.
+ */
 int journal_remove(Journal *j, uint64_t id);
+/* Why journal_write() failed, for the caller's message: -ESTALE says more than strerror(). */
+const char *journal_strerror(int r);
 /* Whether dir holds an entry (valid, or unreadable), read afresh (tests). */
 bool journal_any(const char *dir);

@@ -599,7 +599,7 @@ int transaction_commit(Manager *m, Call *c, TransactionSpec *spec) {
         }
         if (r < 0) {
                 call_error(TAKE_PTR(t->call), APCTL_ERROR_INTERNAL, -r, "could not start the transaction: %s",
-                           strerror(-r));
+                           journal_strerror(r));
                 txn_finish(m, t);
                 return r;
         }

@@ -8,10 +8,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -481,6 +483,212 @@ out:
         j = journal_close(j);
         journal_dir_drop(dir);
         tap_case_end("every prefix of a journal entry (a write cut short) is ignored as torn, never read as one");
+}
+
+/* The size of dir's slot file NN, or -1 when there is none. */
+static off_t slot_file_size(const char *dir, unsigned index) {
+        char path[256];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "%s/" JOURNAL_SLOT_PREFIX "%02u", dir, index);
+        return stat(path, &st) < 0 ? -1 : st.st_size;
+}
+
+/* Slot 00's bytes, malloc'd, in *ret and *ret_len. */
+static bool slot_file_read(const char *dir, char **ret, size_t *ret_len) {
+        char path[256];
+
+        snprintf(path, sizeof(path), "%s/" JOURNAL_SLOT_PREFIX "00", dir);
+        return read_file(path, 1 << 20, ret, ret_len) >= 0;
+}
+
+/*
+ * apctld before this one removed an entry by writing zeros over it, header
+ * first, and a crash could stop that after any number of bytes (regression:
+ * zeros over part of the header read as "a broken header", and apctld
+ * refused changes). Zeros over the first k bytes, the rest of the entry
+ * still there, read as no entry for every k (the removal had begun: the
+ * transaction was resolved); the slot is emptied and takes the next entry.
+ */
+static void test_journal_removal_cut_short(void) {
+        JournalEntry mdev, host;
+        _cleanup_free_ JournalEntry *read = NULL;
+        _cleanup_free_ char *whole = NULL, *cut = NULL;
+        _cleanup_(journal_closep) Journal *j = NULL;
+        JsonError e = {};
+        size_t n = 0, n_torn = 0, len = 0;
+        char dir[JOURNAL_TEST_DIR_MAX];
+        unsigned refused = 0, not_emptied = 0, not_reused = 0;
+
+        if (!CHECK(journal_dir_new(dir)))
+                return;
+        journal_sample(&mdev, &host);
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0);
+        CHECK(journal_write(j, &mdev) >= 0);
+        j = journal_close(j);
+        if (!CHECK(slot_file_read(dir, &whole, &len) && len > 100) || !CHECK(cut = malloc(len)))
+                goto out;
+        for (size_t k = 1; k <= len; k++) {
+                memcpy(cut, whole, len);
+                memset(cut, 0, k);
+                put_file(dir, JOURNAL_SLOT_PREFIX "00", cut, len);
+                if (journal_reopen(dir, &j, &read, &n, &n_torn, &e) != 0 || n != 0 || n_torn != 0) {
+                        if (refused++ == 0)
+                                tap_diag("zeros over %zu bytes: %s: %s", k, e.field, e.message);
+                        continue;
+                }
+                not_emptied += slot_file_size(dir, 0) != 0;
+                not_reused += journal_write(j, &host) < 0 || files_named(dir, JOURNAL_SLOT_PREFIX) != 1 ||
+                              slot_file_size(dir, 0) <= 0;
+        }
+        if (!CHECK(refused == 0))
+                tap_diag("%u removals cut short were read as an entry, torn, or refused", refused);
+        CHECK(not_emptied == 0);
+        CHECK(not_reused == 0);
+out:
+        j = journal_close(j);
+        journal_dir_drop(dir);
+        tap_case_end("a removal cut short at any byte (an older apctld's zeros) reads as free; the slot is reused");
+}
+
+/*
+ * A new entry must never lie over an older entry's bytes: cut short, its
+ * prefix would be read with the old bytes after it, and a new header that
+ * stops before its checksum, over an older entry of the same length, reads
+ * as that old entry, resolved long ago. So apctld writes entries into empty
+ * files only: a removal empties the slot; start-up empties a free slot that
+ * holds bytes (a removal cut short over an older, longer entry); a free
+ * slot someone else wrote into or unlinked is refused with -ESTALE, not
+ * written over. Every prefix of a new entry then lies over nothing, and
+ * reads as torn.
+ */
+static void test_journal_no_old_bytes_under_new_entry(void) {
+        static const size_t cuts[] = { 1, 8, 16, 17, 33, 34, 35, 100 };
+        JournalEntry mdev, host;
+        _cleanup_free_ JournalEntry *read = NULL;
+        _cleanup_free_ char *older = NULL, *newer = NULL, *under = NULL, *buf = NULL;
+        _cleanup_(journal_closep) Journal *j = NULL;
+        JsonError e = {};
+        size_t n = 0, n_torn = 0, older_len = 0, newer_len = 0, under_len = 0, len = 0;
+        char dir[JOURNAL_TEST_DIR_MAX], path[256];
+        unsigned not_emptied = 0, applied = 0;
+
+        if (!CHECK(journal_dir_new(dir)))
+                return;
+        journal_sample(&mdev, &host);
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0);
+        /* The older entry (host: longer) written and removed: nothing of it stays. */
+        CHECK(journal_write(j, &host) >= 0);
+        CHECK(slot_file_read(dir, &older, &older_len));
+        CHECK(journal_remove(j, host.id) >= 0);
+        if (!CHECK(slot_file_size(dir, 0) == 0))
+                tap_diag("a removed entry left %lld bytes in its slot", (long long) slot_file_size(dir, 0));
+        CHECK(journal_write(j, &mdev) >= 0);
+        CHECK(slot_file_read(dir, &newer, &newer_len));
+        CHECK(journal_remove(j, mdev.id) >= 0);
+        j = journal_close(j);
+        if (!CHECK(older && newer && older_len > newer_len + 100))
+                goto out;
+        /* A removal of the older entry cut short: start-up empties the slot before it takes an entry. */
+        for (size_t i = 0; i < ELEMENTSOF(cuts); i++) {
+                free(buf);
+                buf = malloc(older_len);
+                if (!CHECK(buf))
+                        goto out;
+                memcpy(buf, older, older_len);
+                memset(buf, 0, cuts[i]);
+                put_file(dir, JOURNAL_SLOT_PREFIX "00", buf, older_len);
+                not_emptied += journal_reopen(dir, &j, &read, &n, &n_torn, &e) != 0 || n != 0 ||
+                               slot_file_size(dir, 0) != 0;
+        }
+        CHECK(not_emptied == 0);
+        /* What lies under the next entry, then every prefix of it over that. */
+        CHECK(slot_file_read(dir, &under, &under_len) && under_len == 0);
+        free(buf);
+        buf = calloc(1, newer_len + older_len);
+        if (!CHECK(buf))
+                goto out;
+        for (size_t k = 1; k < newer_len; k++) {
+                memcpy(buf, newer, k);
+                len = k;
+                if (under_len > k) {
+                        memcpy(buf + k, under + k, under_len - k);
+                        len = under_len;
+                }
+                put_file(dir, JOURNAL_SLOT_PREFIX "00", buf, len);
+                applied += journal_reopen(dir, &j, &read, &n, &n_torn, &e) != 0 || n != 0 || n_torn != 1;
+        }
+        CHECK(applied == 0);
+        /* Bytes written into the free slot behind apctld's back are not written over. */
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0 && slot_file_size(dir, 0) == 0);
+        put_file(dir, JOURNAL_SLOT_PREFIX "00", older, older_len);
+        CHECK(journal_write(j, &mdev) == -ESTALE);
+        free(buf);
+        buf = NULL;
+        CHECK(slot_file_read(dir, &buf, &len) && len == older_len && memcmp(buf, older, len) == 0);
+        /* Nor is an unlinked slot written: its entries would go where no start-up looks. */
+        CHECK(journal_write(j, &mdev) >= 0 && slot_file_size(dir, 1) > 0);
+        CHECK(journal_remove(j, mdev.id) >= 0);
+        snprintf(path, sizeof(path), "%s/" JOURNAL_SLOT_PREFIX "01", dir);
+        CHECK(unlink(path) >= 0);
+        CHECK(journal_write(j, &mdev) == -ESTALE);
+        CHECK(journal_write(j, &mdev) >= 0 && slot_file_size(dir, 2) > 0);
+out:
+        j = journal_close(j);
+        journal_dir_drop(dir);
+        tap_case_end("a new entry never lies over an older entry's bytes: emptied slots, refused if written behind");
+}
+
+/*
+ * A write cut short without a crash (a full tmpfs) reports why, not EIO:
+ * here the file size limit stops the entry part-way; the slot is emptied
+ * and takes the next entry.
+ */
+static void test_journal_write_error_reported(void) {
+        JournalEntry mdev, host;
+        _cleanup_free_ JournalEntry *read = NULL;
+        _cleanup_(journal_closep) Journal *j = NULL;
+        JsonError e = {};
+        size_t n = 0, n_torn = 0;
+        char dir[JOURNAL_TEST_DIR_MAX];
+        struct rlimit saved, small;
+        int r;
+
+        if (!CHECK(journal_dir_new(dir)))
+                return;
+        journal_sample(&mdev, &host);
+        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0);
+        (void) signal(SIGXFSZ, SIG_IGN);
+        CHECK(getrlimit(RLIMIT_FSIZE, &saved) >= 0);
+        small = saved;
+        small.rlim_cur = 64;
+        CHECK(setrlimit(RLIMIT_FSIZE, &small) >= 0);
+        r = journal_write(j, &mdev);
+        CHECK(setrlimit(RLIMIT_FSIZE, &saved) >= 0);
+        (void) signal(SIGXFSZ, SIG_DFL);
+        if (!CHECK(r == -EFBIG))
+                tap_diag("got %s", strerror(-r));
+        CHECK(slot_file_size(dir, 0) == 0);
+        CHECK(journal_write(j, &mdev) >= 0 && files_named(dir, JOURNAL_SLOT_PREFIX) == 1);
+        j = journal_close(j);
+        journal_dir_drop(dir);
+        tap_case_end("a journal write cut short reports the error that stopped it, not EIO");
+}
+
+/* journal_any() on a FIFO named like a slot answers rather than blocking in open(). */
+static void test_journal_any_fifo(void) {
+        char dir[JOURNAL_TEST_DIR_MAX], path[256];
+
+        if (!CHECK(journal_dir_new(dir)))
+                return;
+        snprintf(path, sizeof(path), "%s/" JOURNAL_SLOT_PREFIX "00", dir);
+        CHECK(mkfifo(path, 0600) >= 0);
+        /* Blocked, the test dies of the alarm. */
+        alarm(10);
+        CHECK(journal_any(dir));
+        alarm(0);
+        journal_dir_drop(dir);
+        tap_case_end("journal_any() reports a FIFO in a slot's place without blocking");
 }
 
 /* One slot file serves transaction after transaction; pending entries get slots of their own, up to the limit. */
@@ -984,6 +1192,10 @@ int main(void) {
         test_journal_slot_reuse();
         test_journal_old_style_file();
         test_journal_foreign_files();
+        test_journal_removal_cut_short();
+        test_journal_no_old_bytes_under_new_entry();
+        test_journal_write_error_reported();
+        test_journal_any_fifo();
         test_guest_def_equal();
         test_decimal_format();
         test_reply_text_matches_json_c();

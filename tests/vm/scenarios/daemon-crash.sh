@@ -14,7 +14,7 @@ APCTLD=apctld-test
 JOURNAL_DIR=/run/apctl
 
 # journal_pending: a journal slot holds an entry (its header; a free slot is
-# zeros), or an old-style entry file is there.
+# empty, or zeros an older apctld left), or an old-style entry file is there.
 journal_pending() {
 	for _f in "$JOURNAL_DIR"/journal-slot-* "$JOURNAL_DIR"/journal-*.json; do
 		[ -f "$_f" ] || continue
