@@ -39,7 +39,7 @@ static void help(void) {
                "  -c --control-domain=LIST  Control domains\n"
                "Options of define and modify:\n"
                "     --uuid=UUID          The mdev's UUID (define; default: a random one)\n"
-               "     --autostart / --no-autostart          Start with apctld (default no)\n"
+               "     --autostart / --no-autostart          Start once per boot (default no)\n"
                "     --overprovision / --no-overprovision  Allow APQNs the host does not have yet\n"
                "     --no-live            modify: change only the definition, not the running mdev\n\n"
                "Guest names: 1-%d of A-Z a-z 0-9 _ . : -, not starting with . or -.\n\n%s",

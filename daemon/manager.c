@@ -685,6 +685,7 @@ int manager_start(Manager *m, int listen_fd) {
         if (r < 0)
                 return log_error_errno(r, "Failed to listen on %s", listen_fd >= 0 ? "the inherited socket" :
                                        m->config.socket_path);
+        reconcile_autostart_load(m);
         reconcile_run(m, false);
         manager_update_status(m);
         return 0;

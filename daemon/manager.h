@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
+#include "autostart-done.h"
 #include "desired-state.h"
 #include "kernel-backend.h"
 #include "kernel-state.h"
@@ -99,7 +100,8 @@ typedef struct Manager {
 
         json_object *drift;             /* ref held: array of drift reports from the last reconcile */
         bool rescan_requested;          /* a scan was forced to get bindings complete */
-        json_object *autostart_tried;   /* ref held: guests autostart was attempted for in this run */
+        /* owned contents: guests autostart leaves alone until the next boot, mirrored in runtime_dir */
+        AutostartDone autostart_done;
         uint64_t host_failed_generation; /* generation at which applying the masks last failed */
         bool abandoned;                 /* a test hook stopped a transaction dead: behave as crashed */
         bool recovery_failed;           /* a journal entry could not be resolved */

@@ -11,10 +11,56 @@
 #include "transaction-spec.h"
 #include "validate.h"
 
-/* Forget earlier attempts (explicit Reconcile, teardown). */
 void reconcile_done(Manager *m) {
-        m->autostart_tried = (json_object_put(m->autostart_tried), NULL);
+        autostart_done_clear(&m->autostart_done);
         m->host_failed_generation = UINT64_MAX;
+}
+
+static void autostart_done_write(Manager *m) {
+        int r = autostart_done_save(m->config.runtime_dir, &m->autostart_done);
+
+        /* Only a restart of apctld would notice: it would autostart these guests again. */
+        if (r < 0)
+                log_error_errno(r, "Failed to write %s/%s: a restart of apctld would autostart again the guests "
+                                "it started or the admin stopped this boot", m->config.runtime_dir,
+                                AUTOSTART_DONE_FILE);
+}
+
+void reconcile_autostart_load(Manager *m) {
+        AutostartDone loaded = {};
+        JsonError e = {};
+        size_t n_dropped = 0;
+        int r;
+
+        r = autostart_done_load(m->config.runtime_dir, &loaded, &e);
+        if (r == -ENOENT)
+                return;
+        if (r < 0) {
+                /* Never a reason not to start: at worst autostart does what it does after a boot. */
+                if (e.message[0])
+                        log_warning("Ignoring and removing %s/%s (%s%s%s): autostart starts its guests as after "
+                                    "a boot", m->config.runtime_dir, AUTOSTART_DONE_FILE, e.field,
+                                    e.field[0] ? ": " : "", e.message);
+                else
+                        log_full(LOG_WARNING, r, NULL, NULL, NULL, NULL, "Ignoring and removing %s/%s (autostart "
+                                 "starts its guests as after a boot)", m->config.runtime_dir, AUTOSTART_DONE_FILE);
+                autostart_done_write(m);
+                return;
+        }
+        autostart_done_clear(&m->autostart_done);
+        m->autostart_done = loaded;
+        /* Undefined while it was listed (apctld died between the two): not the same guest any more. */
+        for (size_t i = m->autostart_done.n_names; i > 0; i--)
+                if (!desired_state_find_guest(&m->desired, m->autostart_done.names[i - 1]))
+                        n_dropped += autostart_done_remove(&m->autostart_done, m->autostart_done.names[i - 1]);
+        if (n_dropped > 0)
+                autostart_done_write(m);
+}
+
+/* Explicit Reconcile: autostart tries everything again, now and after a restart (the file goes too). */
+static void forget_attempts(Manager *m) {
+        reconcile_done(m);
+        autostart_done_write(m);
 }
 
 static int drift_add(json_object *list, const char *kind, const char *guest, const char *message, json_object *detail) {
@@ -173,11 +219,15 @@ static bool try_host(Manager *m) {
 }
 
 void reconcile_autostart_skip(Manager *m, const char *name) {
-        if (!m->autostart_tried)
-                m->autostart_tried = json_object_new_object();
-        if (m->autostart_tried)
-                json_object_object_add(m->autostart_tried, name, json_object_new_boolean(true));
+        int r = autostart_done_add(&m->autostart_done, name);
+
+        if (r < 0)
+                log_full(LOG_ERR, r, NULL, name, NULL, NULL,
+                         "Failed to note that autostart leaves guest '%s' alone; it may start it again", name);
+        else if (r > 0)
+                autostart_done_write(m);
 }
+
 
 static bool try_autostart(Manager *m) {
         bool waiting = false;
@@ -191,10 +241,10 @@ static bool try_autostart(Manager *m) {
                 if (!g->autostart || manager_guest_running(m, g))
                         continue;
                 /*
-                 * Once per run: a guest stopped on purpose (reconcile_autostart_skip()) is not started
-                 * again behind the admin's back.
+                 * Once per boot: a guest tried already, or stopped on purpose (reconcile_autostart_skip()),
+                 * is not started again behind the admin's back, also not after a restart of apctld.
                  */
-                if (json_object_object_get_ex(m->autostart_tried, g->name, NULL))
+                if (autostart_done_contains(&m->autostart_done, g->name))
                         continue;
                 /* Not tried yet, only deferred: vfio_ap or its bindings may still come. */
                 if (!m->kernel.matrix_present)
@@ -236,7 +286,7 @@ static bool try_autostart(Manager *m) {
 
 void reconcile_run(Manager *m, bool explicit) {
         if (explicit) {
-                reconcile_done(m);
+                forget_attempts(m);
                 m->rescan_requested = false;
         }
         /* Mid-transaction the kernel is half-way by design; the commit reconciles again. */

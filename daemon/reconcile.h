@@ -10,11 +10,18 @@
 
 #include "manager.h"
 
-/* explicit: a Reconcile call; retries what earlier attempts gave up on. */
+/* explicit: a Reconcile call; retries what earlier attempts gave up on (autostart included). */
 void reconcile_run(Manager *m, bool explicit);
+/* Teardown: the in-memory state only (the runtime directory keeps what autostart did this boot). */
 void reconcile_done(Manager *m);
 /*
- * Autostart leaves guest name alone for the rest of the run (until an
- * explicit Reconcile): it was tried, or the admin stopped it.
+ * Start-up, once the desired state is loaded: what autostart did earlier
+ * this boot, from the runtime directory. A file that cannot be read is
+ * logged and removed: autostart then starts what it would on a fresh boot.
+ */
+void reconcile_autostart_load(Manager *m);
+/*
+ * Autostart leaves guest name alone until the next boot (or an explicit
+ * Reconcile): it was tried, or the admin stopped it.
  */
 void reconcile_autostart_skip(Manager *m, const char *name);

@@ -228,6 +228,13 @@ static void txn_take_snapshot(Manager *m, WorkerJob *job) {
 static void txn_succeed(Manager *m, Transaction *t) {
         if (t->spec.kernel)
                 txn_take_snapshot(m, t->job);
+        /*
+         * Before the reply (a client that sees it finds it on disk) and the
+         * reconcile this schedules, which would otherwise start a stopped
+         * autostart guest again.
+         */
+        if (t->spec.autostart_skip_on_success)
+                reconcile_autostart_skip(m, t->spec.intent.guest);
         log_full(LOG_INFO, 0, APCTLD_MESSAGE_TXN_COMMITTED, t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL,
                  NULL, t->spec.intent.kind == JOURNAL_MDEV && t->spec.kernel ? t->spec.intent.uuid : NULL,
                  "%s committed (state generation %llu)", t->spec.intent.method,
@@ -238,9 +245,6 @@ static void txn_succeed(Manager *m, Transaction *t) {
                 call_reply_text(TAKE_PTR(t->call), t->spec.reply, t->spec.reply_len);
         else if (t->call)
                 call_reply(TAKE_PTR(t->call), NULL);
-        /* Before the reconcile this schedules, which would otherwise start a stopped autostart guest again. */
-        if (t->spec.autostart_skip_on_success)
-                reconcile_autostart_skip(m, t->spec.intent.guest);
         manager_schedule_reconcile(m);
         txn_finish(m, t);
 }

@@ -4,13 +4,16 @@
  * what the kernel ends up with, and what is persisted.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "autostart-done.h"
 #include "daemon-test.h"
 #include "fileio.h"
 #include "json-ap.h"
+#include "log.h"
 #include "policy-adapter.h"
 #include "policy.h"
 #include "server.h"
@@ -18,6 +21,7 @@
 #define ADMIN 4242
 #define USER 1000
 #define UUID_AUTO "11111111-2222-4333-8444-666666666666"
+#define UUID_AUTO_B "11111111-2222-4333-8444-777777777777"
 
 static ApMask mask_from_reply(json_object *params, const char *key) {
         ApMask m = {};
@@ -277,6 +281,17 @@ static void test_persistence_and_restart(void) {
         tap_case_end("definitions persist across restarts; autostart starts only autostart guests");
 }
 
+/* A new boot: the runtime directory (a tmpfs) starts empty. */
+static int test_env_reboot(TestEnv *env) {
+        char cmd[160];
+
+        test_env_stop_manager(env);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", env->runtime_dir);
+        if (system(cmd) != 0)
+                return -EIO;
+        return test_env_restart(env, NULL);
+}
+
 static void test_autostart_waits_for_bindings(void) {
         TestEnv env;
         TestClient c;
@@ -304,10 +319,10 @@ static void test_autostart_waits_for_bindings(void) {
         CHECK(env.m->rescan_requested);
         CHECK(fake_mdev(&env, "11111111-2222-4333-8444-555555555555", &md));
 
-        /* vfio_ap not loaded at start: autostart waits for it instead of failing once for good. */
+        /* A boot with vfio_ap not loaded at start: autostart waits for it instead of failing once for good. */
         CHECK(env.fake->ops->mdev_remove(env.fake, NULL, "11111111-2222-4333-8444-555555555555") >= 0);
         kernel_fake_set_matrix_present(env.fake, false);
-        CHECK(test_env_restart(&env, NULL) >= 0);
+        CHECK(test_env_reboot(&env) >= 0);
         test_env_settle(&env);
         CHECK(!fake_mdev(&env, "11111111-2222-4333-8444-555555555555", &md));
         kernel_fake_set_matrix_present(env.fake, true);
@@ -319,7 +334,7 @@ static void test_autostart_waits_for_bindings(void) {
 }
 
 /*
- * Autostart runs once per run: an autostart guest the admin stops stays
+ * Autostart runs once per boot: an autostart guest the admin stops stays
  * stopped, also one that was already running when autostart first looked
  * (made autostart while running, or running when apctld started), and
  * also after an explicit Reconcile while it ran. It started again at the
@@ -427,6 +442,149 @@ static void test_failed_stop_keeps_autostart(void) {
         test_env_done(&env);
         tap_case_end("a Stop the kernel refused leaves an autostart guest eligible for autostart; one that "
                      "completes after its timeout keeps it stopped");
+}
+
+/*
+ * Autostart runs once per boot, not once per run of apctld: after a
+ * restart (on the same runtime directory) a guest the admin stopped stays
+ * stopped, and one autostart started and that went away since is not
+ * started again; after a new boot (an empty runtime directory) both are.
+ * An explicit Reconcile still retries, also after a restart. The set
+ * lived in memory only: a restart autostarted both again.
+ */
+static void test_autostart_once_per_boot(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *reply = NULL;
+        MdevState md;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5]}");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"a\",\"uuid\":\"" UUID_AUTO "\",\"adapters\":[5],"
+                                      "\"domains\":[1],\"autostart\":true}");
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Define", "{\"name\":\"b\",\"uuid\":\"" UUID_AUTO_B "\",\"adapters\":[5],"
+                                      "\"domains\":[2],\"autostart\":true}");
+        CHECK_OK(reply);
+        test_env_settle(&env);
+        CHECK(fake_mdev(&env, UUID_AUTO, &md));
+        CHECK(fake_mdev(&env, UUID_AUTO_B, &md));
+        CALL("io.apctl.Guest.Stop", "{\"name\":\"a\"}");
+        CHECK_OK(reply);
+        /* b goes away behind apctld's back (its mdev removed by hand). */
+        CHECK(env.fake->ops->mdev_remove(env.fake, NULL, UUID_AUTO_B) >= 0);
+        test_client_close(&c);
+
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        test_env_settle(&env);
+        if (!CHECK(!fake_mdev(&env, UUID_AUTO, &md)))
+                tap_diag("stopped by the admin: autostarted again after a restart of apctld");
+        if (!CHECK(!fake_mdev(&env, UUID_AUTO_B, &md)))
+                tap_diag("autostarted already this boot: autostarted again after a restart of apctld");
+        /* And after another restart, with nothing done in between. */
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        test_env_settle(&env);
+        CHECK(!fake_mdev(&env, UUID_AUTO, &md));
+        CHECK(!fake_mdev(&env, UUID_AUTO_B, &md));
+
+        CHECK(test_env_reboot(&env) >= 0);
+        test_env_settle(&env);
+        if (!CHECK(fake_mdev(&env, UUID_AUTO, &md) && fake_mdev(&env, UUID_AUTO_B, &md)))
+                tap_diag("not autostarted after a new boot");
+
+        /* Explicit Reconcile retries, also what an earlier run of apctld left alone. */
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Guest.Stop", "{\"name\":\"a\"}");
+        CHECK_OK(reply);
+        test_client_close(&c);
+        CHECK(test_env_restart(&env, NULL) >= 0);
+        test_env_settle(&env);
+        CHECK(!fake_mdev(&env, UUID_AUTO, &md));
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Reconcile", NULL);
+        CHECK_OK(reply);
+        test_env_settle(&env);
+        if (!CHECK(fake_mdev(&env, UUID_AUTO, &md)))
+                tap_diag("an explicit Reconcile after a restart did not autostart the stopped guest");
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("autostart runs once per boot: a restart of apctld starts neither a guest the admin stopped nor "
+                     "one autostart started already; a new boot or an explicit Reconcile does");
+}
+
+/* Restart apctld with its log (stderr) in log_path. */
+static int test_env_restart_logging(TestEnv *env, const char *log_path) {
+        int saved, fd, r;
+
+        fflush(stderr);
+        saved = dup(STDERR_FILENO);
+        fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (saved < 0 || fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+                return -errno;
+        close(fd);
+        log_set_target(LOG_TARGET_STDERR);
+        r = test_env_restart(env, NULL);
+        test_env_settle(env);
+        fflush(stderr);
+        (void) dup2(saved, STDERR_FILENO);
+        close(saved);
+        log_set_target(getenv("APCTLD_TEST_LOG") ? LOG_TARGET_STDERR : LOG_TARGET_NULL);
+        return r;
+}
+
+/*
+ * A set file apctld cannot use (torn, edited, not guest names) is logged
+ * by name and ignored: apctld starts, autostart does what it does after a
+ * boot, and the file is written afresh.
+ */
+static void test_bad_autostart_file_ignored(void) {
+        static const char *const bad[] = {
+                "{\"guests\":[\"a\"",
+                "{\"guests\":[\"../a\"]}",
+                "{\"guests\":\"a\"}",
+                "[]",
+        };
+        TestEnv env;
+        TestClient c;
+        json_object *reply = NULL;
+        MdevState md;
+        char log_path[160];
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        snprintf(log_path, sizeof(log_path), "%s/apctld.log", env.dir);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5]}");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"a\",\"uuid\":\"" UUID_AUTO "\",\"adapters\":[5],"
+                                      "\"domains\":[1],\"autostart\":true}");
+        CHECK_OK(reply);
+        test_client_close(&c);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_(autostart_done_clear) AutostartDone done = {};
+                _cleanup_free_ char *log = NULL;
+                JsonError e = {};
+
+                CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+                test_env_settle(&env);
+                CALL("io.apctl.Guest.Stop", "{\"name\":\"a\"}");
+                CHECK_OK(reply);
+                test_client_close(&c);
+                test_env_stop_manager(&env);
+                CHECK(write_file_replace(env.runtime_dir, AUTOSTART_DONE_FILE, bad[i], strlen(bad[i]), 0644) >= 0);
+                CHECK(test_env_restart_logging(&env, log_path) >= 0);
+                CHECK(read_file(log_path, 1 << 20, &log, NULL) >= 0);
+                if (!CHECK(log && strstr(log, "Ignoring") && strstr(log, AUTOSTART_DONE_FILE)))
+                        tap_diag("%s: no log line naming the file: %s", bad[i], log ?: "");
+                if (!CHECK(fake_mdev(&env, UUID_AUTO, &md)))
+                        tap_diag("%s: not autostarted", bad[i]);
+                /* Written afresh: it lists what autostart did since. */
+                CHECK(autostart_done_load(env.runtime_dir, &done, &e) >= 0);
+                CHECK(autostart_done_contains(&done, "a"));
+        }
+        json_object_put(reply);
+        test_env_done(&env);
+        tap_case_end("an unusable autostart file is logged by name, ignored and written afresh");
 }
 
 static void test_mdevctl_import_export(void) {
@@ -989,6 +1147,8 @@ int main(void) {
         test_autostart_waits_for_bindings();
         test_stopped_autostart_guest_stays_stopped();
         test_failed_stop_keeps_autostart();
+        test_autostart_once_per_boot();
+        test_bad_autostart_file_ignored();
         test_mdevctl_import_export();
         test_status_events_reconcile();
         test_start_stop_update_model_in_place();

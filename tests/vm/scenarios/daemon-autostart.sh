@@ -2,6 +2,8 @@
 # vfio_ap is not loaded (its queues unbound, bindings incomplete) is started
 # by apctld once vfio_ap binds them and the bus reports bindings complete,
 # not before; a restarted apctld finds it running and starts nothing twice.
+# Autostart runs once per boot: stopped by the admin, web01 stays stopped
+# across a restart of apctld, until an explicit reconcile.
 . /apctl/daemon-lib.sh
 DAEMON_LOG_LINES=150
 
@@ -45,5 +47,20 @@ run_apctl status
 expect_eq "$(json_num "$(apctl --json status)" running)" 1 "guests running after restart"
 expect_eq "$(ls -d $MATRIX_DEV/*-*-*-*-* | wc -l)" 1 "mdevs after restart"
 expect_eq "$(mdev_matrix "$U")" "04.0001 04.0002" "mdev matrix after restart"
+run_apctl guest stop web01
+
+note "apctld restarts again: autostart ran this boot, web01 the admin stopped stays stopped"
+test -f /run/apctl/autostart-done.json || fail "no /run/apctl/autostart-done.json"
+cat /run/apctl/autostart-done.json; echo
+daemon_stop
+daemon_start --debug
+# A change waits for a transaction in flight (an autostart started at start-up): this one sees its result.
+apctl_refused 4 guest stop web01
+expect_contains "$APCTL_OUT" "not running"
+expect_eq "$(ls -d $MATRIX_DEV/*-*-*-*-* 2>/dev/null | wc -l)" 0 "mdevs after the second restart"
+
+note "an explicit reconcile retries autostart: web01 starts"
+run_apctl reconcile
+daemon_wait_for 30 guest_running web01
 run_apctl guest stop web01
 daemon_stop
