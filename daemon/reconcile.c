@@ -228,6 +228,10 @@ void reconcile_autostart_skip(Manager *m, const char *name) {
                 autostart_done_write(m);
 }
 
+void reconcile_autostart_forget(Manager *m, const char *name) {
+        if (autostart_done_remove(&m->autostart_done, name) > 0)
+                autostart_done_write(m);
+}
 
 static bool try_autostart(Manager *m) {
         bool waiting = false;

@@ -25,3 +25,5 @@ void reconcile_autostart_load(Manager *m);
  * Reconcile): it was tried, or the admin stopped it.
  */
 void reconcile_autostart_skip(Manager *m, const char *name);
+/* Guest name was undefined: one defined again under that name is autostarted. */
+void reconcile_autostart_forget(Manager *m, const char *name);

@@ -235,6 +235,10 @@ static void txn_succeed(Manager *m, Transaction *t) {
          */
         if (t->spec.autostart_skip_on_success)
                 reconcile_autostart_skip(m, t->spec.intent.guest);
+        if (!t->spec.host_scope && t->spec.intent.guest[0] &&
+            !desired_state_find_guest(&m->desired, t->spec.intent.guest))
+                /* Undefined: a guest defined again under its name is a new one, autostarted as any other. */
+                reconcile_autostart_forget(m, t->spec.intent.guest);
         log_full(LOG_INFO, 0, APCTLD_MESSAGE_TXN_COMMITTED, t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL,
                  NULL, t->spec.intent.kind == JOURNAL_MDEV && t->spec.kernel ? t->spec.intent.uuid : NULL,
                  "%s committed (state generation %llu)", t->spec.intent.method,

@@ -514,6 +514,41 @@ static void test_autostart_once_per_boot(void) {
                      "one autostart started already; a new boot or an explicit Reconcile does");
 }
 
+/*
+ * The set is keyed by name: a guest undefined and defined again under the
+ * same name is a new guest, autostarted as any other. The name stayed in
+ * the set and the new guest was never started.
+ */
+static void test_redefined_autostart_guest_autostarts(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *reply = NULL;
+        MdevState md;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5]}");
+        CALL("io.apctl.Guest.Define", "{\"name\":\"a\",\"uuid\":\"" UUID_AUTO "\",\"adapters\":[5],"
+                                      "\"domains\":[1],\"autostart\":true}");
+        CHECK_OK(reply);
+        test_env_settle(&env);
+        CHECK(fake_mdev(&env, UUID_AUTO, &md));
+        CALL("io.apctl.Guest.Stop", "{\"name\":\"a\"}");
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Undefine", "{\"name\":\"a\"}");
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Define", "{\"name\":\"a\",\"uuid\":\"" UUID_AUTO_B "\",\"adapters\":[5],"
+                                      "\"domains\":[2],\"autostart\":true}");
+        CHECK_OK(reply);
+        test_env_settle(&env);
+        if (!CHECK(fake_mdev(&env, UUID_AUTO_B, &md)))
+                tap_diag("defined again under the name of a stopped guest: not autostarted");
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("an autostart guest undefined and defined again under its name is autostarted");
+}
+
 /* Restart apctld with its log (stderr) in log_path. */
 static int test_env_restart_logging(TestEnv *env, const char *log_path) {
         int saved, fd, r;
@@ -1148,6 +1183,7 @@ int main(void) {
         test_stopped_autostart_guest_stays_stopped();
         test_failed_stop_keeps_autostart();
         test_autostart_once_per_boot();
+        test_redefined_autostart_guest_autostarts();
         test_bad_autostart_file_ignored();
         test_mdevctl_import_export();
         test_status_events_reconcile();
