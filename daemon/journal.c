@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -134,6 +135,9 @@ int journal_open(const char *dir, Journal **ret) {
         j->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (j->dir_fd < 0)
                 return negative_errno();
+        /* Held until journal_close(): a second apctld here would write into our slots and clear our entries. */
+        if (flock(j->dir_fd, LOCK_EX | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? -EBUSY : negative_errno();
         *ret = TAKE_PTR(j);
         return 0;
 }

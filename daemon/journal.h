@@ -40,6 +40,10 @@
  * left), emptied after a write that failed, and checked empty (fstat)
  * before each write; a slot that cannot be emptied is used no more.
  *
+ * The runtime directory is locked (flock) while apctld runs: a second
+ * apctld there would write into the same slots and remove the first one's
+ * entries.
+ *
  * The commit point of a transaction:
  * - when it also changes the desired state (Define, Modify, Attach, Detach,
  *   Host.Reserve/Release), its id goes into the state file's "committed"
@@ -101,7 +105,11 @@ typedef struct JournalEntry {
 typedef struct Journal Journal;
 
 int journal_new_id(uint64_t *ret);
-/* The journal in dir (which must exist); nothing is read or written yet. */
+/*
+ * The journal in dir (which must exist), which it keeps locked until
+ * journal_close(); -EBUSY when another open journal (another apctld) holds
+ * the lock. Nothing is read or written yet.
+ */
 int journal_open(const char *dir, Journal **ret);
 /* Closes the slot files; the entries in them stay (for the next start). */
 Journal *journal_close(Journal *j);

@@ -631,7 +631,11 @@ int manager_start(Manager *m, int listen_fd) {
         r = mkdir_p(m->config.runtime_dir, 0755);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the runtime directory %s", m->config.runtime_dir);
+        /* Before the socket: a second apctld must fail here, not after it unlinked and rebound the first one's. */
         r = journal_open(m->config.runtime_dir, &m->journal);
+        if (r == -EBUSY)
+                return log_error_errno(r, "Refusing to start: another apctld holds the runtime directory %s",
+                                       m->config.runtime_dir);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the transaction journal in %s", m->config.runtime_dir);
         r = load_desired(m);

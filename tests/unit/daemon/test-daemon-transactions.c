@@ -14,13 +14,16 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "daemon-test.h"
 #include "fileio.h"
 #include "journal.h"
 #include "kernel-diff.h"
+#include "log.h"
 #include "server.h"
 
 #define ADMIN 4242
@@ -1123,6 +1126,63 @@ static void test_mdev_removed_mid_job_rolls_back(const char *python, const char 
 }
 
 /* usage: test-daemon-transactions [PYTHON3 DAEMON-SYSFS-TREE.PY] */
+/*
+ * A second apctld on the same runtime directory would write into the first
+ * one's journal slots and remove its entries: it refuses to start, saying
+ * why, before it touches the socket (it would unlink the first one's and
+ * bind its own), and the first one goes on answering there.
+ */
+static void test_second_daemon_refused(void) {
+        TestEnv env, second;
+        TestClient c = { .fd = -EBADF };
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_free_ char *log_text = NULL;
+        char log_path[256], expected[256];
+        KernelBackend *b = NULL;
+        int saved_stderr, log_fd, r;
+        json_object *reply;
+
+        if (!CHECK(test_env_start(&env, NULL, NULL) >= 0))
+                goto out;
+        second = env;
+        second.m = NULL;
+        /* Its log, from stderr. */
+        snprintf(log_path, sizeof(log_path), "%s/second.log", env.dir);
+        log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        CHECK(log_fd >= 0 && saved_stderr >= 0);
+        fflush(stderr);
+        (void) dup2(log_fd, STDERR_FILENO);
+        log_set_target(LOG_TARGET_STDERR);
+        r = kernel_fake_share(env.fake, &b);
+        if (r >= 0)
+                r = test_env_start_manager(&second, b, NULL);
+        second.m = manager_free(second.m);
+        fflush(stderr);
+        log_set_target(getenv("APCTLD_TEST_LOG") ? LOG_TARGET_STDERR : LOG_TARGET_NULL);
+        (void) dup2(saved_stderr, STDERR_FILENO);
+        safe_close(saved_stderr);
+        safe_close(log_fd);
+        if (!CHECK(r == -EBUSY))
+                tap_diag("the second apctld's start returned %d", r);
+        snprintf(expected, sizeof(expected), "another apctld holds the runtime directory %s", env.runtime_dir);
+        CHECK(read_file(log_path, 1 << 16, &log_text, NULL) >= 0);
+        if (!CHECK(log_text && strstr(log_text, expected)))
+                tap_diag("its log: %s", log_text ?: "(none)");
+        /* The first one still answers on its socket. */
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/apctld.sock", env.dir);
+        c.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (CHECK(c.fd >= 0 && connect(c.fd, (struct sockaddr *) &sa, sizeof(sa)) >= 0)) {
+                reply = test_call(&env, &c, "io.apctl.Status", NULL);
+                CHECK_OK(reply);
+                json_object_put(reply);
+        }
+        test_client_close(&c);
+out:
+        test_env_done(&env);
+        tap_case_end("a second apctld on the same runtime directory refuses to start; the first one's socket answers");
+}
+
 int main(int argc, char *argv[]) {
         for (size_t i = 0; i < ELEMENTSOF(scenarios); i++)
                 test_fail_every_step(&scenarios[i]);
@@ -1146,6 +1206,7 @@ int main(int argc, char *argv[]) {
         test_state_file_only_on_desired_change();
         test_stale_commit_marker_dropped();
         test_commit_by_removal_fails();
+        test_second_daemon_refused();
         test_mdev_removed_mid_job_rolls_back(argc > 2 ? argv[1] : NULL, argc > 2 ? argv[2] : NULL);
         return tap_finish();
 }
