@@ -334,6 +334,30 @@ static void test_autostart_waits_for_bindings(void) {
 }
 
 /*
+ * Guest a on adapter 5 started, then made autostart while it runs, and an
+ * explicit Reconcile after that: autostart has not handled it (it was
+ * running when autostart looked).
+ */
+static void autostart_guest_running_unhandled(TestEnv *env, TestClient *c) {
+        static const char *const calls[][2] = {
+                { "io.apctl.Host.Release", "{\"adapters\":[5]}" },
+                { "io.apctl.Guest.Define",
+                  "{\"name\":\"a\",\"uuid\":\"" UUID_AUTO "\",\"adapters\":[5],\"domains\":[1]}" },
+                { "io.apctl.Guest.Start", "{\"name\":\"a\"}" },
+                { "io.apctl.Guest.Modify", "{\"name\":\"a\",\"autostart\":true}" },
+                { "io.apctl.Reconcile", NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(calls); i++) {
+                json_object *reply = test_call(env, c, calls[i][0], calls[i][1]);
+
+                if (!CHECK(reply && !reply_error(reply)))
+                        tap_diag("%s failed", calls[i][0]);
+                json_object_put(reply);
+        }
+}
+
+/*
  * Autostart runs once per boot: an autostart guest the admin stops stays
  * stopped, also one that was already running when autostart first looked
  * (made autostart while running, or running when apctld started), and
@@ -349,13 +373,7 @@ static void test_stopped_autostart_guest_stays_stopped(void) {
 
         CHECK(test_env_start(&env, NULL, NULL) >= 0);
         CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
-        CALL("io.apctl.Host.Release", "{\"adapters\":[5]}");
-        CALL("io.apctl.Guest.Define", "{\"name\":\"a\",\"uuid\":\"" UUID_AUTO "\",\"adapters\":[5],"
-                                      "\"domains\":[1]}");
-        CALL("io.apctl.Guest.Start", "{\"name\":\"a\"}");
-        CALL("io.apctl.Guest.Modify", "{\"name\":\"a\",\"autostart\":true}");
-        CALL("io.apctl.Reconcile", NULL);
-        CHECK_OK(reply);
+        autostart_guest_running_unhandled(&env, &c);
         CALL("io.apctl.Guest.Stop", "{\"name\":\"a\"}");
         CHECK_OK(reply);
         test_env_settle(&env);
@@ -404,14 +422,7 @@ static void test_failed_stop_keeps_autostart(void) {
 
         CHECK(test_env_start(&env, NULL, NULL) >= 0);
         CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
-        CALL("io.apctl.Host.Release", "{\"adapters\":[5]}");
-        CALL("io.apctl.Guest.Define", "{\"name\":\"a\",\"uuid\":\"" UUID_AUTO "\",\"adapters\":[5],"
-                                      "\"domains\":[1]}");
-        CALL("io.apctl.Guest.Start", "{\"name\":\"a\"}");
-        CALL("io.apctl.Guest.Modify", "{\"name\":\"a\",\"autostart\":true}");
-        /* Running at the explicit Reconcile: autostart has not handled it. */
-        CALL("io.apctl.Reconcile", NULL);
-        CHECK_OK(reply);
+        autostart_guest_running_unhandled(&env, &c);
         kernel_fake_fail_step(env.fake, 1, EIO);
         CALL("io.apctl.Guest.Stop", "{\"name\":\"a\"}");
         CHECK(reply && reply_error(reply));
