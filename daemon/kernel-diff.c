@@ -9,7 +9,7 @@
 #include "manager.h"
 
 typedef struct DiffCtx {
-        void (*emit)(void *userdata, json_object *event);
+        KernelDiffEmit emit;
         void *userdata;                 /* borrowed */
         size_t n;
 } DiffCtx;
@@ -114,40 +114,40 @@ static int mdev_key(const MdevState *a, const MdevState *b) {
         return strcmp(a->uuid, b->uuid);
 }
 
-size_t kernel_state_diff(const KernelState *old, const KernelState *new,
-                         void (*emit)(void *userdata, json_object *event), void *userdata) {
+static json_object *masks_event(const KernelState *new) {
+        json_object *e = manager_event_new("masks-changed");
+
+        if (e && (json_add(e, "apmask", json_from_mask(&new->apmask)) < 0 ||
+                  json_add(e, "aqmask", json_from_mask(&new->aqmask)) < 0))
+                e = (json_object_put(e), NULL);
+        return e;
+}
+
+static json_object *bindings_event(const KernelState *new) {
+        json_object *e = manager_event_new("bindings-complete");
+
+        if (e && (json_add_int(e, "bound", new->bindings_bound) < 0 ||
+                  json_add_int(e, "total", new->bindings_total) < 0))
+                e = (json_object_put(e), NULL);
+        return e;
+}
+
+size_t kernel_state_diff(const KernelState *old, const KernelState *new, KernelDiffEmit emit, void *userdata) {
         DiffCtx d = { .emit = emit, .userdata = userdata };
 
-        if (!emit) {
-                /* Nobody to tell: count what would be told, build nothing. */
-                if (!ap_mask_equal(&old->apmask, &new->apmask) || !ap_mask_equal(&old->aqmask, &new->aqmask))
-                        d.n++;
-        } else if (!ap_mask_equal(&old->apmask, &new->apmask) || !ap_mask_equal(&old->aqmask, &new->aqmask)) {
-                json_object *e = manager_event_new("masks-changed");
-                if (e && (json_add(e, "apmask", json_from_mask(&new->apmask)) < 0 ||
-                          json_add(e, "aqmask", json_from_mask(&new->aqmask)) < 0))
-                        e = (json_object_put(e), NULL);
-                diff_emit(&d, e);
-        }
+        if (!ap_mask_equal(&old->apmask, &new->apmask) || !ap_mask_equal(&old->aqmask, &new->aqmask))
+                DIFF_EMIT(&d, masks_event(new));
         MERGE(old->cards, old->n_cards, new->cards, new->n_cards, card_key, card_equal, card_event, "card");
         MERGE(old->queues, old->n_queues, new->queues, new->n_queues, queue_key, queue_equal, queue_event, "queue");
         MERGE(old->mdevs, old->n_mdevs, new->mdevs, new->n_mdevs, mdev_key, mdev_equal, mdev_event, "mdev");
-        if (!old->bindings_complete && new->bindings_complete && !emit)
-                d.n++;
-        else if (!old->bindings_complete && new->bindings_complete) {
-                json_object *e = manager_event_new("bindings-complete");
-                if (e && (json_add_int(e, "bound", new->bindings_bound) < 0 ||
-                          json_add_int(e, "total", new->bindings_total) < 0))
-                        e = (json_object_put(e), NULL);
-                diff_emit(&d, e);
-        }
+        if (!old->bindings_complete && new->bindings_complete)
+                DIFF_EMIT(&d, bindings_event(new));
         if (old->matrix_present != new->matrix_present)
                 DIFF_EMIT(&d, manager_event_new(new->matrix_present ? "vfio-ap-loaded" : "vfio-ap-unloaded"));
         return d.n;
 }
 
-size_t kernel_state_diff_mdev(const MdevState *old, const MdevState *new,
-                              void (*emit)(void *userdata, json_object *event), void *userdata) {
+size_t kernel_state_diff_mdev(const MdevState *old, const MdevState *new, KernelDiffEmit emit, void *userdata) {
         DiffCtx d = { .emit = emit, .userdata = userdata };
         const char *type;
 
@@ -159,8 +159,6 @@ size_t kernel_state_diff_mdev(const MdevState *old, const MdevState *new,
                 type = "mdev-changed";
         else
                 return 0;
-        if (!emit)
-                return 1;
-        diff_emit(&d, mdev_event(type, new ?: old));
+        DIFF_EMIT(&d, mdev_event(type, new ?: old));
         return d.n;
 }

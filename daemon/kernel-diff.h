@@ -10,9 +10,13 @@
 
 #include "kernel-state.h"
 
-/* Calls emit(userdata, event) for each change (event consumed); emit NULL: only counts. Returns the number of changes. */
-size_t kernel_state_diff(const KernelState *old, const KernelState *new,
-                         void (*emit)(void *userdata, json_object *event), void *userdata);
-/* The same for one mdev (old or new NULL: it was added or removed); emit NULL: only count the change. */
-size_t kernel_state_diff_mdev(const MdevState *old, const MdevState *new,
-                              void (*emit)(void *userdata, json_object *event), void *userdata);
+/* Takes each change's event (consumed). */
+typedef void (*KernelDiffEmit)(void *userdata, json_object *event);
+
+/*
+ * Calls emit(userdata, event) for each change; emit NULL: builds no event
+ * and only counts. Returns the number of changes.
+ */
+size_t kernel_state_diff(const KernelState *old, const KernelState *new, KernelDiffEmit emit, void *userdata);
+/* The same for one mdev (old or new NULL: it was added or removed). */
+size_t kernel_state_diff_mdev(const MdevState *old, const MdevState *new, KernelDiffEmit emit, void *userdata);

@@ -164,13 +164,24 @@ static void diff_emit(void *userdata, json_object *event) {
         manager_emit(userdata, event);
 }
 
-void manager_apply_snapshot(Manager *m, KernelState *fresh) {
-        bool tell = manager_has_subscribers(m);
-        /* Nobody to tell: the changes are counted, their events not built (per reconcile and resync). */
-        size_t changes = kernel_state_diff(&m->kernel, fresh, tell ? diff_emit : NULL, m);
+/*
+ * Where diff events go (kernel-diff.h): to the subscribers, or, with none,
+ * nowhere: the changes are then counted in events_sent, their events not
+ * built (per reconcile, resync, guest start and stop).
+ */
+static KernelDiffEmit diff_sink(const Manager *m) {
+        return manager_has_subscribers(m) ? diff_emit : NULL;
+}
 
-        if (!tell)
+static size_t diff_told(Manager *m, KernelDiffEmit sink, size_t changes) {
+        if (!sink)
                 m->events_sent += changes;
+        return changes;
+}
+
+void manager_apply_snapshot(Manager *m, KernelState *fresh) {
+        KernelDiffEmit sink = diff_sink(m);
+        size_t changes = diff_told(m, sink, kernel_state_diff(&m->kernel, fresh, sink, m));
 
         kernel_state_done(&m->kernel);
         m->kernel = *fresh;
@@ -188,6 +199,7 @@ static int uuid_ptr_cmp(const void *a, const void *b) {
 int manager_apply_mdevs(Manager *m, const char (*uuids)[UUID_STRING_LEN + 1], size_t n_uuids,
                         const KernelState *part) {
         const char *sorted[WORKER_REREAD_MDEVS_MAX];
+        KernelDiffEmit sink;
         size_t changes = 0;
 
         if (n_uuids > ELEMENTSOF(sorted))
@@ -207,14 +219,8 @@ int manager_apply_mdevs(Manager *m, const char (*uuids)[UUID_STRING_LEN + 1], si
                 r = kernel_state_put_mdev(&m->kernel, sorted[i], fresh);
                 if (r < 0)
                         return r;
-                /* Nobody to tell: the change is counted, its event not built (per guest start and stop). */
-                if (server_n_subscriptions(m->server) > 0)
-                        changes += kernel_state_diff_mdev(old ? &prev : NULL, fresh, diff_emit, m);
-                else {
-                        size_t n = kernel_state_diff_mdev(old ? &prev : NULL, fresh, NULL, NULL);
-                        m->events_sent += n;
-                        changes += n;
-                }
+                sink = diff_sink(m);
+                changes += diff_told(m, sink, kernel_state_diff_mdev(old ? &prev : NULL, fresh, sink, m));
         }
         m->resyncs++;
         if (changes > 0)
