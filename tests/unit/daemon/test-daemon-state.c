@@ -381,6 +381,21 @@ static int journal_reopen(const char *dir, Journal **j, JournalEntry **entries, 
         return journal_read_all(*j, entries, n, n_torn, e);
 }
 
+/* Slot 00's bytes after a journal on the empty dir wrote entry there (and was closed): malloc'd in *ret. */
+static bool slot_bytes_of_entry(const char *dir, const JournalEntry *entry, char **ret, size_t *ret_len) {
+        _cleanup_free_ JournalEntry *read = NULL;
+        _cleanup_(journal_closep) Journal *j = NULL;
+        JsonError e = {};
+        size_t n = 0, n_torn = 0;
+        char path[256];
+
+        if (journal_reopen(dir, &j, &read, &n, &n_torn, &e) != 0 || n != 0 || journal_write(j, entry) < 0)
+                return false;
+        j = journal_close(j);
+        snprintf(path, sizeof(path), "%s/" JOURNAL_SLOT_PREFIX "00", dir);
+        return read_file(path, 1 << 20, ret, ret_len) >= 0;
+}
+
 static void put_file(const char *dir, const char *name, const void *data, size_t len) {
         char path[256];
         _cleanup_close_ int fd = -EBADF;
@@ -444,17 +459,13 @@ static void test_journal_torn_entry(void) {
         _cleanup_(journal_closep) Journal *j = NULL;
         JsonError e = {};
         size_t n = 0, n_torn = 0, len = 0;
-        char dir[JOURNAL_TEST_DIR_MAX], path[256];
+        char dir[JOURNAL_TEST_DIR_MAX];
         unsigned applied = 0, unreported = 0;
 
         if (!CHECK(journal_dir_new(dir)))
                 return;
         journal_sample(&mdev, &host);
-        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0);
-        CHECK(journal_write(j, &mdev) >= 0);
-        j = journal_close(j);
-        snprintf(path, sizeof(path), "%s/" JOURNAL_SLOT_PREFIX "00", dir);
-        if (!CHECK(read_file(path, 1 << 20, &whole, &len) >= 0 && len > 100))
+        if (!CHECK(slot_bytes_of_entry(dir, &mdev, &whole, &len) && len > 100))
                 goto out;
         padded = calloc(1, 2 * len);
         if (!CHECK(padded))
@@ -523,10 +534,7 @@ static void test_journal_removal_cut_short(void) {
         if (!CHECK(journal_dir_new(dir)))
                 return;
         journal_sample(&mdev, &host);
-        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0);
-        CHECK(journal_write(j, &mdev) >= 0);
-        j = journal_close(j);
-        if (!CHECK(slot_file_read(dir, &whole, &len) && len > 100) || !CHECK(cut = malloc(len)))
+        if (!CHECK(slot_bytes_of_entry(dir, &mdev, &whole, &len) && len > 100) || !CHECK(cut = malloc(len)))
                 goto out;
         for (size_t k = 1; k <= len; k++) {
                 memcpy(cut, whole, len);
@@ -754,12 +762,9 @@ static void test_journal_old_style_file(void) {
         if (!CHECK(journal_dir_new(dir)))
                 return;
         journal_sample(&mdev, &host);
-        CHECK(journal_reopen(dir, &j, &read, &n, &n_torn, &e) == 0);
-        CHECK(journal_write(j, &mdev) >= 0);
-        j = journal_close(j);
         /* The same JSON text as the old apctld wrote it, in a file of its own; the slot freed. */
+        CHECK(slot_bytes_of_entry(dir, &mdev, &slot, &len));
         snprintf(path, sizeof(path), "%s/" JOURNAL_SLOT_PREFIX "00", dir);
-        CHECK(read_file(path, 1 << 20, &slot, &len) >= 0);
         text = slot ? strchr(slot, '\n') : NULL;
         if (CHECK(text))
                 put_file(dir, "journal-0123456789abcdef.json", text + 1, len - (text + 1 - slot));
