@@ -70,12 +70,16 @@ static int env_start_manager(TestEnv *env, void (*tweak)(ManagerConfig *c)) {
         return test_env_start_manager(env, b, tweak);
 }
 
-int test_env_start(TestEnv *env, KernelBackend *shared_fake, void (*tweak)(ManagerConfig *c)) {
-        int r, n;
+/*
+ * A fresh env with its directory below $TMPDIR (prefix.XXXXXX) and the
+ * state and runtime directory names in it; logs as APCTLD_TEST_LOG says.
+ */
+static int env_dirs_make(TestEnv *env, const char *prefix) {
+        int n;
 
         *env = (TestEnv) {};
         log_set_target(getenv("APCTLD_TEST_LOG") ? LOG_TARGET_STDERR : LOG_TARGET_NULL);
-        n = snprintf(env->dir, sizeof(env->dir), "%s/apctld-test.XXXXXX", getenv("TMPDIR") ?: "/tmp");
+        n = snprintf(env->dir, sizeof(env->dir), "%s/%s.XXXXXX", getenv("TMPDIR") ?: "/tmp", prefix);
         if (n < 0 || (size_t) n >= sizeof(env->dir)) {
                 env->dir[0] = 0;        /* nothing for test_env_done() to remove */
                 return -ENAMETOOLONG;
@@ -84,6 +88,15 @@ int test_env_start(TestEnv *env, KernelBackend *shared_fake, void (*tweak)(Manag
                 return -errno;
         snprintf(env->state_dir, sizeof(env->state_dir), "%s/state", env->dir);
         snprintf(env->runtime_dir, sizeof(env->runtime_dir), "%s/run", env->dir);
+        return 0;
+}
+
+int test_env_start(TestEnv *env, KernelBackend *shared_fake, void (*tweak)(ManagerConfig *c)) {
+        int r;
+
+        r = env_dirs_make(env, "apctld-test");
+        if (r < 0)
+                return r;
         if (shared_fake)
                 r = kernel_fake_share(shared_fake, &env->fake);
         else {
@@ -333,19 +346,11 @@ void test_env_settle(TestEnv *env) {
 
 int test_sysfs_env_prepare(TestEnv *env, const char *python, const char *tree_script) {
         char cmd[PATH_MAX * 3];
-        int n;
+        int r;
 
-        *env = (TestEnv) {};
-        log_set_target(getenv("APCTLD_TEST_LOG") ? LOG_TARGET_STDERR : LOG_TARGET_NULL);
-        n = snprintf(env->dir, sizeof(env->dir), "%s/apctld-sysfs.XXXXXX", getenv("TMPDIR") ?: "/tmp");
-        if (n < 0 || (size_t) n >= sizeof(env->dir)) {
-                env->dir[0] = 0;        /* nothing for test_env_done() to remove */
-                return -ENAMETOOLONG;
-        }
-        if (!mkdtemp(env->dir))
-                return -errno;
-        snprintf(env->state_dir, sizeof(env->state_dir), "%s/state", env->dir);
-        snprintf(env->runtime_dir, sizeof(env->runtime_dir), "%s/run", env->dir);
+        r = env_dirs_make(env, "apctld-sysfs");
+        if (r < 0)
+                return r;
         snprintf(env->sysfs_root, sizeof(env->sysfs_root), "%s/sys", env->dir);
         /* 8 CEX8 adapters x 16 domains, adapters 0-3 free for guests. */
         snprintf(cmd, sizeof(cmd), "'%s' '%s' '%s' 8 16 4", python, tree_script, env->sysfs_root);
