@@ -115,8 +115,12 @@ guest_start() { # NAME APCTLD RAW_MODE [ENV...]  (RAW_MODE: --kernel, or --kerne
 	wait_for 1200 test -S /run/apctl/$name.sock
 	g=$(/tmp/daemon-guest-start $mode "$ROUNDS" /run/apctl/$name.sock /sys/devices/vfio_ap/matrix "$UUID" \
 		2>>/tmp/$name.log) || fail "guest start ($name): $(tail -5 /tmp/$name.log)"
-	echo "BENCH $name $g"
 	kill "$pid"; wait "$pid" || true
+	# apctld's own account of its fastest start: its kernel writes and the whole, in ms
+	inside=$(sed -n 's/.*Guest\.Start committed .*: [0-9]* kernel writes in \([0-9.]*\) ms of \([0-9.]*\) ms.*/\1 \2/p' \
+		/tmp/$name.log | sort -n -k2 | head -1 |
+		awk '{ printf "kernel_inside_ns=%.0f inside_ns=%.0f", $1 * 1e6, $2 * 1e6 }')
+	echo "BENCH $name $g $inside"
 }
 guest_start assign apctld-test --kernel APCTLD_TEST_NO_AP_CONFIG=1
 case $features in *ap_config*) guest_start ap_config apctld "--kernel --ap-config" ;; esac
@@ -147,6 +151,12 @@ INNER
 		[ -z "$(field "$g" raw_kept_ns)" ] ||
 			ms_row "  apctld vs the same raw on files kept open" "$(field "$g" apctld_ns)" \
 				"$(field "$g" raw_kept_ns)" -
+		if [ -n "$(field "$g" inside_ns)" ]; then
+			k=$(field "$g" kernel_inside_ns)
+			ms_row "  in apctld's log: its writes vs the same raw" "$k" "$(field "$g" raw_ns)" -
+			ms_row "  in apctld's log: the rest of its fastest start" "$(($(field "$g" inside_ns) - k))" \
+				"$(field "$g" raw_ns)" -
+		fi
 	done
 	g=$(line ap_config)
 	if [ -n "$g" ]; then
@@ -157,7 +167,9 @@ INNER
 	echo "baselines of Guest.Start, raw writes by the same program: assign = create, 4 assign_adapter, 8 assign_domain;"
 	echo "ap_config = create and one ap_config write. 'by hand' = apctld's default (ap_config) against create and the"
 	echo "12 assign_* writes an admin would do (information; the target is judged on the same writes). 'files kept"
-	echo "open' = the assign writes raw with each attribute opened once, as apctld does them (information)."
+	echo "open' = the assign writes raw with each attribute opened once, as apctld does them (information). 'in"
+	echo "apctld's log': its fastest start as its committed line tells it (the writes timed on its worker thread,"
+	echo "and the rest from the loop iteration that took the request to the commit), against the same raw writes."
 	[ -n "$(line ap_config)" ] || echo "(the matrix driver offers no ap_config: only the assign_* form ran)"
 	f=$(line floor)
 	a=$(field "$f" assign_ns)

@@ -24,6 +24,7 @@ struct Transaction {
         int undo_cause;                 /* why we are undoing */
         sd_event_source *timeout;       /* ref held */
         bool timed_out;
+        uint64_t began_usec;            /* CLOCK_MONOTONIC: the loop iteration that began it */
 };
 
 void transaction_spec_done(TransactionSpec *s) {
@@ -225,6 +226,31 @@ static void txn_take_snapshot(Manager *m, WorkerJob *job) {
         manager_apply_snapshot(m, &merged);
 }
 
+/*
+ * With kernel writes, the line says how long they took against the whole
+ * transaction: whether a slow start is the kernel's (a queue reset, a wait
+ * behind a lock) or apctld's.
+ */
+static void txn_log_committed(Manager *m, const Transaction *t) {
+        const char *guest = t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL;
+        const char *mdev = t->spec.intent.kind == JOURNAL_MDEV && t->spec.kernel ? t->spec.intent.uuid : NULL;
+        unsigned long long generation = m->desired.generation;
+        uint64_t now = 0, all, kernel;
+
+        if (!t->spec.kernel || !t->job || sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0 || now < t->began_usec) {
+                log_full(LOG_INFO, 0, APCTLD_MESSAGE_TXN_COMMITTED, guest, NULL, mdev,
+                         "%s committed (state generation %llu)", t->spec.intent.method, generation);
+                return;
+        }
+        all = now - t->began_usec;
+        kernel = t->job->kernel_usec;
+        log_full(LOG_INFO, 0, APCTLD_MESSAGE_TXN_COMMITTED, guest, NULL, mdev,
+                 "%s committed (state generation %llu): %zu kernel writes in %llu.%03llu ms of %llu.%03llu ms",
+                 t->spec.intent.method, generation, t->job->steps, (unsigned long long) (kernel / 1000),
+                 (unsigned long long) (kernel % 1000), (unsigned long long) (all / 1000),
+                 (unsigned long long) (all % 1000));
+}
+
 static void txn_succeed(Manager *m, Transaction *t) {
         if (t->spec.kernel)
                 txn_take_snapshot(m, t->job);
@@ -239,10 +265,7 @@ static void txn_succeed(Manager *m, Transaction *t) {
             !desired_state_find_guest(&m->desired, t->spec.intent.guest))
                 /* Undefined: a guest defined again under its name is a new one, autostarted as any other. */
                 reconcile_autostart_forget(m, t->spec.intent.guest);
-        log_full(LOG_INFO, 0, APCTLD_MESSAGE_TXN_COMMITTED, t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL,
-                 NULL, t->spec.intent.kind == JOURNAL_MDEV && t->spec.kernel ? t->spec.intent.uuid : NULL,
-                 "%s committed (state generation %llu)", t->spec.intent.method,
-                 (unsigned long long) m->desired.generation);
+        txn_log_committed(m, t);
         if (t->spec.event.kind != SPEC_EVENT_NONE)
                 manager_emit_built(m, spec_event_build, &t->spec.event);
         if (t->call && t->spec.reply)
@@ -568,6 +591,7 @@ int transaction_commit(Manager *m, Call *c, TransactionSpec *spec) {
         }
         t->manager = m;
         t->call = c;
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &t->began_usec);
         t->spec = *spec;
         *spec = (TransactionSpec) {};
         m->txn = t;

@@ -7,11 +7,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kernel-plan.h"
 #include "macro.h"
 #include "worker.h"
+
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* kernel_plan_execute(), timed: the log line of a transaction tells the kernel's share apart from apctld's. */
+static int plan_execute_timed(WorkerJob *job, KernelMdevFiles *files, const KernelPlan *plan, size_t *ret_failed,
+                              int (*step)(void *userdata, size_t done)) {
+        uint64_t start = monotonic_usec();
+        int r = kernel_plan_execute(job->backend, files, plan, ret_failed, step, step ? job : NULL);
+
+        job->kernel_usec += monotonic_usec() - start;
+        return r;
+}
 
 static int after_step(void *userdata, size_t done) {
         WorkerJob *job = userdata;
@@ -252,6 +270,7 @@ static WorkerApplied worker_apply(WorkerJob *job, KernelMdevFiles *files, Kernel
         int r;
 
         job->steps = 0;
+        job->kernel_usec = 0;
         if (job->kind == WORKER_JOB_LOAD)
                 return WORKER_APPLIED_READ;
         if (job->kind == WORKER_JOB_RESCAN) {
@@ -275,7 +294,7 @@ static WorkerApplied worker_apply(WorkerJob *job, KernelMdevFiles *files, Kernel
                 snprintf(job->failed_op, sizeof(job->failed_op), "read the current kernel state");
                 return WORKER_APPLIED_READ;
         }
-        r = kernel_plan_execute(job->backend, files, plan, &failed, after_step, job);
+        r = plan_execute_timed(job, files, plan, &failed, after_step);
         job->steps = r < 0 ? failed : plan->n_ops;
         job->result = r;
         if (r >= 0)
@@ -307,7 +326,7 @@ static WorkerApplied worker_apply(WorkerJob *job, KernelMdevFiles *files, Kernel
                 /* plan still holds the forward writes: the read, not one of them, failed. */
                 snprintf(job->rollback_failed_op, sizeof(job->rollback_failed_op), "read the current kernel state");
         else {
-                r = kernel_plan_execute(job->backend, files, plan, &failed, NULL, NULL);
+                r = plan_execute_timed(job, files, plan, &failed, NULL);
                 if (r < 0)
                         kernel_op_describe(plan, failed, job->rollback_failed_op, sizeof(job->rollback_failed_op));
         }

@@ -67,6 +67,7 @@ typedef struct WorkerJob {
         int result;                     /* 0 or a negative errno (the step's failed_op names, if any) */
         char failed_op[160];            /* which step failed: a write, or the read the plan starts from */
         size_t steps;                   /* successful writes of the forward plan */
+        uint64_t kernel_usec;           /* CLOCK_MONOTONIC time spent in the writes, forward and rollback */
         bool rolled_back;               /* a rollback ran */
         int rollback_result;            /* the same for the rollback */
         char rollback_failed_op[160];
