@@ -138,7 +138,7 @@ static int handle_live_modify(Callout *c) {
                 return r;
         if (!json_object_object_get_ex(reply, "guest", &guest))
                 return callout_fail(c, "mdev %s is not an apctl guest, and apctl changes only its own guests live; "
-                                    "import it first (apctl guest import)", c->uuid);
+                                    "import it first (apctl import-mdevctl FILE)", c->uuid);
         if (!json_object_object_get_ex(reply, "config", &config) || !json_object_is_type(config, json_type_object))
                 return callout_fail(c, "apctld's Guest.Check reply has no configuration");
         /* Same ids as checked; live: the running mdev follows in the same transaction. */

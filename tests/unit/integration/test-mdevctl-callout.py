@@ -178,7 +178,8 @@ def test_live(d):
     t.check(rc == 1 and "live modify refused" in err and "05.0004" in err and "'db'" in err and
             g["mdev"]["domains"] == [1, 2, 3], "live modify onto db's APQN is refused; web unchanged", f"{err}\n{g}")
     rc, out, err = callout(s, "live", "modify", NEW, config(["6"], ["1"]))
-    t.check(rc == 1 and "not an apctl guest" in err, "live modify of an mdev apctl does not manage is refused", err)
+    t.check(rc == 1 and "not an apctl guest" in err and "apctl import-mdevctl" in err,
+            "live modify of an mdev apctl does not manage is refused, naming the verb that imports it", err)
 
 
 def main():
