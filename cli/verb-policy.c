@@ -4,7 +4,8 @@
  * files with the policy library itself, so they work without apctld (and
  * check a draft before it is installed); show without DIR asks apctld for
  * the policy it enforces (after a failed reload, not what the files say);
- * reload asks apctld to load the files.
+ * reload asks apctld to load the files. A missing default directory is no
+ * error for check: apctld then runs on the built-in policy.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,7 +34,8 @@ static void help(void) {
         printf("Usage: apctl policy check|show|reload [PATH] [OPTIONS]\n\n");
         cli_print_subverbs("policy", policy_verbs, ELEMENTSOF(policy_verbs));
         printf("\ncheck and show DIR need no daemon. Files given as PATH may belong to anyone (drafts);\n"
-               "the default directory must belong to root, as apctld requires. Format: apctl-policy(5).\n\n%s",
+               "the default directory must belong to root, as apctld requires, and while it does not exist\n"
+               "apctld uses its built-in policy, which check reports. Format: apctl-policy(5).\n\n%s",
                cli_common_help);
 }
 
@@ -70,15 +72,21 @@ static int policy_check(Cli *cli, int argc, char **argv) {
         _cleanup_json_ json_object *o = NULL;
         PolicyError error = {};
         const char *path = NULL;  /* set by parse_path_args() on success; GCC -O3 cannot see that */
+        bool builtin;
         int r;
 
         r = parse_path_args(cli, argc, argv, &path);
         if (r != 0)
                 return r < 0 ? CLI_EXIT_OK : r;
         r = load(path, &p, &error);
+        /* apctld runs on its built-in policy while the default directory is missing, so that is no error. */
+        builtin = !path && r == -ENOENT;
+        if (builtin)
+                r = 0;
         if (cli->json) {
                 o = json_object_new_object();
                 if (!o || json_add_string(o, "path", path ?: POLICY_DIR) < 0 || json_add_bool(o, "valid", r >= 0) < 0 ||
+                    json_add_bool(o, "builtin", builtin) < 0 ||
                     (r < 0 && (json_add_string(o, "code", policy_error_code_to_string(error.code)) < 0 ||
                                json_add_string(o, "file", error.file) < 0 || json_add_int(o, "line", error.line) < 0 ||
                                json_add_string(o, "message", error.message[0] ? error.message : error.text) < 0)))
@@ -91,7 +99,12 @@ static int policy_check(Cli *cli, int argc, char **argv) {
                 return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
         if (r < 0)
                 return cli_fail(cli, CLI_EXIT_USAGE, "%s", error.text[0] ? error.text : strerror(-r));
-        if (!cli->json)
+        if (cli->json)
+                return CLI_EXIT_OK;
+        if (builtin)
+                printf("%s does not exist: apctld uses its built-in policy (group apctl may read, root may change)\n",
+                       POLICY_DIR);
+        else
                 printf("%s: valid\n", path ?: POLICY_DIR);
         return CLI_EXIT_OK;
 }

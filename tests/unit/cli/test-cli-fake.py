@@ -337,6 +337,24 @@ def test_errors(d, sock):
           "events: the daemon going away ends the stream with exit 7", f"{rc} {out} {err}")
 
 
+def test_policy_check_default_missing(sock):
+    """A fresh install has no policy directory; apctld then runs on its built-in policy, which is no error."""
+    global n
+    rc, out, err = run(sock, "policy", "check", "--json")
+    default_dir = json.loads(out)["path"] if out.startswith("{") else None
+    if default_dir and os.path.exists(default_dir):
+        n += 1
+        print(f"ok {n} - policy check without the default directory # SKIP {default_dir} exists on this machine")
+        return
+    doc = json.loads(out) if out.startswith("{") else {}
+    check(rc == 0 and doc.get("valid") is True and doc.get("builtin") is True,
+          "policy check --json without the default directory: valid, the built-in policy", f"{rc} {out} {err}")
+    rc, out, err = run(sock, "policy", "check")
+    check(rc == 0 and out == f"{default_dir} does not exist: apctld uses its built-in policy "
+          "(group apctl may read, root may change)\n", "policy check without the default directory says "
+          "the built-in policy is in force", f"{rc} {out} {err}")
+
+
 def test_policy_local(d, sock):
     tmp = tempfile.mkdtemp(prefix="apctl-policy.")
     try:
@@ -356,6 +374,9 @@ def test_policy_local(d, sock):
               "policy check --json reports the file and line", out)
         rc, out, err = run(sock, "policy", "check", os.path.join(tmp, "missing.conf"))
         check(rc == 3, "policy check of a missing file is 'not found'", err)
+        rc, out, err = run(sock, "policy", "check", os.path.join(tmp, "missing.d"))
+        check(rc == 3, "policy check of a missing directory named on the command line is 'not found'", err)
+        test_policy_check_default_missing(sock)
         rc, out, err = run(sock, "policy", "show", tmp + "/")
         check(rc == 2 and "bad.conf:4" in err, "policy show refuses a directory with a bad file", err)
         os.unlink(bad)
