@@ -151,6 +151,9 @@ INNER
 		[ -z "$(field "$g" raw_kept_ns)" ] ||
 			ms_row "  apctld vs the same raw on files kept open" "$(field "$g" apctld_ns)" \
 				"$(field "$g" raw_kept_ns)" -
+		[ -z "$(field "$g" raw_thread_ns)" ] ||
+			ms_row "  the same raw writes on a thread woken for them" "$(field "$g" raw_thread_ns)" \
+				"$(field "$g" raw_ns)" -
 		if [ -n "$(field "$g" inside_ns)" ]; then
 			k=$(field "$g" kernel_inside_ns)
 			ms_row "  in apctld's log: its writes vs the same raw" "$k" "$(field "$g" raw_ns)" -
@@ -170,6 +173,9 @@ INNER
 	echo "open' = the assign writes raw with each attribute opened once, as apctld does them (information). 'in"
 	echo "apctld's log': its fastest start as its committed line tells it (the writes timed on its worker thread,"
 	echo "and the rest from the loop iteration that took the request to the commit), against the same raw writes."
+	echo "'on a thread woken for them': the same program wakes a second thread that does the writes and reports"
+	echo "back through a socket, as apctld's loop and worker do (information: the least a daemon pays that keeps"
+	echo "kernel writes off its event loop, before it parses, checks, journals or replies)."
 	[ -n "$(line ap_config)" ] || echo "(the matrix driver offers no ap_config: only the assign_* form ran)"
 	f=$(line floor)
 	a=$(field "$f" assign_ns)
