@@ -97,7 +97,13 @@ check "mdevctl 1.2 (Debian 12) callout link points at the installed callout" \
 # mdevctl compares names byte by byte; s390-tools' callouts must come after ours.
 check "the callout link '$callout_link' sorts before s390-tools' ap-check and ap-check.sh" \
 	sh -c "[ \"\$(printf '%s\n' ap-check ap-check.sh '$callout_link' | LC_ALL=C sort | head -n1)\" = '$callout_link' ]"
-check "apctld.service runs the installed apctld" grep -qx "ExecStart=$(norm "$sbindir/apctld")" "$dest$unitdir/apctld.service"
+check "apctld.service runs the installed apctld in the directories systemd made" grep -qxF \
+	"ExecStart=$(norm "$sbindir/apctld") --state-dir=\${STATE_DIRECTORY} --runtime-dir=\${RUNTIME_DIRECTORY}" \
+	"$dest$unitdir/apctld.service"
+# Started without systemd's StateDirectory=, apctld uses its built-in default, which follows localstatedir.
+statedir=$("$dest$sbindir/apctld" --help | sed -n 's/^ *--state-dir=DIR .*(default \(.*\))$/\1/p')
+check "tmpfiles.d makes apctld's default state directory (${statedir:-not in apctld --help})" \
+	grep -qxF "d ${statedir:-?} 0700 root root -" "$dest$tmpfilesdir/apctl.conf"
 check "apctld.service reloads through the installed apctl" \
 	grep -qx "ExecReload=$(norm "$bindir/apctl") policy reload" "$dest$unitdir/apctld.service"
 check "apctld.socket is 0660, group apctl" grep -q -e '^SocketMode=0660$' "$dest$unitdir/apctld.socket"
@@ -109,7 +115,7 @@ check "the callout says 'not mine' (2) for another type" \
 if command -v systemd-analyze >/dev/null; then
 	# Verify against the installed binary, in a directory holding both units.
 	units=$(mktemp -d "$dest/units.XXXXXX")
-	sed -e "s|^ExecStart=.*|ExecStart=$dest$(norm "$sbindir/apctld")|" \
+	sed -e "s|^ExecStart=[^ ]*|ExecStart=$dest$(norm "$sbindir/apctld")|" \
 	    -e "s|^ExecReload=[^ ]*|ExecReload=$dest$(norm "$bindir/apctl")|" \
 		"$dest$unitdir/apctld.service" >"$units/apctld.service"
 	cp "$dest$unitdir/apctld.socket" "$units/"

@@ -67,6 +67,9 @@ for d in /usr /etc /var/lib /sys/kernel; do
 done
 nsenter --target "$pid" --mount sh -c 'touch /var/lib/apctl/.apctl-sandbox && rm /var/lib/apctl/.apctl-sandbox' ||
 	fail "/var/lib/apctl is not writable for apctld"
+# The unit hands apctld the directories systemd made, whatever the build's localstatedir.
+expect_eq "$(tr '\0' ' ' </proc/"$pid"/cmdline)" \
+	"/usr/sbin/apctld --state-dir=/var/lib/apctl --runtime-dir=/run/apctl " "apctld's command line"
 tap_ok
 
 tap_step "a member of group apctl can query apctld, a non-member is refused with a clear message"
