@@ -31,7 +31,7 @@ static void help(void) {
                "     --runtime-dir=DIR       Transaction journal; must be emptied at boot (default %s)\n"
                "     --sysfs-root=DIR        Root of sysfs (default /sys)\n"
                "     --admin-uid=UID         Also allow this uid to change the configuration\n"
-               "     --kernel-timeout=MSEC   Report a kernel write as timed out after this (default 30000)\n"
+               "     --kernel-timeout=MSEC   Report a kernel write as timed out after this; 0 never (default 30000)\n"
                "     --idle-timeout=MSEC     Disconnect silent clients after this; 0 never (default 60000)\n"
                "     --max-clients=N         Concurrent connections (default 256)\n"
                "     --no-udev               Do not watch uevents (tests)\n"
