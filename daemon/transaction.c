@@ -396,17 +396,32 @@ json_object *transaction_describe_stuck(const Manager *m) {
         return TAKE_PTR(a);
 }
 
+/*
+ * A job that failed before any kernel write changed nothing and ran no
+ * rollback: that is what the log, the reply and the event say, not a
+ * rollback that failed (there is nothing to recover).
+ */
 static void txn_report_failure(Manager *m, Transaction *t, const WorkerJob *job) {
         const char *name = kernel_error_name(job->result);
         bool rolled_back = job->rolled_back && job->rollback_result >= 0;
+        const char *guest = t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL;
+        const char *uuid = t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.uuid : NULL;
 
-        log_full(LOG_WARNING, job->result, APCTLD_MESSAGE_TXN_ROLLED_BACK,
-                 t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL, NULL,
-                 t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.uuid : NULL, "%s failed at '%s'%s",
-                 t->spec.intent.method, job->failed_op, rolled_back ? ", rolled back" : ", ROLLBACK FAILED");
+        if (job->failed_before_write)
+                log_full(LOG_WARNING, job->result, APCTLD_MESSAGE_TXN_ROLLED_BACK, guest, NULL, uuid,
+                         "%s failed at '%s' before any kernel write; nothing was changed", t->spec.intent.method,
+                         job->failed_op);
+        else
+                log_full(LOG_WARNING, job->result, APCTLD_MESSAGE_TXN_ROLLED_BACK, guest, NULL, uuid,
+                         "%s failed at '%s'%s", t->spec.intent.method, job->failed_op,
+                         rolled_back ? ", rolled back" : ", ROLLBACK FAILED");
         if (!t->call)
                 return;
-        if (rolled_back)
+        if (job->failed_before_write)
+                call_error(TAKE_PTR(t->call), name, job->result,
+                           "could not %s: %s; nothing was changed (failed before any kernel write)", job->failed_op,
+                           strerror(-job->result));
+        else if (rolled_back)
                 call_error(TAKE_PTR(t->call), name, job->result,
                            "the kernel refused '%s': %s; nothing was changed (rolled back)", job->failed_op,
                            strerror(-job->result));
@@ -432,7 +447,10 @@ static json_object *failed_event_build(const void *data) {
                 (void) json_add_string(e, "subject", txn_subject(tj->t));
                 (void) json_add_string(e, "failed", tj->job->failed_op);
                 (void) json_add_int(e, "errno", -tj->job->result);
-                (void) json_add_bool(e, "rolled_back", tj->job->rollback_result >= 0);
+                /* The kernel is as it was: rolled back, or never written (before_write). */
+                (void) json_add_bool(e, "rolled_back", tj->job->failed_before_write ||
+                                                       (tj->job->rolled_back && tj->job->rollback_result >= 0));
+                (void) json_add_bool(e, "before_write", tj->job->failed_before_write);
         }
         return e;
 }

@@ -279,18 +279,22 @@ static WorkerApplied worker_apply(WorkerJob *job, KernelMdevFiles *files, Kernel
         }
         if (!plan) {
                 job->result = -ENOMEM;
+                job->failed_before_write = true;
+                snprintf(job->failed_op, sizeof(job->failed_op), "plan the kernel writes");
                 return WORKER_APPLIED_READ;
         }
         r = plan_to(job, files, false, plan, &exact);
         /* The journal entry is written (or could not be) before the first kernel write. */
         if (job->gated && !worker_pass_gate(job)) {
                 job->result = -ECANCELED;
+                job->failed_before_write = true;
                 snprintf(job->failed_op, sizeof(job->failed_op), "write the journal entry");
                 /* Nothing was written, and the loop dropped the transaction: a re-read would go unused. */
                 return WORKER_APPLIED_NO_READ;
         }
         if (r < 0) {
                 job->result = r;
+                job->failed_before_write = true;
                 snprintf(job->failed_op, sizeof(job->failed_op), "read the current kernel state");
                 return WORKER_APPLIED_READ;
         }

@@ -68,6 +68,12 @@ typedef struct WorkerJob {
         char failed_op[160];            /* which step failed: a write, or the read the plan starts from */
         size_t steps;                   /* successful writes of the forward plan */
         uint64_t kernel_usec;           /* CLOCK_MONOTONIC time spent in the writes, forward and rollback */
+        /*
+         * Nothing was written: the job failed at the read its plan starts
+         * from (or its gate aborted, or it had no plan), so there is
+         * nothing to roll back and no rollback ran.
+         */
+        bool failed_before_write;
         bool rolled_back;               /* a rollback ran */
         int rollback_result;            /* the same for the rollback */
         char rollback_failed_op[160];

@@ -497,7 +497,10 @@ static int spy_mdev_read(KernelBackend *b, KernelMdevFiles *files, const char *u
 
 static int spy_masks_read(KernelBackend *b, ApMask *ret_apmask, ApMask *ret_aqmask) {
         KernelBackend *inner = spy_of(b)->inner;
+        int err = atomic_exchange(&spy_of(b)->fail_read_armed, 0);
 
+        if (err != 0)
+                return -err;
         return inner->ops->masks_read(inner, ret_apmask, ret_aqmask);
 }
 
@@ -637,6 +640,10 @@ void test_spy_remove_mdev_after_writes(KernelBackend *spy, unsigned n) {
 void test_spy_fail_next_write(KernelBackend *spy, int write_errno, int then_read_errno) {
         atomic_store(&spy_of(spy)->fail_read_after, then_read_errno);
         atomic_store(&spy_of(spy)->fail_write, write_errno);
+}
+
+void test_spy_fail_next_read(KernelBackend *spy, int read_errno) {
+        atomic_store(&spy_of(spy)->fail_read_armed, read_errno);
 }
 
 unsigned test_spy_guest_reads(KernelBackend *spy) {

@@ -106,6 +106,8 @@ void test_spy_remove_mdev_after_writes(KernelBackend *spy, unsigned n);
  * then_read_errno (0: it reads as usual).
  */
 void test_spy_fail_next_write(KernelBackend *spy, int write_errno, int then_read_errno);
+/* The next mdev or mask read (a job's, planning its first write) fails with read_errno. */
+void test_spy_fail_next_read(KernelBackend *spy, int read_errno);
 unsigned test_spy_guest_reads(KernelBackend *spy);
 void test_spy_reset_guest_reads(KernelBackend *spy);
 

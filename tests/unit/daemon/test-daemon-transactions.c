@@ -915,6 +915,76 @@ static void test_rollback_read_fails(void) {
                      "until the next start rolls back");
 }
 
+/*
+ * The read a job plans its first write from fails (sysfs: aqmask unreadable):
+ * nothing was written and no rollback ran. The reply, the log and the
+ * transaction-failed event all say nothing was changed; there is nothing
+ * to recover, and changes go on.
+ */
+static void test_read_fails_before_any_write(void) {
+        TestEnv env;
+        TestClient c, sub;
+        KernelBackend *inner, *spy = NULL;
+        json_object *r, *ev, *e, *failed = NULL;
+        Snapshot before, after;
+        const char *msg;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[6], NULL, NULL));
+        test_client_close(&c);
+        test_env_stop_manager(&env);
+        CHECK(kernel_fake_share(env.fake, &inner) >= 0);
+        CHECK(test_spy_new(inner, NULL, &spy) >= 0);
+        CHECK(test_env_start_manager(&env, kernel_backend_ref(spy), NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &sub) >= 0);
+        test_client_send_raw(&sub, SUBSCRIBE, sizeof(SUBSCRIBE));
+        json_object_put(test_client_receive(&env, &sub));
+        test_env_settle(&env);
+        snapshot(&env, &before);
+        kernel_fake_reset_steps(env.fake);
+
+        test_spy_fail_next_read(spy, EISDIR);
+        r = test_call(&env, &c, "io.apctl.Host.Release", scenarios[6].params);
+        CHECK_ERROR(r, "io.apctl.KernelError");
+        CHECK(r && json_object_get_int(json_object_object_get(reply_params(r), "errno")) == EISDIR);
+        msg = r ? reply_message(r) : "";
+        if (!CHECK(strstr(msg, "could not read the current kernel state: Is a directory; nothing was changed "
+                               "(failed before any kernel write)") && !strstr(msg, "rolling back")))
+                tap_diag("  %s", msg);
+        json_object_put(r);
+        test_env_settle(&env);
+        CHECK(kernel_fake_steps(env.fake) == 0);
+        CHECK(!env.m->recovery_failed && !journal_exists(&env));
+        while (test_client_try_receive(&sub, &ev) > 0) {
+                if (json_object_object_get_ex(reply_params(ev), "event", &e) &&
+                    streq(json_object_get_string(json_object_object_get(e, "type")) ?: "", "transaction-failed"))
+                        failed = json_object_get(e);
+                json_object_put(ev);
+        }
+        if (CHECK(failed)) {
+                CHECK_STREQ(json_object_get_string(json_object_object_get(failed, "failed")),
+                            "read the current kernel state");
+                CHECK(json_object_get_int(json_object_object_get(failed, "errno")) == EISDIR);
+                CHECK(json_object_get_boolean(json_object_object_get(failed, "rolled_back")));
+                CHECK(json_object_get_boolean(json_object_object_get(failed, "before_write")));
+        }
+        json_object_put(failed);
+        snapshot(&env, &after);
+        CHECK(snapshot_equal(&before, &after) && strcmp(before.state, after.state) == 0);
+        /* Nothing to recover: the same change goes through now. */
+        r = test_call(&env, &c, "io.apctl.Host.Release", scenarios[6].params);
+        CHECK_OK(r);
+        json_object_put(r);
+        free(before.state);
+        free(after.state);
+        test_client_close(&sub);
+        test_client_close(&c);
+        test_env_done(&env);
+        kernel_backend_free(spy);
+        tap_case_end("a read that fails before any kernel write: reply, log and event say nothing was changed, "
+                     "nothing to recover");
+}
+
 static void test_kernel_refusal_names_error(void) {
         TestEnv env;
         TestClient c;
@@ -1196,6 +1266,7 @@ int main(int argc, char *argv[]) {
         test_timeout_keeps_answering();
         test_kernel_refusal_names_error();
         test_rollback_read_fails();
+        test_read_fails_before_any_write();
         test_journal_unwritable_writes_nothing();
         test_crash_while_stuck();
         test_crash_while_two_stuck();
