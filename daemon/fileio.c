@@ -63,6 +63,50 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         return read_whole_fd(fd, false, max, false, ret, ret_len);
 }
 
+int open_path_nofollow(const char *path, int *ret_fd, struct stat *ret_st) {
+        _cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return negative_errno();
+        *ret_fd = TAKE_FD(fd);
+        *ret_st = st;
+        return 0;
+}
+
+int fd_reopen_read(int path_fd, int *ret_fd) {
+        char proc[64];
+        int fd;
+
+        /* Through the magic link, so no O_NOFOLLOW; O_NONBLOCK in case the caller did not check the type. */
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path_fd);
+        fd = open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return negative_errno();
+        *ret_fd = fd;
+        return 0;
+}
+
+int read_fd(int fd, size_t max, char **ret, size_t *ret_len) {
+        return read_whole_fd(fd, false, max, false, ret, ret_len);
+}
+
+static const struct {
+        mode_t type;
+        const char *name;
+} inode_types[] = {
+        { S_IFREG, "a regular file" },    { S_IFDIR, "a directory" },    { S_IFLNK, "a symbolic link" },
+        { S_IFIFO, "a FIFO" },            { S_IFSOCK, "a socket" },      { S_IFCHR, "a character device" },
+        { S_IFBLK, "a block device" },
+};
+
+const char *inode_type_to_string(mode_t mode) {
+        for (size_t i = 0; i < ELEMENTSOF(inode_types); i++)
+                if ((mode & S_IFMT) == inode_types[i].type)
+                        return inode_types[i].name;
+        return "a file of unknown type";
+}
+
 int read_sysfs_fd(int fd, size_t max, char **ret, size_t *ret_len) {
         /*
          * A sysfs attribute's show() fills its buffer at the first read,

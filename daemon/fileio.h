@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 /* Whole file into a NUL-terminated malloc'd buffer; -EFBIG past max bytes. */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
@@ -12,6 +13,25 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
  * alone), so a kept file reads show()'s output afresh each time.
  */
 int read_sysfs_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/*
+ * For a file someone else named: an O_PATH descriptor of path and what
+ * fstat() says of it, without opening the file itself (the open() of a
+ * FIFO waits for a writer, a device's acts on the device) and without
+ * following a symbolic link at the end of path (the link itself is
+ * returned, S_IFLNK). The caller checks the type, then opens it with
+ * fd_reopen_read().
+ */
+int open_path_nofollow(const char *path, int *ret_fd, struct stat *ret_st);
+/*
+ * Open the inode an O_PATH descriptor holds, for reading (through
+ * /proc/self/fd: the very file that was checked, whatever happened to its
+ * path since), O_NONBLOCK.
+ */
+int fd_reopen_read(int path_fd, int *ret_fd);
+/* Whole file from the file position into a NUL-terminated malloc'd buffer; -EFBIG past max bytes. */
+int read_fd(int fd, size_t max, char **ret, size_t *ret_len);
+/* "a directory", "a FIFO", "a character device"...: the type in a st_mode, for messages. */
+const char *inode_type_to_string(mode_t mode);
 /* One sysfs-style attribute, trailing whitespace stripped. */
 int read_attr(const char *dir, const char *name, char *buf, size_t size);
 int read_attr_uint(const char *dir, const char *name, unsigned *ret);

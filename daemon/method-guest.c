@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* io.apctl.Guest.*: define, change, start, stop, hot plug and inspect guests. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fileio.h"
 #include "json-ap.h"
@@ -368,6 +370,70 @@ int method_guest_list(Manager *m, Call *c) {
         return call_reply(c, TAKE_PTR(p));
 }
 
+#define IMPORT_FILE_MAX (1U << 20)
+
+/* InvalidParameter naming 'path', for a file Guest.Import cannot use; ends the call and returns -err. */
+_printf_(3, 4) static int import_path_error(Call *c, int err, const char *fmt, ...) {
+        json_object *p = json_object_new_object();
+        char text[400];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        if (p)
+                (void) json_add_string(p, "parameter", "path");
+        (void) call_error_with(c, VARLINK_ERROR_INVALID_PARAMETER, err, p, "path: %s", text);
+        return -err;
+}
+
+/*
+ * The definition in the file a root caller named (*ret: its JSON). Opened
+ * only once it is known to be a regular file, not through a symbolic link
+ * at its end: the open() of a FIFO without a writer would stop the event
+ * loop, every client with it, and a device's open() acts on the device
+ * (/dev/watchdog arms the watchdog). On failure the call is ended with the
+ * error, and the return is negative.
+ */
+static int import_read_path(Call *c, const char *path, json_object **ret) {
+        _cleanup_close_ int path_fd = -EBADF, fd = -EBADF;
+        _cleanup_free_ char *text = NULL;
+        JsonError e = {};
+        struct stat st;
+        size_t len;
+        int r;
+
+        /* Relative to apctld's working directory, which the caller knows nothing of. */
+        if (path[0] != '/')
+                return import_path_error(c, EINVAL, "'%s' is not an absolute path", path);
+        r = open_path_nofollow(path, &path_fd, &st);
+        if (r == -ENOMEM) {
+                (void) call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+                return r;
+        }
+        if (r < 0)
+                return import_path_error(c, -r, "cannot open %s: %s", path, strerror(-r));
+        if (S_ISLNK(st.st_mode))
+                return import_path_error(c, ELOOP, "%s is a symbolic link, which apctld does not follow: "
+                                         "name the file itself", path);
+        if (!S_ISREG(st.st_mode))
+                return import_path_error(c, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "%s is %s, not a regular file",
+                                         path, inode_type_to_string(st.st_mode));
+        r = fd_reopen_read(path_fd, &fd);
+        if (r >= 0)
+                r = read_fd(fd, IMPORT_FILE_MAX, &text, &len);
+        if (r == -ENOMEM) {
+                (void) call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+                return r;
+        }
+        if (r < 0)
+                return import_path_error(c, -r, "cannot read %s: %s", path,
+                                         r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+        if (json_parse_limited(text, len, 8, ret, &e) < 0)
+                return import_path_error(c, EINVAL, "%s is not JSON: %s", path, e.message);
+        return 0;
+}
+
 int method_guest_import(Manager *m, Call *c) {
         _cleanup_(guest_params_done) GuestParams p = {};
         _cleanup_(guest_def_done) GuestDef g = {};
@@ -381,6 +447,12 @@ int method_guest_import(Manager *m, Call *c) {
         if (!!p.mdevctl == !!p.path)
                 return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL,
                                   "give exactly one of 'mdevctl' (the definition) and 'path' (a file to read)");
+        /* apctld would read it with root's rights: the admin uid and the policy's users send the contents. */
+        if (p.path && c->peer.uid != 0)
+                return call_error(c, VARLINK_ERROR_PERMISSION_DENIED, EPERM,
+                                  "only root may have apctld read a file ('path'; caller uid %u): send the definition "
+                                  "itself in 'mdevctl', as apctl import-mdevctl does",
+                                  c->peer.uid);
         if (!uuid_is_valid(p.uuid))
                 return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL, "invalid UUID '%s'", p.uuid);
         name = p.name ?: p.uuid;
@@ -390,15 +462,9 @@ int method_guest_import(Manager *m, Call *c) {
                 return call_error(c, APCTL_ERROR_GUEST_EXISTS, EEXIST, "guest '%s' is already defined", name);
         def = p.mdevctl;
         if (p.path) {
-                _cleanup_free_ char *text = NULL;
-                size_t len;
-                int r = read_file(p.path, 1 << 20, &text, &len);
+                int r = import_read_path(c, p.path, &from_file);
                 if (r < 0)
-                        return call_error(c, r == -ENOENT ? APCTL_ERROR_NO_SUCH_DEVICE : APCTL_ERROR_INTERNAL, -r,
-                                          "cannot read %s: %s", p.path, strerror(-r));
-                if (json_parse_limited(text, len, 8, &from_file, &e) < 0)
-                        return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL, "%s is not JSON: %s", p.path,
-                                          e.message);
+                        return r;
                 def = from_file;
         }
         if (mdevctl_parse(def, &g, &e) < 0)

@@ -5,8 +5,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "autostart-done.h"
@@ -686,6 +688,143 @@ static void test_mdevctl_import_export(void) {
         tap_case_end("mdevctl import (ordered attrs, kernel number syntax) and export round trip");
 }
 
+static int int_field(json_object *o, const char *key) {
+        json_object *v;
+
+        return o && json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : -1;
+}
+
+#define UUID_IMPORT "62177883-f1bb-47f0-914d-32a22e3a8806"
+#define IMPORT_DEF "{\"mdev_type\":\"vfio_ap-passthrough\",\"start\":\"manual\",\"attrs\":[{\"assign_adapter\":\"5\"},{\"assign_domain\":\"3\"}]}"
+
+/* Guest.Import of path as c: the reply. */
+static json_object *import_path(TestEnv *env, TestClient *c, const char *name, const char *path) {
+        _cleanup_json_ json_object *params = json_object_new_object();
+
+        if (!params || json_add_string(params, "uuid", UUID_IMPORT) < 0 || json_add_string(params, "name", name) < 0 ||
+            json_add_string(params, "path", path) < 0)
+                return NULL;
+        return test_call(env, c, "io.apctl.Guest.Import", json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN));
+}
+
+/* InvalidParameter naming 'path', with errno err and what in its message. */
+static bool check_bad_path(json_object *reply, int err, const char *what) {
+        bool ok = CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+
+        ok = CHECK_STREQ(str_field(reply_params(reply), "parameter"), "path") && ok;
+        ok = CHECK(int_field(reply_params(reply), "errno") == err) && ok;
+        if (!CHECK(strstr(reply_message(reply) ?: "", what) != NULL)) {
+                tap_diag("  message without '%s': %s", what, reply_message(reply) ?: "(none)");
+                ok = false;
+        }
+        return ok;
+}
+
+static void fifo_open_blocked(int sig) {
+        static const char msg[] = "Bail out! Guest.Import of a FIFO blocked apctld's loop in open()\n";
+
+        (void) sig;
+        (void) !write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+        _exit(1);
+}
+
+/*
+ * Guest.Import's path: apctld reads it as root, on its event loop. Only
+ * root may name one; what is not a regular file (a FIFO would block the
+ * open(), the loop with it; a device node would be acted on) or is reached
+ * through a symbolic link is refused as a bad 'path', as is a missing file.
+ */
+static void test_import_path_only_regular_files_for_root(void) {
+        static const char policy_text[] = "[access nb]\nusers = 1000\nallow = read, guest-change\nguests = nb-*\n";
+        _cleanup_(policy_adapter_freep) PolicyAdapter *adapter = NULL;
+        _cleanup_free_ char *why = NULL;
+        TestEnv env;
+        TestClient root, admin, user;
+        json_object *reply = NULL;
+        char dir[96], def[160], link[160], fifo[160], missing[160], policy_dir[128];
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        snprintf(dir, sizeof(dir), "%s/defs", env.dir);
+        snprintf(def, sizeof(def), "%s/" UUID_IMPORT, dir);
+        snprintf(link, sizeof(link), "%s/link", dir);
+        snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+        snprintf(missing, sizeof(missing), "%s/missing", dir);
+        CHECK(mkdir_p(dir, 0755) >= 0);
+        CHECK(write_file_atomic(dir, UUID_IMPORT, IMPORT_DEF, strlen(IMPORT_DEF), 0644) >= 0);
+        CHECK(symlink(def, link) == 0);
+        CHECK(mkfifo(fifo, 0600) == 0);
+        snprintf(policy_dir, sizeof(policy_dir), "%s/policy.d", env.dir);
+        CHECK(mkdir_p(policy_dir, 0755) >= 0);
+        CHECK(write_file_atomic(policy_dir, "50-test.conf", policy_text, strlen(policy_text), 0644) >= 0);
+        if (!CHECK(policy_adapter_new(env.m, policy_dir, POLICY_OWNER_ANY, &adapter, &why) >= 0))
+                tap_diag("policy refused: %s", why ?: "?");
+        CHECK(test_client_connect(&env, 0, &root) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &admin) >= 0);
+        CHECK(test_client_connect(&env, USER, &user) >= 0);
+        json_object_put(reply);
+        reply = test_call(&env, &root, "io.apctl.Host.Release", "{\"adapters\":[5]}");
+        CHECK_OK(reply);
+
+        /* The policy lets USER change nb-*, the admin uid may change anything: neither may name a file. */
+        json_object_put(reply);
+        reply = import_path(&env, &user, "nb-y", def);
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+        CHECK(strstr(reply_message(reply) ?: "", "'mdevctl'") != NULL);
+        json_object_put(reply);
+        reply = import_path(&env, &admin, "nb-y", def);
+        CHECK_ERROR(reply, "org.varlink.service.PermissionDenied");
+        /* They send the definition itself. */
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Guest.Import",
+                          "{\"uuid\":\"" UUID_IMPORT "\",\"name\":\"nb-y\",\"mdevctl\":" IMPORT_DEF "}");
+        CHECK_OK(reply);
+        json_object_put(reply);
+        reply = test_call(&env, &user, "io.apctl.Guest.Undefine", "{\"name\":\"nb-y\"}");
+        CHECK_OK(reply);
+
+        json_object_put(reply);
+        reply = import_path(&env, &root, "f-missing", missing);
+        check_bad_path(reply, ENOENT, missing);
+        json_object_put(reply);
+        reply = import_path(&env, &root, "f-dir", dir);
+        check_bad_path(reply, EISDIR, "is a directory");
+        json_object_put(reply);
+        reply = import_path(&env, &root, "f-link", link);
+        check_bad_path(reply, ELOOP, "symbolic link");
+        json_object_put(reply);
+        reply = import_path(&env, &root, "f-dev", "/dev/null");
+        check_bad_path(reply, EINVAL, "is a character device");
+        json_object_put(reply);
+        reply = import_path(&env, &root, "f-relative", "defs/" UUID_IMPORT);
+        check_bad_path(reply, EINVAL, "not an absolute path");
+        /* No writer ever comes: a blocking open() would never return, and the test with it. */
+        signal(SIGALRM, fifo_open_blocked);
+        alarm(TEST_DEADLINE_USEC / 1000000);
+        json_object_put(reply);
+        reply = import_path(&env, &root, "f-fifo", fifo);
+        alarm(0);
+        check_bad_path(reply, EINVAL, "is a FIFO");
+        json_object_put(reply);
+        reply = test_call(&env, &root, "io.apctl.Guest.List", NULL);
+        CHECK(strstr(json_object_to_json_string(reply_params(reply)), "\"f-") == NULL);
+
+        /* The regular file itself, named by root. */
+        json_object_put(reply);
+        reply = import_path(&env, &root, "f", def);
+        CHECK_OK(reply);
+        {
+                ApMask d = mask_from_reply(reply_params(reply), "domains");
+                CHECK(ap_mask_count(&d) == 1 && ap_mask_test(&d, 3));
+        }
+        json_object_put(reply);
+        test_client_close(&root);
+        test_client_close(&admin);
+        test_client_close(&user);
+        adapter = policy_adapter_free(adapter);
+        test_env_done(&env);
+        tap_case_end("Guest.Import's path: root only, regular files only, never a blocking open(), errors name 'path'");
+}
+
 static void test_status_events_reconcile(void) {
         TestEnv env;
         TestClient c, sub;
@@ -1197,6 +1336,7 @@ int main(void) {
         test_redefined_autostart_guest_autostarts();
         test_bad_autostart_file_ignored();
         test_mdevctl_import_export();
+        test_import_path_only_regular_files_for_root();
         test_status_events_reconcile();
         test_start_stop_update_model_in_place();
         test_transaction_events();
