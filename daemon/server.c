@@ -39,7 +39,8 @@ struct Client {
         int fd;                         /* in the server's client_epoll while connected */
         uint32_t epoll_events;          /* what client_epoll watches on fd */
         sd_event_source *idle;          /* ref held */
-        uint64_t last_active;           /* CLOCK_MONOTONIC usec of the last bytes received, or read from our output */
+        uint64_t last_active;           /* CLOCK_MONOTONIC usec of the last complete message received, reply
+                                         * finished, or output read; bytes of an unfinished message do not count */
         bool idle_armed;                /* idle is enabled (it fires at most last_active + timeout late) */
         sd_event_source *process;       /* ref held: deferred processing of buffered input */
         bool unread;                    /* the socket may hold bytes no edge will announce again */
@@ -67,6 +68,7 @@ struct Server {
 };
 
 static void client_disconnect(Client *c, const char *why);
+static void client_arm_idle(Client *c);
 
 static void client_watch(Client *c, uint32_t events) {
         struct epoll_event ev = { .events = events, .data.ptr = c };
@@ -113,6 +115,9 @@ Call *call_free(Call *c) {
                 }
                 if (cl->current == c) {
                         cl->current = NULL;
+                        /* The client's idle time counts from its reply, not from its call: it waited for us. */
+                        if (!cl->dead && cl->server)
+                                client_arm_idle(cl);
                         /*
                          * The next pipelined call may run now. Only if bytes wait (here or
                          * unread in the socket): a deferred wake-up per answered call costs a
@@ -574,6 +579,11 @@ static int client_process(Client *c) {
                 }
                 if (r <= 0)
                         break;
+                /*
+                 * Only a whole message is activity: a peer trickling a byte now and then
+                 * would otherwise hold its connection for ever without ever calling.
+                 */
+                client_arm_idle(c);
                 r = client_handle_message(c, text, len);
                 if (r < 0) {
                         client_disconnect(c, "malformed message");
@@ -620,7 +630,6 @@ static void client_read(Client *c) {
                 }
                 varlink_reader_commit(&c->reader, n);
                 c->unread = (size_t) n == avail;
-                client_arm_idle(c);
                 if (client_process(c) > 0 || !c->unread)
                         return;
         }

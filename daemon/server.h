@@ -42,8 +42,9 @@ size_t server_output_allocated(const Server *s);
 /* Bytes queued for the clients and not yet taken by their sockets (tests: whether a read lets apctld write). */
 size_t server_output_unsent(const Server *s);
 /*
- * The least of the clients' last activity (bytes received, or output they
- * read) plus the idle timeout, CLOCK_MONOTONIC usec: the earliest the idle
+ * The least of the clients' last activity (a complete message received, a
+ * reply finished, or output they read; not the bytes of an unfinished
+ * message) plus the idle timeout, CLOCK_MONOTONIC usec: the earliest the idle
  * timeout can close one; UINT64_MAX without clients or timeout. Tests
  * check what counts as activity on it, not on elapsed time.
  */

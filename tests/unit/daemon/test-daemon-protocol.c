@@ -482,6 +482,44 @@ static void test_active_client_stays(void) {
         tap_case_end("a client calling for three idle timeouts stays connected, then is closed when silent");
 }
 
+/*
+ * Only a complete message is activity: a client trickling the bytes of a
+ * call that never ends is idle from its connection on. The idle deadline
+ * is checked, not elapsed time; the loop runs until its clock moved
+ * between the bytes, so that a byte counted as activity would show.
+ */
+static void test_trickle_is_idle(void) {
+        static const char status[] = "{\"method\":\"io.apctl.Status\"}";
+        uint64_t connected;
+        TestEnv env;
+        TestClient a;
+        json_object *r;
+
+        CHECK(test_env_start(&env, NULL, tweak_short_idle) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &a) >= 0);
+        connected = server_idle_deadline(env.m->server);
+        for (size_t i = 0; i + 1 < sizeof(status); i++) {
+                uint64_t before = monotonic_usec();
+
+                while (monotonic_usec() < before + 1000)
+                        (void) sd_event_run(env.event, 1000);
+                CHECK(test_client_send_raw(&a, status + i, 1) >= 0);
+                (void) sd_event_run(env.event, 0);
+        }
+        if (!CHECK(server_idle_deadline(env.m->server) == connected))
+                tap_diag("the bytes of an unfinished call moved the idle deadline by %lld us",
+                         (long long) (server_idle_deadline(env.m->server) - connected));
+        /* The message complete: that is activity. */
+        CHECK(test_client_send_raw(&a, "", 1) >= 0);
+        r = test_client_receive(&env, &a);
+        CHECK_OK(r);
+        json_object_put(r);
+        CHECK(server_idle_deadline(env.m->server) > connected);
+        test_client_close(&a);
+        test_env_done(&env);
+        tap_case_end("bytes of an unfinished call are not activity: only complete calls move the idle deadline");
+}
+
 int main(void) {
         test_malformed();
         test_size_and_depth();
@@ -492,6 +530,7 @@ int main(void) {
         test_too_much_while_in_flight();
         test_many_ready_clients();
         test_active_client_stays();
+        test_trickle_is_idle();
         test_random_garbage();
         return tap_finish();
 }
