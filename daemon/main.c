@@ -34,7 +34,10 @@ static void help(void) {
                "     --kernel-timeout=MSEC   Report a kernel write as timed out after this; 0 never (default 30000)\n"
                "     --idle-timeout=MSEC     Disconnect clients that sent no complete call for this long;\n"
                "                             0 never (default 60000)\n"
-               "     --max-clients=N         Concurrent connections (default 256)\n"
+               "     --max-clients=N         Concurrent connections of non-root users (default 256);\n"
+               "                             root has as many of its own\n"
+               "     --max-clients-per-uid=N Concurrent connections of one non-root user\n"
+               "                             (default a quarter of --max-clients)\n"
                "     --no-udev               Do not watch uevents (tests)\n"
                "     --log-target=TARGET     journal, stderr, or auto (default)\n"
                "     --debug                 Log debug messages\n"
@@ -100,7 +103,7 @@ static void args_done(Args *a) {
 /* 1: run; 0: exit successfully (--help, --version); <0: bad command line (already reported). */
 static int parse_argv(int argc, char *argv[], Args *a) {
         enum { ARG_VERSION = 0x100, ARG_SOCKET, ARG_STATE_DIR, ARG_SYSFS_ROOT, ARG_ADMIN_UID, ARG_KERNEL_TIMEOUT,
-               ARG_IDLE_TIMEOUT, ARG_MAX_CLIENTS, ARG_NO_UDEV, ARG_LOG_TARGET, ARG_DEBUG, ARG_FAKE_KERNEL,
+               ARG_IDLE_TIMEOUT, ARG_MAX_CLIENTS, ARG_MAX_CLIENTS_PER_UID, ARG_NO_UDEV, ARG_LOG_TARGET, ARG_DEBUG, ARG_FAKE_KERNEL,
                ARG_POLICY_DIR, ARG_RUNTIME_DIR };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -113,6 +116,7 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                 { "kernel-timeout", required_argument, NULL, ARG_KERNEL_TIMEOUT },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
                 { "max-clients", required_argument, NULL, ARG_MAX_CLIENTS },
+                { "max-clients-per-uid", required_argument, NULL, ARG_MAX_CLIENTS_PER_UID },
                 { "no-udev", no_argument, NULL, ARG_NO_UDEV },
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 { "debug", no_argument, NULL, ARG_DEBUG },
@@ -173,6 +177,13 @@ static int parse_argv(int argc, char *argv[], Args *a) {
                                 return -EINVAL;
                         }
                         a->config.max_clients = v;
+                        break;
+                case ARG_MAX_CLIENTS_PER_UID:
+                        if (parse_uint(optarg, 65536, &v) < 0 || v == 0) {
+                                fprintf(stderr, "apctld: --max-clients-per-uid: '%s' is not 1..65536\n", optarg);
+                                return -EINVAL;
+                        }
+                        a->config.max_clients_per_uid = v;
                         break;
                 case ARG_NO_UDEV:
                         a->config.use_udev = false;

@@ -32,7 +32,8 @@ typedef struct ManagerConfig {
         uid_t admin_uid;                /* besides root; (uid_t) -1 for none */
         uint64_t kernel_timeout_usec;   /* a kernel write slower than this is reported as timed out */
         uint64_t idle_timeout_usec;     /* a client silent this long is disconnected */
-        unsigned max_clients;
+        unsigned max_clients;           /* connections of non-root uids together; root has a pool of its own this size */
+        unsigned max_clients_per_uid;   /* connections of one non-root uid; 0: a quarter of max_clients, at least 1 */
         unsigned max_subscriptions;     /* per client */
         unsigned max_queued_calls;      /* mutating calls waiting behind a transaction */
         size_t max_output_bytes;        /* per client; a slower reader is disconnected */

@@ -680,14 +680,50 @@ static int server_clients_ready(sd_event_source *src, int fd, uint32_t revents, 
         return 0;
 }
 
+unsigned server_max_clients_per_uid(const Server *s) {
+        const ManagerConfig *config = &s->manager->config;
+
+        if (config->max_clients_per_uid > 0)
+                return config->max_clients_per_uid;
+        return config->max_clients >= 4 ? config->max_clients / 4 : 1;
+}
+
+/*
+ * Whether a connection of uid may be added: -EUSERS when uid holds its
+ * share already, -EMFILE when every slot is taken (ret_why: the reason for
+ * the peer). Root's connections are a pool of their own, so other users
+ * filling theirs cannot lock root out of the daemon that root administers.
+ */
+static int server_admit(const Server *s, uid_t uid, const char **ret_why) {
+        unsigned same_uid = 0, pool = 0;
+
+        for (const Client *c = s->clients; c; c = c->next) {
+                if (c->peer.uid == uid)
+                        same_uid++;
+                if ((c->peer.uid == 0) == (uid == 0))
+                        pool++;
+        }
+        if (pool >= s->manager->config.max_clients) {
+                *ret_why = "too many clients connected";
+                return -EMFILE;
+        }
+        if (uid != 0 && same_uid >= server_max_clients_per_uid(s)) {
+                *ret_why = "too many connections from this uid";
+                return -EUSERS;
+        }
+        return 0;
+}
+
 int server_add_client(Server *s, int fd, const PeerCredentials *peer) {
         Manager *m = s->manager;
+        const char *why;
         Client *c;
         int r;
 
-        if (s->n_clients >= m->config.max_clients) {
+        r = server_admit(s, peer->uid, &why);
+        if (r < 0) {
                 safe_close(fd);
-                return -EMFILE;
+                return r;
         }
         c = calloc(1, sizeof(*c));
         if (!c) {
@@ -744,7 +780,8 @@ static int server_accept(sd_event_source *src, int fd, uint32_t revents, void *u
         static gid_t groups[4096];
         socklen_t glen = sizeof(groups);
         PeerCredentials peer;
-        int cfd;
+        const char *why;
+        int cfd, r;
 
         cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0)
@@ -759,10 +796,10 @@ static int server_accept(sd_event_source *src, int fd, uint32_t revents, void *u
                 peer.gids = groups;
                 peer.n_gids = glen / sizeof(gid_t);
         }
-        if (s->n_clients >= s->manager->config.max_clients) {
+        r = server_admit(s, peer.uid, &why);
+        if (r < 0) {
                 /* Tell the client why before closing, so it can report it. */
-                _cleanup_json_ json_object *e = varlink_error_new(APCTL_ERROR_LIMIT, EMFILE,
-                                                                  "too many clients connected", NULL);
+                _cleanup_json_ json_object *e = varlink_error_new(APCTL_ERROR_LIMIT, -r, why, NULL);
                 const char *t = e ? json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN) : NULL;
                 if (t)
                         (void) send(cfd, t, strlen(t) + 1, MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -36,6 +36,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Server *, server_free);
 /* fd >= 0: an inherited (socket-activated) listening socket; otherwise bind path. */
 int server_listen(Server *s, const char *path, int fd);
 unsigned server_n_clients(const Server *s);
+/* The connections one non-root uid may hold (the configured number, or a quarter of max_clients). */
+unsigned server_max_clients_per_uid(const Server *s);
 unsigned server_n_subscriptions(const Server *s);
 /* Memory held for the clients' output (queued replies, streamed pieces): tests check the streaming bound. */
 size_t server_output_allocated(const Server *s);

@@ -211,6 +211,7 @@ static void test_pipelining_many(void) {
 
 static void tweak_limits(ManagerConfig *c) {
         c->max_clients = 3;
+        c->max_clients_per_uid = 3;
         c->max_subscriptions = 1;
         c->max_output_bytes = 8192;
         c->idle_timeout_usec = 1500 * 1000;
@@ -231,7 +232,8 @@ static int connect_socket(TestEnv *env) {
 
 static void test_limits(void) {
         TestEnv env;
-        TestClient a, b, s2, extra;
+        TestClient a, b, s2, extra, own[3] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
+        unsigned n_own = 0;
         json_object *r, *ev;
         int fd;
 
@@ -250,7 +252,13 @@ static void test_limits(void) {
         CHECK_ERROR(r, APCTL_ERROR_LIMIT);
         json_object_put(r);
 
-        /* Three clients: a fourth (through the real socket) is told why and closed. */
+        /*
+         * Three clients: a fourth (through the real socket) is told why and closed. Root's
+         * connections have a pool of their own: when the test runs as root, that one is filled.
+         */
+        while (n_own < ELEMENTSOF(own) && test_client_connect(&env, getuid(), &own[n_own]) >= 0)
+                n_own++;
+        CHECK(getuid() == 0 ? n_own == 3 : n_own == 0);
         fd = connect_socket(&env);
         CHECK(fd >= 0);
         extra = (TestClient) { .fd = fd };
@@ -259,6 +267,8 @@ static void test_limits(void) {
         json_object_put(r);
         CHECK(test_client_wait_closed(&env, &extra));
         test_client_close(&extra);
+        for (unsigned i = 0; i < n_own; i++)
+                test_client_close(&own[i]);
 
         /* A subscriber that never reads is dropped once its output passes the limit. */
         r = test_call(&env, &a, "io.apctl.Host.Release", "{\"adapters\":[5,6]}");
@@ -280,6 +290,63 @@ static void test_limits(void) {
         tap_case_end("limits: clients, subscriptions per uid, slow readers, idle connections");
 }
 
+static void tweak_eight_clients(ManagerConfig *c) {
+        c->max_clients = 8;
+}
+
+/* Run the loop until apctld holds n clients; false on deadline. */
+static bool wait_n_clients(TestEnv *env, unsigned n) {
+        for (int i = 0; i < 1000 && server_n_clients(env->m->server) != n; i++)
+                (void) sd_event_run(env->event, 5000);
+        return server_n_clients(env->m->server) == n;
+}
+
+/*
+ * One user cannot take every connection: a uid holds at most a quarter of
+ * --max-clients, and root, with a pool of its own, can connect when other
+ * users hold every slot.
+ */
+static void test_clients_per_uid(void) {
+        TestClient c[8], extra = { .fd = -1 }, root[3];
+        unsigned n = 0;
+        json_object *r;
+        TestEnv env;
+
+        for (unsigned i = 0; i < ELEMENTSOF(c); i++)
+                c[i] = (TestClient) { .fd = -1 };
+        for (unsigned i = 0; i < ELEMENTSOF(root); i++)
+                root[i] = (TestClient) { .fd = -1 };
+
+        CHECK(test_env_start(&env, NULL, tweak_eight_clients) >= 0);
+        CHECK(server_max_clients_per_uid(env.m->server) == 2);
+        CHECK(test_client_connect(&env, 1000, &c[n++]) >= 0);
+        CHECK(test_client_connect(&env, 1000, &c[n++]) >= 0);
+        CHECK(test_client_connect(&env, 1000, &extra) == -EUSERS);
+        test_client_close(&extra);
+        for (uid_t uid = 1001; uid <= 1003; uid++) {
+                CHECK(test_client_connect(&env, uid, &c[n++]) >= 0);
+                CHECK(test_client_connect(&env, uid, &c[n++]) >= 0);
+        }
+        CHECK(test_client_connect(&env, 1004, &extra) == -EMFILE);
+        test_client_close(&extra);
+        for (unsigned i = 0; i < ELEMENTSOF(root); i++)
+                CHECK(test_client_connect(&env, 0, &root[i]) >= 0);
+        r = test_call(&env, &root[2], "io.apctl.Status", NULL);
+        CHECK_OK(r);
+        json_object_put(r);
+
+        /* A connection closed frees its uid's slot. */
+        test_client_close(&c[0]);
+        CHECK(wait_n_clients(&env, 8 + ELEMENTSOF(root) - 1));
+        CHECK(test_client_connect(&env, 1000, &c[0]) >= 0);
+        for (unsigned i = 0; i < n; i++)
+                test_client_close(&c[i]);
+        for (unsigned i = 0; i < ELEMENTSOF(root); i++)
+                test_client_close(&root[i]);
+        test_env_done(&env);
+        tap_case_end("a uid holds at most a quarter of the connections; root connects when others hold every slot");
+}
+
 /*
  * More clients ready at once than one wake-up takes (64): the rest stay
  * ready and are served on the next turns of the loop.
@@ -293,8 +360,9 @@ static void test_many_ready_clients(void) {
 
         CHECK(c);
         CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        /* Four users: one may hold a quarter of the connections. */
         for (unsigned i = 0; c && i < N; i++)
-                CHECK(test_client_connect(&env, ADMIN, &c[i]) >= 0);
+                CHECK(test_client_connect(&env, 2000 + i % 4, &c[i]) >= 0);
         /* Every call is sent before the loop runs again. */
         for (unsigned i = 0; c && i < N; i++)
                 CHECK(test_client_send_raw(&c[i], status, sizeof(status)) >= 0);
@@ -526,6 +594,7 @@ int main(void) {
         test_pipelining();
         test_pipelining_many();
         test_limits();
+        test_clients_per_uid();
         test_dropped_within_one_wakeup();
         test_too_much_while_in_flight();
         test_many_ready_clients();
