@@ -83,8 +83,13 @@ int json_dispatch(json_object *obj, const JsonField *table, void *base, JsonErro
                                 json_error_set(e, key, "unknown field '%s'", key);
                                 return -EINVAL;
                         }
-                        if (!val && (f->flags & JSON_FIELD_NULLABLE))
-                                continue;
+                        if (!val) {
+                                /* varlink: an optional (?) field may be sent as null, meaning absent. */
+                                if (!(f->flags & JSON_FIELD_REQUIRED))
+                                        continue;
+                                json_error_set(e, key, "field '%s' is required and must not be null", key);
+                                return -EINVAL;
+                        }
                         if (f->type != json_type_null && !json_object_is_type(val, f->type)) {
                                 json_error_set(e, key, "field '%s' must be %s, not %s", key,
                                                json_type_label(f->type),

@@ -34,9 +34,13 @@ int json_parse_limited(const char *text, size_t len, int max_depth, json_object 
 
 typedef int (*JsonFieldParser)(const char *name, json_object *v, void *dest, JsonError *e);
 
+/*
+ * A field without JSON_FIELD_REQUIRED is optional (varlink's ?type): it may
+ * be left out or sent as null, and either leaves the destination untouched.
+ * A required field must be there and not null.
+ */
 enum {
         JSON_FIELD_REQUIRED = 1u << 0,
-        JSON_FIELD_NULLABLE = 1u << 1,  /* JSON null leaves the destination untouched */
 };
 
 typedef struct JsonField {

@@ -84,6 +84,30 @@ static void test_malformed(void) {
         tap_case_end("malformed messages get an error naming the problem, and framing errors close");
 }
 
+static void test_null_optional_fields(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *r, *v;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        r = test_call(&env, &c, "io.apctl.Host.Release", "{\"adapters\":[5],\"domains\":null}");
+        CHECK_OK(r);
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Guest.Define",
+                      "{\"name\":\"web01\",\"uuid\":null,\"adapters\":[5],\"domains\":[1],"
+                      "\"control_domains\":null,\"autostart\":null,\"overprovision\":null}");
+        CHECK_OK(r);
+        CHECK(r && json_object_object_get_ex(reply_params(r), "autostart", &v) && !json_object_get_boolean(v));
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Guest.Show", "{\"name\":null}");
+        CHECK(r && reply_error(r) && strcmp(reply_error(r), VARLINK_ERROR_INVALID_PARAMETER) == 0);
+        json_object_put(r);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("an optional field sent as null counts as absent; a required one is refused");
+}
+
 static void test_size_and_depth(void) {
         TestEnv env;
         TestClient c;
@@ -590,6 +614,7 @@ static void test_trickle_is_idle(void) {
 
 int main(void) {
         test_malformed();
+        test_null_optional_fields();
         test_size_and_depth();
         test_pipelining();
         test_pipelining_many();

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The field-table dispatch and the parser as a peer meets them: null for
+ * optional fields, strings with an embedded NUL, keys json-c would merge or
+ * truncate.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json-util.h"
+#include "macro.h"
+#include "tap.h"
+
+typedef struct Params {
+        char *name;     /* owned */
+        char *comment;  /* owned */
+        bool flag;
+        uint32_t count;
+} Params;
+
+static const JsonField fields[] = {
+        { "name", json_type_string, json_dispatch_string, offsetof(Params, name), JSON_FIELD_REQUIRED },
+        { "comment", json_type_string, json_dispatch_string, offsetof(Params, comment), 0 },
+        { "flag", json_type_boolean, json_dispatch_bool, offsetof(Params, flag), 0 },
+        { "count", json_type_int, json_dispatch_uint32, offsetof(Params, count), 0 },
+        {}
+};
+
+/* Parse text and dispatch it into p; the dispatch result, or the parse error. */
+static int dispatch_text(const char *text, size_t len, Params *p, JsonError *e) {
+        _cleanup_json_ json_object *o = NULL;
+        int r = json_parse_limited(text, len, 8, &o, e);
+
+        if (r < 0)
+                return r;
+        return json_dispatch(o, fields, p, e);
+}
+
+#define DISPATCH(lit, p, e) dispatch_text(lit, sizeof(lit) - 1, p, e)
+
+static void params_done(Params *p) {
+        free(p->name);
+        free(p->comment);
+}
+
+static void test_null_optional(void) {
+        Params p = { .flag = true, .count = 7 };
+        JsonError e = {};
+
+        CHECK(DISPATCH("{\"name\":\"a\",\"comment\":null,\"flag\":null,\"count\":null}", &p, &e) == 0);
+        CHECK_STREQ(p.name, "a");
+        CHECK(!p.comment);
+        CHECK(p.flag && p.count == 7);     /* null leaves the default, as leaving the field out does */
+        params_done(&p);
+
+        p = (Params) {};
+        e = (JsonError) {};
+        CHECK(DISPATCH("{\"name\":null}", &p, &e) == -EINVAL);
+        CHECK_STREQ(e.field, "name");
+        CHECK(strstr(e.message, "null"));
+        params_done(&p);
+
+        p = (Params) {};
+        e = (JsonError) {};
+        CHECK(DISPATCH("{\"comment\":null}", &p, &e) == -EINVAL);
+        CHECK_STREQ(e.field, "name");
+        params_done(&p);
+        tap_case_end("null for an optional field means absent; a required field must not be null");
+}
+
+int main(void) {
+        test_null_optional();
+        return tap_finish();
+}
