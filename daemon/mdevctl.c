@@ -109,8 +109,8 @@ int mdevctl_parse(json_object *o, GuestDef *ret, JsonError *e) {
                 if (json_object_iter_equal(&it, &end))
                         goto out;
                 json_object *v = json_object_iter_peek_value(&it);
-                if (!json_object_is_type(v, json_type_string)) {
-                        json_error_set(e, "attrs", "attrs[%zu] value must be a string", i);
+                if (!json_object_is_type(v, json_type_string) || json_string_has_nul(v)) {
+                        json_error_set(e, "attrs", "attrs[%zu] value must be a string without NUL characters", i);
                         goto out;
                 }
                 r = apply_attr(&c, i, json_object_iter_peek_name(&it), json_object_get_string(v), e);

@@ -518,6 +518,11 @@ static int client_handle_message(Client *c, const char *text, size_t len) {
                                               "a call must be an object with a string 'method'", NULL);
                 return client_send(c, err_reply);
         }
+        if (json_string_has_nul(method)) {
+                err_reply = varlink_error_new(VARLINK_ERROR_INVALID_PARAMETER, EINVAL,
+                                              "'method' must not contain a NUL character", NULL);
+                return client_send(c, err_reply);
+        }
         call = calloc(1, sizeof(*call));
         if (!call)
                 return -ENOMEM;

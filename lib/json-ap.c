@@ -30,7 +30,13 @@ int json_parse_ap_mask(const char *name, json_object *v, void *dest, JsonError *
 
         if (json_object_is_type(v, json_type_string)) {
                 ApParseError pe = {};
-                int r = ap_list_parse(json_object_get_string(v), AP_ID_MAX, &m, &pe);
+                int r;
+
+                if (json_string_has_nul(v)) {
+                        json_error_set(e, name, "field '%s' must not contain a NUL character", name);
+                        return -EINVAL;
+                }
+                r = ap_list_parse(json_object_get_string(v), AP_ID_MAX, &m, &pe);
                 if (r < 0) {
                         json_error_set(e, name, "field '%s': %s", name, pe.message[0] ? pe.message : "invalid id list");
                         return -EINVAL;

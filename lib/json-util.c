@@ -110,11 +110,19 @@ int json_dispatch(json_object *obj, const JsonField *table, void *base, JsonErro
         return 0;
 }
 
+bool json_string_has_nul(json_object *v) {
+        return strlen(json_object_get_string(v)) != (size_t) json_object_get_string_len(v);
+}
+
 int json_dispatch_string(const char *name, json_object *v, void *dest, JsonError *e) {
         char **s = dest, *copy;
 
         if (!json_object_is_type(v, json_type_string)) {
                 json_error_set(e, name, "field '%s' must be a string", name);
+                return -EINVAL;
+        }
+        if (json_string_has_nul(v)) {
+                json_error_set(e, name, "field '%s' must not contain a NUL character", name);
                 return -EINVAL;
         }
         copy = strdup(json_object_get_string(v));

@@ -60,7 +60,13 @@ typedef struct JsonField {
  */
 int json_dispatch(json_object *obj, const JsonField *table, void *base, JsonError *e);
 
-/* Stock parsers. Destinations: char* (malloc'd), bool, uint32_t, int64_t, json_object* (ref held). */
+/*
+ * Whether the JSON string v holds a NUL ("\u0000"): C code would read it
+ * cut short there, so every string from a peer is checked before use.
+ */
+bool json_string_has_nul(json_object *v);
+
+/* Stock parsers. Destinations: char* (malloc'd; a string with a NUL is refused), bool, uint32_t, int64_t, json_object* (ref held). */
 int json_dispatch_string(const char *name, json_object *v, void *dest, JsonError *e);
 int json_dispatch_bool(const char *name, json_object *v, void *dest, JsonError *e);
 int json_dispatch_uint32(const char *name, json_object *v, void *dest, JsonError *e);

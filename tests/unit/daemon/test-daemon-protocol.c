@@ -108,6 +108,58 @@ static void test_null_optional_fields(void) {
         tap_case_end("an optional field sent as null counts as absent; a required one is refused");
 }
 
+/* C would read each of these strings cut short at the NUL; each is refused, naming the field. */
+static void test_nul_in_strings(void) {
+        static const struct {
+                const char *method;
+                const char *params;
+                const char *parameter;  /* expected "parameter" of the error, or NULL */
+        } cases[] = {
+                { "io.apctl.Guest.Define", "{\"name\":\"nul\\u0000../../etc\",\"adapters\":[5],\"domains\":[1]}", "name" },
+                { "io.apctl.Guest.Define", "{\"name\":\"web02\",\"adapters\":\"6\\u0000,7\",\"domains\":[1]}", "adapters" },
+                { "io.apctl.Guest.Define",
+                  "{\"name\":\"web03\",\"uuid\":\"2b5f2a3e-6c4d-4c1b-9a43-3f0e8c7d1a10\\u0000zz\",\"adapters\":[5],"
+                  "\"domains\":[2]}", "uuid" },
+                { "io.apctl.Guest.Check",
+                  "{\"uuid\":\"2b5f2a3e-6c4d-4c1b-9a43-3f0e8c7d1a11\",\"action\":\"define\",\"mdevctl\":"
+                  "{\"mdev_type\":\"vfio_ap-passthrough\",\"start\":\"manual\","
+                  "\"attrs\":[{\"assign_adapter\":\"5\\u0000junk\"},{\"assign_domain\":\"3\"}]}}", NULL },
+        };
+        static const char method_nul[] = "{\"method\":\"io.apctl.Status\\u0000junk\"}";
+        TestEnv env;
+        TestClient c;
+        json_object *r, *v;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        r = test_call(&env, &c, "io.apctl.Host.Release", "{\"adapters\":[5,6,7]}");
+        CHECK_OK(r);
+        json_object_put(r);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                r = test_call(&env, &c, cases[i].method, cases[i].params);
+                if (!CHECK(r && reply_error(r) && strcmp(reply_error(r), VARLINK_ERROR_INVALID_PARAMETER) == 0))
+                        tap_diag("params %s: got %s", cases[i].params, r ? json_object_to_json_string(r) : "nothing");
+                if (cases[i].parameter)
+                        CHECK(r && json_object_object_get_ex(reply_params(r), "parameter", &v) &&
+                              strcmp(json_object_get_string(v), cases[i].parameter) == 0);
+                json_object_put(r);
+        }
+        r = test_call(&env, &c, "io.apctl.Guest.Show", "{\"name\":\"nul\"}");
+        CHECK(r && reply_error(r));
+        json_object_put(r);
+
+        CHECK(test_client_send_raw(&c, method_nul, sizeof(method_nul)) >= 0);
+        r = test_client_receive(&env, &c);
+        CHECK(r && reply_error(r) && strcmp(reply_error(r), VARLINK_ERROR_INVALID_PARAMETER) == 0);
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Status", NULL);
+        CHECK_OK(r);
+        json_object_put(r);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("a string with an embedded NUL is refused, naming the field, not read cut short");
+}
+
 static void test_size_and_depth(void) {
         TestEnv env;
         TestClient c;
@@ -615,6 +667,7 @@ static void test_trickle_is_idle(void) {
 int main(void) {
         test_malformed();
         test_null_optional_fields();
+        test_nul_in_strings();
         test_size_and_depth();
         test_pipelining();
         test_pipelining_many();

@@ -71,7 +71,32 @@ static void test_null_optional(void) {
         tap_case_end("null for an optional field means absent; a required field must not be null");
 }
 
+static void test_nul_in_string(void) {
+        Params p = {};
+        JsonError e = {};
+
+        CHECK(DISPATCH("{\"name\":\"nul\\u0000../../etc\"}", &p, &e) == -EINVAL);
+        CHECK_STREQ(e.field, "name");
+        CHECK(!p.name);
+        params_done(&p);
+
+        p = (Params) {};
+        e = (JsonError) {};
+        CHECK(DISPATCH("{\"name\":\"a\",\"comment\":\"\\u0000\"}", &p, &e) == -EINVAL);
+        CHECK_STREQ(e.field, "comment");
+        params_done(&p);
+
+        /* "\\u0000" spelled with an escaped backslash is six plain characters, not a NUL. */
+        p = (Params) {};
+        e = (JsonError) {};
+        CHECK(DISPATCH("{\"name\":\"a\\\\u0000b\"}", &p, &e) == 0);
+        CHECK_STREQ(p.name, "a\\u0000b");
+        params_done(&p);
+        tap_case_end("a string field with an embedded NUL is refused by name");
+}
+
 int main(void) {
         test_null_optional();
+        test_nul_in_string();
         return tap_finish();
 }
