@@ -103,14 +103,12 @@ int method_guest_check(Manager *m, Call *c) {
                 return -EINVAL;
         action = check_action_find(p.action);
         if (!action)
-                return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL,
-                                  "unknown action '%s': want define, modify, start or live", p.action);
+                return call_error_parameter(c, "action", "unknown action '%s': want define, modify, start or live",
+                                            p.action);
         if (!uuid_is_valid(p.uuid))
-                return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL,
-                                  "invalid UUID '%s': want lower-case 8-4-4-4-12 hex", p.uuid);
+                return call_error_parameter(c, "uuid", "invalid UUID '%s': want lower-case 8-4-4-4-12 hex", p.uuid);
         if (mdevctl_parse(p.mdevctl, &g, &e) < 0)
-                return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL, "not a usable mdevctl definition: %s",
-                                  e.message);
+                return call_error_parameter(c, "mdevctl", "not a usable mdevctl definition: %s", e.message);
         strcpy(g.uuid, p.uuid);
 
         /*

@@ -170,9 +170,9 @@ int method_guest_define(Manager *m, Call *c) {
         if (call_dispatch_parameters(c, define_fields, &p) < 0)
                 return -EINVAL;
         if (!guest_name_is_valid(p.name))
-                return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL,
-                                  "invalid guest name '%s': use 1-%d of A-Z a-z 0-9 _ . : -, not starting with . or -",
-                                  p.name, GUEST_NAME_MAX);
+                return call_error_parameter(c, "name",
+                                            "invalid guest name '%s': use 1-%d of A-Z a-z 0-9 _ . : -, not starting with . or -",
+                                            p.name, GUEST_NAME_MAX);
         if (desired_state_find_guest(&m->desired, p.name))
                 return call_error(c, APCTL_ERROR_GUEST_EXISTS, EEXIST, "guest '%s' is already defined", p.name);
         g.name = strdup(p.name);
@@ -180,8 +180,8 @@ int method_guest_define(Manager *m, Call *c) {
                 return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
         if (p.uuid) {
                 if (!uuid_is_valid(p.uuid))
-                        return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL,
-                                          "invalid UUID '%s': want lower-case 8-4-4-4-12 hex", p.uuid);
+                        return call_error_parameter(c, "uuid", "invalid UUID '%s': want lower-case 8-4-4-4-12 hex",
+                                                    p.uuid);
                 strcpy(g.uuid, p.uuid);
         } else {
                 r = uuid_generate_random(g.uuid);
@@ -454,10 +454,10 @@ int method_guest_import(Manager *m, Call *c) {
                                   "itself in 'mdevctl', as apctl import-mdevctl does",
                                   c->peer.uid);
         if (!uuid_is_valid(p.uuid))
-                return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL, "invalid UUID '%s'", p.uuid);
+                return call_error_parameter(c, "uuid", "invalid UUID '%s'", p.uuid);
         name = p.name ?: p.uuid;
         if (!guest_name_is_valid(name))
-                return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL, "invalid guest name '%s'", name);
+                return call_error_parameter(c, p.name ? "name" : "uuid", "invalid guest name '%s'", name);
         if (desired_state_find_guest(&m->desired, name))
                 return call_error(c, APCTL_ERROR_GUEST_EXISTS, EEXIST, "guest '%s' is already defined", name);
         def = p.mdevctl;
@@ -468,8 +468,8 @@ int method_guest_import(Manager *m, Call *c) {
                 def = from_file;
         }
         if (mdevctl_parse(def, &g, &e) < 0)
-                return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL, "not a usable mdevctl definition: %s",
-                                  e.message);
+                return call_error_parameter(c, p.path ? "path" : "mdevctl", "not a usable mdevctl definition: %s",
+                                            e.message);
         g.name = strdup(name);
         if (!g.name)
                 return call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The method table, the dispatcher, and org.varlink.service. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -137,6 +139,20 @@ int call_dispatch_parameters(Call *c, const JsonField *table, void *base) {
                 call_error_with(c, VARLINK_ERROR_INVALID_PARAMETER, -r, p, "%s: %s", c->method, e.message);
         }
         return r;
+}
+
+int call_error_parameter(Call *c, const char *parameter, const char *fmt, ...) {
+        json_object *p = json_object_new_object();
+        char text[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        if (p)
+                (void) json_add_string(p, "parameter", parameter);
+        (void) call_error_with(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL, p, "%s", text);
+        return -EINVAL;
 }
 
 int method_get_info(Manager *m, Call *c) {

@@ -72,3 +72,8 @@ unsigned long method_status_cache_hits(void);
 
 /* Decode c's parameters through a field table; on failure replies InvalidParameter and returns < 0. */
 int call_dispatch_parameters(Call *c, const JsonField *table, void *base);
+/*
+ * End c with InvalidParameter naming the offending field in the error's
+ * "parameter" (as a field table's failure does); returns -EINVAL.
+ */
+int call_error_parameter(Call *c, const char *parameter, const char *fmt, ...) _printf_(3, 4);

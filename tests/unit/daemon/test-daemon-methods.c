@@ -1324,6 +1324,44 @@ static void test_policy_default_directory(void) {
         tap_case_end("apctld's default policy directory: built-in policy while missing, loaded by a reload once it exists");
 }
 
+/*
+ * An InvalidParameter for a value the field table accepted but the method
+ * refused (a bad guest name, UUID, action or mdevctl definition) names the
+ * field in "parameter", as apctl-protocol(7) says, like the table's own.
+ */
+static void test_invalid_value_names_parameter(void) {
+        static const struct {
+                const char *method, *params, *parameter;
+        } cases[] = {
+                { "io.apctl.Guest.Define", "{\"name\":\"-bad\"}", "name" },
+                { "io.apctl.Guest.Define", "{\"name\":\"x\",\"uuid\":\"not-a-uuid\"}", "uuid" },
+                { "io.apctl.Guest.Import", "{\"uuid\":\"NOT-A-UUID\",\"mdevctl\":{}}", "uuid" },
+                { "io.apctl.Guest.Import", "{\"uuid\":\"" UUID_AUTO "\",\"name\":\".bad\",\"mdevctl\":{}}", "name" },
+                { "io.apctl.Guest.Import", "{\"uuid\":\"" UUID_AUTO "\",\"mdevctl\":{\"mdev_type\":\"vfio_ccw-io\"}}",
+                  "mdevctl" },
+                { "io.apctl.Guest.Check", "{\"uuid\":\"" UUID_AUTO "\",\"action\":\"fly\",\"mdevctl\":{}}", "action" },
+                { "io.apctl.Guest.Check", "{\"uuid\":\"x\",\"action\":\"define\",\"mdevctl\":{}}", "uuid" },
+                { "io.apctl.Guest.Check", "{\"uuid\":\"" UUID_AUTO "\",\"action\":\"define\",\"mdevctl\":{}}",
+                  "mdevctl" },
+        };
+        json_object *reply = NULL;
+        TestEnv env;
+        TestClient c;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                CALL(cases[i].method, cases[i].params);
+                if (!CHECK_ERROR(reply, "org.varlink.service.InvalidParameter") ||
+                    !CHECK_STREQ(str_field(reply_params(reply), "parameter"), cases[i].parameter))
+                        tap_diag("  %s %s", cases[i].method, cases[i].params);
+        }
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("InvalidParameter for a refused guest name, UUID, action or definition names the field");
+}
+
 int main(void) {
         test_service();
         test_host_list_and_reservation();
@@ -1344,5 +1382,6 @@ int main(void) {
         test_policy_hook();
         test_policy_library();
         test_policy_default_directory();
+        test_invalid_value_names_parameter();
         return tap_finish();
 }
