@@ -348,8 +348,14 @@ static void apply_mdev_reread(Manager *m, WorkerJob *job) {
 }
 
 void manager_resync_then_reconcile(Manager *m, Call *c) {
-        Call **p = realloc(m->load_waiters, (m->n_load_waiters + 1) * sizeof(Call *));
+        Call **p;
 
+        if (m->n_load_waiters >= m->config.max_queued_calls) {
+                call_error(c, APCTL_ERROR_LIMIT, ENOBUFS, "too many Reconcile calls waiting (%zu); try again later",
+                           m->n_load_waiters);
+                return;
+        }
+        p = realloc(m->load_waiters, (m->n_load_waiters + 1) * sizeof(Call *));
         if (!p) {
                 call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
                 return;

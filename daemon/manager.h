@@ -97,7 +97,7 @@ typedef struct Manager {
         char reread_mdevs[WORKER_REREAD_MDEVS_MAX][UUID_STRING_LEN + 1];
         size_t n_reread_mdevs;
         Call **load_waiters;            /* owned: Reconcile calls waiting for the fresh model */
-        size_t n_load_waiters;
+        size_t n_load_waiters;          /* at most config.max_queued_calls */
 
         json_object *drift;             /* ref held: array of drift reports from the last reconcile */
         bool rescan_requested;          /* a scan was forced to get bindings complete */

@@ -49,7 +49,7 @@ json_object *method_status_build(Manager *m) {
             json_add_int(p, "mdevs", m->kernel.n_mdevs) < 0 ||
             json_add_int(p, "clients", server_n_clients(m->server)) < 0 ||
             json_add_int(p, "subscriptions", server_n_subscriptions(m->server)) < 0 ||
-            json_add_int(p, "queued_calls", m->n_queued) < 0 ||
+            json_add_int(p, "queued_calls", m->n_queued + m->n_load_waiters) < 0 ||
             json_add_int(p, "resyncs", (int64_t) m->resyncs) < 0 ||
             json_add_int(p, "events_sent", (int64_t) m->events_sent) < 0 ||
             json_add_bool(p, "recovery_needed", m->recovery_failed || m->abandoned) < 0 ||
@@ -117,7 +117,7 @@ static bool status_key(Manager *m, StatusKey *k) {
         k->cards = m->kernel.n_cards;
         k->queues = m->kernel.n_queues;
         k->mdevs = m->kernel.n_mdevs;
-        k->queued = m->n_queued;
+        k->queued = m->n_queued + m->n_load_waiters;
         k->clients = server_n_clients(m->server);
         k->subscriptions = server_n_subscriptions(m->server);
         k->bound = m->kernel.bindings_bound;

@@ -985,6 +985,52 @@ static void test_read_fails_before_any_write(void) {
                      "nothing to recover");
 }
 
+static void tweak_two_queued(ManagerConfig *c) {
+        c->kernel_timeout_usec = 60ULL * 1000 * 1000;
+        c->max_queued_calls = 2;
+}
+
+/* Reconcile calls waiting for a kernel read are limited as queued changes are, and Status counts them. */
+static void test_reconcile_waiters_limited(void) {
+        static const char reconcile[] = "{\"method\":\"io.apctl.Reconcile\"}";
+        TestEnv env;
+        TestClient c, w[2];
+        json_object *r;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, tweak_two_queued));
+        test_env_settle(&env);
+        kernel_fake_hold_load(env.fake);
+        for (size_t i = 0; i < ELEMENTSOF(w); i++) {
+                CHECK(test_client_connect(&env, ADMIN, &w[i]) >= 0);
+                CHECK(test_client_send_raw(&w[i], reconcile, sizeof(reconcile)) >= 0);
+        }
+        for (int i = 0; i < 500 && env.m->n_load_waiters < ELEMENTSOF(w); i++)
+                (void) sd_event_run(env.event, 10 * 1000);
+        CHECK(env.m->n_load_waiters == ELEMENTSOF(w));
+        r = test_call(&env, &c, "io.apctl.Status", NULL);
+        CHECK(r && json_object_get_int(json_object_object_get(reply_params(r), "queued_calls")) == 2);
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Reconcile", NULL);
+        CHECK_ERROR(r, "io.apctl.LimitExceeded");
+        json_object_put(r);
+
+        /* The kernel answers: both waiting calls are answered. */
+        CHECK(kernel_fake_wait_load_held(env.fake, TEST_DEADLINE_USEC));
+        kernel_fake_release_load(env.fake);
+        for (size_t i = 0; i < ELEMENTSOF(w); i++) {
+                r = test_client_receive(&env, &w[i]);
+                CHECK_OK(r);
+                json_object_put(r);
+                test_client_close(&w[i]);
+        }
+        r = test_call(&env, &c, "io.apctl.Status", NULL);
+        CHECK(r && json_object_get_int(json_object_object_get(reply_params(r), "queued_calls")) == 0);
+        json_object_put(r);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("Reconcile calls waiting for a kernel read are capped at max_queued_calls and counted in Status");
+}
+
 static void test_kernel_refusal_names_error(void) {
         TestEnv env;
         TestClient c;
@@ -1267,6 +1313,7 @@ int main(int argc, char *argv[]) {
         test_kernel_refusal_names_error();
         test_rollback_read_fails();
         test_read_fails_before_any_write();
+        test_reconcile_waiters_limited();
         test_journal_unwritable_writes_nothing();
         test_crash_while_stuck();
         test_crash_while_two_stuck();
