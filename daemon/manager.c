@@ -78,6 +78,7 @@ Manager *manager_free(Manager *m) {
         while (m->n_load_waiters > 0)
                 call_free(m->load_waiters[--m->n_load_waiters]);
         free(m->load_waiters);
+        sd_event_source_disable_unref(m->load_timeout);
         m->server = server_free(m->server);
         m->udev = udev_watch_free(m->udev);
         m->netlink = netlink_watch_free(m->netlink);
@@ -242,6 +243,42 @@ int manager_resync(Manager *m) {
 
 static void answer_load_waiters(Manager *m, int result);
 
+static void fail_load_waiters(Manager *m, const char *error, int err, const char *message) {
+        while (m->n_load_waiters > 0)
+                call_error(m->load_waiters[--m->n_load_waiters], error, err, "%s", message);
+}
+
+/*
+ * A read of the kernel can hang as a write can (sysfs reads take the locks
+ * a stuck queue reset holds): after the same timeout, the Reconcile calls
+ * waiting for it are told, as a write's caller is, instead of waiting with
+ * no answer; later ones are refused until the kernel answers.
+ */
+static int load_timeout_handler(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->load_timed_out = true;
+        log_warning("A kernel read of the AP state has not returned after %llu ms; Reconcile is refused until it "
+                    "does", (unsigned long long) (m->config.kernel_timeout_usec / 1000));
+        fail_load_waiters(m, APCTL_ERROR_KERNEL_TIMEOUT, ETIMEDOUT,
+                          "a kernel read of the AP state did not return in time; reconciling stays blocked until "
+                          "the kernel answers");
+        return 0;
+}
+
+/* Called when a load is handed to a thread. */
+static void load_arm_timeout(Manager *m) {
+        int r;
+
+        m->load_timeout = sd_event_source_disable_unref(m->load_timeout);
+        if (m->config.kernel_timeout_usec == 0)
+                return;
+        r = sd_event_add_time_relative(m->event, &m->load_timeout, CLOCK_MONOTONIC, m->config.kernel_timeout_usec, 0,
+                                       load_timeout_handler, m);
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the kernel read timeout");
+}
+
 static void start_load(Manager *m) {
         WorkerJob *job;
         int r;
@@ -271,6 +308,7 @@ static void start_load(Manager *m) {
         m->n_load_written_mdevs = 0;
         m->load_stale = false;
         m->worker_jobs_running++;
+        load_arm_timeout(m);
 }
 
 /* Only the mdevs uevents named; one partial load at a time, the list waits for the next. */
@@ -302,6 +340,7 @@ static void start_mdev_reread(Manager *m) {
         m->n_load_written_mdevs = 0;
         m->load_stale = false;
         m->worker_jobs_running++;
+        load_arm_timeout(m);
 }
 
 static int resync_handler(sd_event_source *s, void *userdata) {
@@ -350,6 +389,12 @@ static void apply_mdev_reread(Manager *m, WorkerJob *job) {
 void manager_resync_then_reconcile(Manager *m, Call *c) {
         Call **p;
 
+        /* It would wait behind the hung read (start_load() queues the next one after it), with no answer. */
+        if (m->load_timed_out) {
+                call_error(c, APCTL_ERROR_BUSY, EBUSY, "a kernel read of the AP state has not returned; reconciling "
+                           "stays blocked until the kernel answers");
+                return;
+        }
         if (m->n_load_waiters >= m->config.max_queued_calls) {
                 call_error(c, APCTL_ERROR_LIMIT, ENOBUFS, "too many Reconcile calls waiting (%zu); try again later",
                            m->n_load_waiters);
@@ -465,6 +510,10 @@ void manager_worker_job_done(Manager *m, WorkerJob *job) {
                 return;
         }
         m->load_running = false;
+        m->load_timeout = sd_event_source_disable_unref(m->load_timeout);
+        if (m->load_timed_out)
+                log_full(LOG_NOTICE, 0, NULL, NULL, NULL, NULL, "The hung kernel read of the AP state returned");
+        m->load_timed_out = false;
         if (m->load_stale || (job->snapshot_partial && reread_overlaps_writes(m, job))) {
                 log_debug("A kernel re-read overlapped a kernel write; reading again");
                 if (job->snapshot_partial)

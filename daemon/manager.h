@@ -98,6 +98,9 @@ typedef struct Manager {
         size_t n_reread_mdevs;
         Call **load_waiters;            /* owned: Reconcile calls waiting for the fresh model */
         size_t n_load_waiters;          /* at most config.max_queued_calls */
+        sd_event_source *load_timeout;  /* ref held: the load out passed config.kernel_timeout_usec */
+        /* The load out passed the kernel timeout and has not returned: Reconcile is refused until it does. */
+        bool load_timed_out;
 
         json_object *drift;             /* ref held: array of drift reports from the last reconcile */
         bool rescan_requested;          /* a scan was forced to get bindings complete */

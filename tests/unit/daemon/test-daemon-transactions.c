@@ -985,6 +985,47 @@ static void test_read_fails_before_any_write(void) {
                      "nothing to recover");
 }
 
+/*
+ * A kernel read can hang as a write can: the Reconcile waiting for it gets
+ * io.apctl.KernelTimeout after the kernel timeout instead of no answer, the
+ * next one io.apctl.Busy without waiting, and once the kernel answers
+ * Reconcile works again.
+ */
+static void test_reconcile_behind_hung_read(void) {
+        TestEnv env;
+        TestClient c;
+        json_object *r;
+
+        CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, tweak_timeout));
+        test_env_settle(&env);
+        kernel_fake_hold_load(env.fake);
+        r = test_call(&env, &c, "io.apctl.Reconcile", NULL);
+        CHECK_ERROR(r, "io.apctl.KernelTimeout");
+        if (r && !CHECK(strstr(reply_message(r), "kernel read") != NULL))
+                tap_diag("  %s", reply_message(r));
+        json_object_put(r);
+        CHECK(kernel_fake_wait_load_held(env.fake, TEST_DEADLINE_USEC));
+        relax_timeout(&env);
+        r = test_call(&env, &c, "io.apctl.Reconcile", NULL);
+        CHECK_ERROR(r, "io.apctl.Busy");
+        CHECK(r && strstr(reply_message(r), "has not returned"));
+        json_object_put(r);
+        /* Queries go on meanwhile. */
+        r = test_call(&env, &c, "io.apctl.Status", NULL);
+        CHECK_OK(r);
+        json_object_put(r);
+
+        kernel_fake_release_load(env.fake);
+        test_env_settle(&env);
+        r = test_call(&env, &c, "io.apctl.Reconcile", NULL);
+        CHECK_OK(r);
+        json_object_put(r);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("a Reconcile behind a hung kernel read gets KernelTimeout, the next Busy; it works once the "
+                     "read returns");
+}
+
 static void tweak_two_queued(ManagerConfig *c) {
         c->kernel_timeout_usec = 60ULL * 1000 * 1000;
         c->max_queued_calls = 2;
@@ -1313,6 +1354,7 @@ int main(int argc, char *argv[]) {
         test_kernel_refusal_names_error();
         test_rollback_read_fails();
         test_read_fails_before_any_write();
+        test_reconcile_behind_hung_read();
         test_reconcile_waiters_limited();
         test_journal_unwritable_writes_nothing();
         test_crash_while_stuck();
