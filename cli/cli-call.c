@@ -40,6 +40,24 @@ static const struct {
         { APCTL_ERROR_INTERNAL,              CLI_EXIT_FAILURE,     NULL },
 };
 
+/* Where a method's error means something else than the table's hint says. */
+static const struct {
+        const char *method;             /* borrowed */
+        const char *name;               /* borrowed: stable error name */
+        const char *hint;               /* borrowed */
+} method_hint_table[] = {
+        /* Reconcile changes nothing when its read of the kernel hangs: there is no change to roll back. */
+        { "io.apctl.Reconcile", APCTL_ERROR_KERNEL_TIMEOUT,
+          "a read of the kernel hangs; 'journalctl -u apctld' says when it returns, then run 'apctl reconcile' again" },
+};
+
+static const char *method_hint(const char *method, const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(method_hint_table); i++)
+                if (streq(method_hint_table[i].method, method) && streq(method_hint_table[i].name, name))
+                        return method_hint_table[i].hint;
+        return NULL;
+}
+
 static int error_lookup(const char *name, const char **ret_hint) {
         for (size_t i = 0; i < ELEMENTSOF(error_table); i++)
                 if (streq(error_table[i].name, name)) {
@@ -91,12 +109,14 @@ static int fail_transport(const Cli *cli, int r) {
         }
 }
 
-static int fail_error_reply(const Cli *cli, json_object *msg) {
+static int fail_error_reply(const Cli *cli, const char *method, json_object *msg) {
         json_object *params = json_object_object_get(msg, "parameters");
         const char *name = json_object_get_string(json_object_object_get(msg, "error"));
         json_object *message = params ? json_object_object_get(params, "message") : NULL;
         const char *hint;
         int code = error_lookup(name, &hint);
+
+        hint = method_hint(method, name) ?: hint;
 
         cli_fail(cli, code, "%s", message && json_object_is_type(message, json_type_string) ?
                                           json_object_get_string(message) : name);
@@ -122,7 +142,7 @@ int cli_call(Cli *cli, const char *method, json_object *parameters, json_object 
         if (json_object_object_get_ex(msg, "error", &error)) {
                 if (!json_object_is_type(error, json_type_string))
                         return fail_transport(cli, -EBADMSG);
-                return fail_error_reply(cli, msg);
+                return fail_error_reply(cli, method, msg);
         }
         reply = json_object_object_get(msg, "parameters");
         if (reply && !json_object_is_type(reply, json_type_object))

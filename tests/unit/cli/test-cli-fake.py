@@ -303,6 +303,11 @@ def test_errors(d, sock):
               and (hint is None or hint in err),
               f"{name} exits {code} with the daemon's message" + (f" and a hint ({hint})" if hint else ""),
               f"rc {rc} err {err!r}")
+    # Reconcile writes nothing: its KernelTimeout is a hung read, not a change to check for a rollback.
+    d.replies = {"io.apctl.Reconcile": fx.error("io.apctl.KernelTimeout", 110, "a kernel read did not return")}
+    rc, _, err = run(sock, "reconcile")
+    check(rc == 6 and "apctl reconcile' again" in err and "rolled back" not in err,
+          "reconcile's KernelTimeout hint is about the hung read, not a rollback", err)
     # The same table serves every verb: a read verb too.
     d.replies = {"io.apctl.Host.List": fx.error("org.varlink.service.PermissionDenied", 1, "no")}
     rc, _, _ = run(sock, "list")
