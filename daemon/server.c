@@ -544,6 +544,22 @@ static int client_handle_message(Client *c, const char *text, size_t len) {
                                           "unknown or mistyped call field '%s'", key);
                 }
         }
+        if (call->oneway && call->more) {
+                /*
+                 * No reply and many replies at once: a protocol error (sd-varlink closes the
+                 * connection on it). Its error reply cannot be told from a later call's by a
+                 * client that expects none for this one, so the connection closes after it.
+                 */
+                _cleanup_json_ json_object *p = json_object_new_object();
+
+                call_free(call);
+                if (!p || json_add_string(p, "parameter", "oneway") < 0)
+                        return -ENOMEM;
+                err_reply = varlink_error_new(VARLINK_ERROR_INVALID_PARAMETER, EINVAL,
+                                              "'oneway' and 'more' cannot both be true", TAKE_PTR(p));
+                (void) client_send(c, err_reply);
+                return -EBADMSG;
+        }
         if (params && !json_object_is_type(params, json_type_object)) {
                 c->current = call;
                 return call_error(call, VARLINK_ERROR_INVALID_PARAMETER, EINVAL, "'parameters' must be an object");

@@ -285,6 +285,34 @@ static void test_pipelining_many(void) {
         tap_case_end("1000 pipelined calls (many reads, many wake-ups) and one sent bytewise are all answered in order");
 }
 
+/*
+ * "oneway" (no reply) with "more" (a stream of replies) is refused, not
+ * served: a subscription would send events to a client that asked for no
+ * reply. The error names "oneway" and the connection closes, since the
+ * client could take the error for its next call's reply.
+ */
+static void test_oneway_more_refused(void) {
+        static const char call[] = "{\"method\":\"io.apctl.Events.Subscribe\",\"more\":true,\"oneway\":true}";
+        TestEnv env;
+        TestClient c;
+        json_object *r, *v;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(test_client_send_raw(&c, call, sizeof(call)) >= 0);
+        r = test_client_receive(&env, &c);
+        CHECK_ERROR(r, VARLINK_ERROR_INVALID_PARAMETER);
+        CHECK(json_object_object_get_ex(reply_params(r), "parameter", &v) &&
+              strcmp(json_object_get_string(v), "oneway") == 0);
+        json_object_put(r);
+        CHECK(test_client_wait_closed(&env, &c));
+        CHECK(server_n_subscriptions(env.m->server) == 0);
+        CHECK(daemon_alive(&env));
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("a call with both oneway and more is refused naming 'oneway', and the connection closed");
+}
+
 static void tweak_limits(ManagerConfig *c) {
         c->max_clients = 3;
         c->max_clients_per_uid = 3;
@@ -670,6 +698,7 @@ int main(void) {
         test_nul_in_strings();
         test_size_and_depth();
         test_pipelining();
+        test_oneway_more_refused();
         test_pipelining_many();
         test_limits();
         test_clients_per_uid();
