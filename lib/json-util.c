@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "json-util.h"
+#include "utf8.h"
 
 void json_error_set(JsonError *e, const char *field, const char *fmt, ...) {
         va_list ap;
@@ -28,6 +29,12 @@ int json_parse_limited(const char *text, size_t len, int max_depth, json_object 
 
         if (len > INT32_MAX) {
                 json_error_set(e, NULL, "message of %zu bytes is too large", len);
+                return -EBADMSG;
+        }
+        /* Before json-c: its UTF-8 check lets overlongs, surrogates and > U+10FFFF through. */
+        size_t bad = utf8_find_invalid(text, len);
+        if (bad < len) {
+                json_error_set(e, NULL, "invalid UTF-8 at offset %zu", bad);
                 return -EBADMSG;
         }
         tok = json_tokener_new_ex(max_depth);

@@ -27,8 +27,9 @@ void json_error_set(JsonError *e, const char *field, const char *fmt, ...) _prin
 
 /*
  * Parse exactly one JSON value from text[0..len). More than max_depth levels
- * of nesting, trailing garbage, or invalid UTF-8/JSON give -EBADMSG and a
- * message in *e. Never writes *ret on failure.
+ * of nesting, trailing garbage, invalid JSON or text that is not strictly
+ * UTF-8 (utf8_find_invalid()) give -EBADMSG and a message in *e. Never
+ * writes *ret on failure.
  */
 int json_parse_limited(const char *text, size_t len, int max_depth, json_object **ret, JsonError *e);
 

@@ -52,6 +52,12 @@ static void test_malformed(void) {
                 { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":7}}", VARLINK_ERROR_INVALID_PARAMETER, false },
                 { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{}}", VARLINK_ERROR_INVALID_PARAMETER, false },
                 { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"\xff\xfe\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
+                /* Well-formed byte structure, still not UTF-8: overlong, surrogate, above U+10FFFF, cut short. */
+                { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"\xc0\xaf\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
+                { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"\xed\xa0\x80\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
+                { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"\xf4\x90\x80\x80\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
+                { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"\xe0\x80\xaf\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
+                { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"x\xe2\x82\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
                 { "{\"method\":\"io.apctl.Host.Release\",\"parameters\":{\"adapters\":[1.5]}}", VARLINK_ERROR_INVALID_PARAMETER, false },
                 { "{\"method\":\"io.apctl.Host.Release\",\"parameters\":{\"adapters\":\"010\"}}", VARLINK_ERROR_INVALID_PARAMETER, false },
         };
