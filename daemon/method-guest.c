@@ -219,18 +219,73 @@ int method_guest_modify(Manager *m, Call *c) {
         return guest_commit(m, c, &g, !p.live.set || p.live.value, "guest-modified");
 }
 
+static const struct {
+        const char *parameter, *one, *many;
+} plug_field_names[3] = {
+        { "adapters", "adapter", "adapters" },
+        { "domains", "domain", "domains" },
+        { "control_domains", "control domain", "control domains" },
+};
+
+/*
+ * Guest.Attach or Guest.Detach that would change nothing (every id given is
+ * already in the guest, or none is): refused, naming them, so that a typo
+ * is not reported as done. Ends the call; returns -EINVAL.
+ */
+static int guest_plug_refuse_no_change(Call *c, const char *guest, bool attach, const OptMask *const given[3]) {
+        char list[1024] = "";
+        size_t len = 0;
+        unsigned n_ids = 0;
+        const char *first = NULL;
+
+        for (size_t i = 0; i < 3; i++) {
+                _cleanup_free_ char *ids = NULL;
+                unsigned n = ap_mask_count(&given[i]->mask);
+
+                if (n == 0)
+                        continue;
+                ids = ap_list_format(&given[i]->mask, AP_LIST_DECIMAL);
+                if (!ids) {
+                        call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+                        return -ENOMEM;
+                }
+                len += snprintf(list + len, sizeof(list) - len, "%s%s %s", first ? ", " : "",
+                                n == 1 ? plug_field_names[i].one : plug_field_names[i].many, ids);
+                /* The message is cut at 512 bytes anyway (call_error()). */
+                if (len >= sizeof(list))
+                        len = sizeof(list) - 1;
+                first = first ?: plug_field_names[i].parameter;
+                n_ids += n;
+        }
+        return call_error_parameter(c, first, "nothing to %s: %s %s %s guest '%s'", attach ? "attach" : "detach", list,
+                                    n_ids == 1 ? "is" : "are", attach ? "already in" : "not in", guest);
+}
+
 static int guest_plug(Manager *m, Call *c, bool attach) {
         _cleanup_(guest_params_done) GuestParams p = {};
         _cleanup_(guest_def_done) GuestDef g = {};
         const GuestDef *old;
         ApMask *fields[3];
-        const OptMask *given[3] = { &p.adapters, &p.domains, &p.control_domains };
+        const OptMask *const given[3] = { &p.adapters, &p.domains, &p.control_domains };
+        const char *first_given = NULL;
+        bool any_id = false;
 
         if (call_dispatch_parameters(c, plug_fields, &p) < 0)
                 return -EINVAL;
-        if (!p.adapters.set && !p.domains.set && !p.control_domains.set)
+        for (size_t i = 0; i < 3; i++) {
+                if (!given[i]->set)
+                        continue;
+                first_given = first_given ?: plug_field_names[i].parameter;
+                if (!ap_mask_is_empty(&given[i]->mask))
+                        any_id = true;
+        }
+        if (!first_given)
                 return call_error(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL,
                                   "give at least one of 'adapters', 'domains' and 'control_domains'");
+        /* As Host.Reserve and Host.Release: only empty sets ask for nothing. */
+        if (!any_id)
+                return call_error_parameter(c, first_given, "give at least one adapter, domain or control domain to %s",
+                                            attach ? "attach" : "detach");
         old = find_guest_or_fail(m, c, p.name);
         if (!old)
                 return -ENOENT;
@@ -245,6 +300,8 @@ static int guest_plug(Manager *m, Call *c, bool attach) {
                 else
                         ap_mask_andnot(fields[i], fields[i], &given[i]->mask);
         }
+        if (config_equal(&old->config, &g.config))
+                return guest_plug_refuse_no_change(c, old->name, attach, given);
         return guest_commit(m, c, &g, true, attach ? "guest-attached" : "guest-detached");
 }
 

@@ -181,6 +181,9 @@ def test_verbs(sock):
     check(g.get("mdev", {}).get("guest_adapters") == [5, 6], "guest show: the guest sees adapters 5 and 6", g)
     rc, out, err = run(sock, "guest", "detach", "web01", "-a", "6")
     check(rc == 0 and "adapters 0x05," in out, "detach 06 (hot unplug)", out + err)
+    rc, out, err = run(sock, "guest", "detach", "web01", "-d", "7")
+    check(rc == 2 and "nothing to detach: domain 7 is not in guest 'web01'" in err and not out,
+          "detach of a domain the guest does not have: refused, saying so (exit 2)", f"rc {rc}\n{out}{err}")
     rc, out, err = run(sock, "guest", "modify", "web01", "--domain", "4-5")
     check(rc == 0 and "domains 0x04-0x05" in out, "modify replaces the domains live", out + err)
     rc, out, err = run(sock, "guest", "list")

@@ -1362,6 +1362,59 @@ static void test_invalid_value_names_parameter(void) {
         tap_case_end("InvalidParameter for a refused guest name, UUID, action or definition names the field");
 }
 
+/*
+ * Guest.Attach and Guest.Detach that would change nothing are refused,
+ * naming what the guest already has or lacks: empty sets (as Host.Reserve
+ * and Host.Release refuse them), a detach of ids the guest does not hold,
+ * an attach of ids it holds. One that changes something goes ahead.
+ */
+static void test_plug_changing_nothing_refused(void) {
+        json_object *reply = NULL;
+        char *before;
+        TestEnv env;
+        TestClient c;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CALL("io.apctl.Host.Release", "{\"adapters\":[5,6]}");
+        CHECK_OK(reply);
+        CALL("io.apctl.Guest.Define", "{\"name\":\"g2\",\"adapters\":[5],\"domains\":[1,2]}");
+        CHECK_OK(reply);
+        before = state_file(&env);
+
+        CALL("io.apctl.Guest.Attach", "{\"name\":\"g2\",\"adapters\":[]}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CHECK_STREQ(str_field(reply_params(reply), "parameter"), "adapters");
+        CALL("io.apctl.Guest.Detach", "{\"name\":\"g2\",\"domains\":[],\"control_domains\":[]}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CHECK_STREQ(str_field(reply_params(reply), "parameter"), "domains");
+
+        CALL("io.apctl.Guest.Detach", "{\"name\":\"g2\",\"domains\":[7]}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CHECK_STREQ(str_field(reply_params(reply), "parameter"), "domains");
+        CHECK_STREQ(reply_message(reply), "nothing to detach: domain 7 is not in guest 'g2'");
+        CALL("io.apctl.Guest.Attach", "{\"name\":\"g2\",\"adapters\":[5],\"domains\":[1,2]}");
+        CHECK_ERROR(reply, "org.varlink.service.InvalidParameter");
+        CHECK_STREQ(reply_message(reply), "nothing to attach: adapter 5, domains 1-2 are already in guest 'g2'");
+        {
+                char *after = state_file(&env);
+                CHECK(before && after && strcmp(before, after) == 0);
+                free(after);
+        }
+
+        /* Partly held: the change is made, the reply shows the result. */
+        CALL("io.apctl.Guest.Detach", "{\"name\":\"g2\",\"domains\":[2,7]}");
+        if (CHECK_OK(reply)) {
+                ApMask d = mask_from_reply(reply_params(reply), "domains");
+                CHECK(ap_mask_count(&d) == 1 && ap_mask_test(&d, 1));
+        }
+        free(before);
+        json_object_put(reply);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("Guest.Attach/Detach changing nothing (empty sets, ids held or not held) are refused, naming them");
+}
+
 int main(void) {
         test_service();
         test_host_list_and_reservation();
@@ -1383,5 +1436,6 @@ int main(void) {
         test_policy_library();
         test_policy_default_directory();
         test_invalid_value_names_parameter();
+        test_plug_changing_nothing_refused();
         return tap_finish();
 }
