@@ -512,6 +512,15 @@ static int client_handle_message(Client *c, const char *text, size_t len) {
                 (void) client_send(c, err_reply);
                 return -EBADMSG;        /* framing can no longer be trusted */
         }
+        r = json_check_keys(text, len, msg, &e);
+        if (r < 0) {
+                json_object *p = json_object_new_object();
+
+                if (p && e.field[0])
+                        (void) json_add_string(p, "parameter", e.field);
+                err_reply = varlink_error_new(VARLINK_ERROR_INVALID_PARAMETER, EINVAL, e.message, p);
+                return client_send(c, err_reply);
+        }
         if (!json_object_is_type(msg, json_type_object) || !json_object_object_get_ex(msg, "method", &method) ||
             !json_object_is_type(method, json_type_string)) {
                 err_reply = varlink_error_new(VARLINK_ERROR_INVALID_PARAMETER, EINVAL,

@@ -62,6 +62,62 @@ int json_parse_limited(const char *text, size_t len, int max_depth, json_object 
         return 0;
 }
 
+/* Keys in the parsed tree; json-c holds one entry per distinct key of an object. */
+static size_t json_count_keys(json_object *o) {
+        size_t n = 0;
+
+        if (json_object_is_type(o, json_type_object)) {
+                n = (size_t) json_object_object_length(o);
+                json_object_object_foreach(o, key, val) {
+                        (void) key;
+                        n += json_count_keys(val);
+                }
+        } else if (json_object_is_type(o, json_type_array))
+                for (size_t i = 0; i < json_object_array_length(o); i++)
+                        n += json_count_keys(json_object_array_get_idx(o, i));
+        return n;
+}
+
+int json_check_keys(const char *text, size_t len, json_object *parsed, JsonError *e) {
+        size_t keys = 0;
+
+        /*
+         * text is valid JSON, so '"' outside a string opens one, a backslash
+         * inside one escapes the next byte, and a string is a key exactly
+         * when the next byte after it that is not blank is ':'.
+         */
+        for (size_t i = 0; i < len; i++) {
+                size_t start, nul = SIZE_MAX, j;
+
+                if (text[i] != '"')
+                        continue;
+                start = ++i;
+                for (; i < len && text[i] != '"'; i++)
+                        if (text[i] == '\\') {
+                                if (nul == SIZE_MAX && len - i >= 6 && memcmp(text + i + 1, "u0000", 5) == 0)
+                                        nul = i;
+                                i++;
+                        }
+                for (j = i + 1; j < len && text[j] && strchr(" \t\r\n", text[j]); j++)
+                        ;
+                if (j >= len || text[j] != ':')
+                        continue;
+                keys++;
+                if (nul != SIZE_MAX) {
+                        char key[49];
+
+                        snprintf(key, sizeof(key), "%.*s", (int) (nul - start < 48 ? nul - start : 48), text + start);
+                        json_error_set(e, key, "object key '%s\\u0000...' contains a NUL character", key);
+                        return -EINVAL;
+                }
+        }
+        if (keys != json_count_keys(parsed)) {
+                json_error_set(e, NULL, "an object has the same key twice");
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static const char *json_type_label(json_type t) {
         static const char *const labels[] = {
                 [json_type_null] = "null",       [json_type_boolean] = "a boolean",

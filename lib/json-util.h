@@ -33,6 +33,15 @@ void json_error_set(JsonError *e, const char *field, const char *fmt, ...) _prin
  */
 int json_parse_limited(const char *text, size_t len, int max_depth, json_object **ret, JsonError *e);
 
+/*
+ * Refuse what json-c silently changes in the keys of text when it parses it
+ * to parsed (text must be what json_parse_limited() accepted): a key with an
+ * embedded NUL, which json-c cuts short there, and a key given twice in one
+ * object, of which json-c keeps the last. -EINVAL with e naming the key
+ * (as far as it goes before the NUL) or the problem.
+ */
+int json_check_keys(const char *text, size_t len, json_object *parsed, JsonError *e);
+
 typedef int (*JsonFieldParser)(const char *name, json_object *v, void *dest, JsonError *e);
 
 /*

@@ -58,6 +58,9 @@ static void test_malformed(void) {
                 { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"\xf4\x90\x80\x80\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
                 { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"\xe0\x80\xaf\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
                 { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"x\xe2\x82\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
+                /* json-c would keep the last of two equal keys; the call is refused instead. */
+                { "{\"method\":\"io.apctl.Guest.Show\",\"method\":\"io.apctl.Status\"}", VARLINK_ERROR_INVALID_PARAMETER, false },
+                { "{\"method\":\"io.apctl.Status\",\"parameters\":{},\"parameters\":{}}", VARLINK_ERROR_INVALID_PARAMETER, false },
                 { "{\"method\":\"io.apctl.Host.Release\",\"parameters\":{\"adapters\":[1.5]}}", VARLINK_ERROR_INVALID_PARAMETER, false },
                 { "{\"method\":\"io.apctl.Host.Release\",\"parameters\":{\"adapters\":\"010\"}}", VARLINK_ERROR_INVALID_PARAMETER, false },
         };
@@ -132,6 +135,10 @@ static void test_nul_in_strings(void) {
                   "\"attrs\":[{\"assign_adapter\":\"5\\u0000junk\"},{\"assign_domain\":\"3\"}]}}", NULL },
         };
         static const char method_nul[] = "{\"method\":\"io.apctl.Status\\u0000junk\"}";
+        static const char key_nul[] = "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\\u0000x\":\"web01\"}}";
+        static const char param_twice[] =
+                "{\"method\":\"io.apctl.Guest.Define\",\"parameters\":{\"name\":\"web04\",\"adapters\":[5],\"domains\":[4],"
+                "\"name\":\"web05\"}}";
         TestEnv env;
         TestClient c;
         json_object *r, *v;
@@ -161,9 +168,29 @@ static void test_nul_in_strings(void) {
         r = test_call(&env, &c, "io.apctl.Status", NULL);
         CHECK_OK(r);
         json_object_put(r);
+
+        /* A key json-c would cut at the NUL: refused naming it, and the connection stays. */
+        CHECK(test_client_send_raw(&c, key_nul, sizeof(key_nul)) >= 0);
+        r = test_client_receive(&env, &c);
+        CHECK(r && reply_error(r) && strcmp(reply_error(r), VARLINK_ERROR_INVALID_PARAMETER) == 0);
+        CHECK(r && json_object_object_get_ex(reply_params(r), "parameter", &v) &&
+              strcmp(json_object_get_string(v), "name") == 0);
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Status", NULL);
+        CHECK_OK(r);
+        json_object_put(r);
+
+        /* A parameter given twice: refused, and neither guest defined. */
+        CHECK(test_client_send_raw(&c, param_twice, sizeof(param_twice)) >= 0);
+        r = test_client_receive(&env, &c);
+        CHECK(r && reply_error(r) && strcmp(reply_error(r), VARLINK_ERROR_INVALID_PARAMETER) == 0);
+        json_object_put(r);
+        r = test_call(&env, &c, "io.apctl.Guest.Show", "{\"name\":\"web05\"}");
+        CHECK(r && reply_error(r));
+        json_object_put(r);
         test_client_close(&c);
         test_env_done(&env);
-        tap_case_end("a string with an embedded NUL is refused, naming the field, not read cut short");
+        tap_case_end("a string or key with an embedded NUL, or a key given twice, is refused, not read cut short");
 }
 
 static void test_size_and_depth(void) {

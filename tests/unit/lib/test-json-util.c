@@ -95,8 +95,54 @@ static void test_nul_in_string(void) {
         tap_case_end("a string field with an embedded NUL is refused by name");
 }
 
+static int check_keys_text(const char *text, size_t len, JsonError *e) {
+        _cleanup_json_ json_object *o = NULL;
+        int r = json_parse_limited(text, len, 8, &o, e);
+
+        if (r < 0)
+                return r;
+        return json_check_keys(text, len, o, e);
+}
+
+#define CHECK_KEYS(lit, e) check_keys_text(lit, sizeof(lit) - 1, e)
+
+static void test_nul_in_key(void) {
+        JsonError e = {};
+
+        CHECK(CHECK_KEYS("{\"name\\u0000x\":\"a\"}", &e) == -EINVAL);
+        CHECK_STREQ(e.field, "name");
+        e = (JsonError) {};
+        CHECK(CHECK_KEYS("{\"p\":{\"q\":[{\"\\u0000\":1}]}}", &e) == -EINVAL);
+        CHECK_STREQ(e.field, "");
+        CHECK(strstr(e.message, "NUL"));
+        /* NUL in a value, an escaped backslash before "u0000", and "\u0000" in a string value followed by ':' text. */
+        CHECK(CHECK_KEYS("{\"a\":\"x\\u0000\"}", &e) == 0);
+        CHECK(CHECK_KEYS("{\"a\\\\u0000\":1}", &e) == 0);
+        CHECK(CHECK_KEYS("[\"\\u0000\", \":\"]", &e) == 0);
+        CHECK(CHECK_KEYS("{\"k\" \t:\"v\\\"\\u0000:\"}", &e) == 0);
+        tap_case_end("an object key with an embedded NUL is refused, named up to the NUL");
+}
+
+static void test_duplicate_key(void) {
+        JsonError e = {};
+
+        CHECK(CHECK_KEYS("{\"method\":\"a\",\"method\":\"b\"}", &e) == -EINVAL);
+        CHECK(strstr(e.message, "twice"));
+        /* The same key spelled two ways is still the same key. */
+        CHECK(CHECK_KEYS("{\"method\":\"a\",\"m\\u0065thod\":\"b\"}", &e) == -EINVAL);
+        CHECK(CHECK_KEYS("{\"p\":{\"name\":1,\"x\":[{\"a\":1,\"a\":2}]}}", &e) == -EINVAL);
+        /* Equal keys in different objects, and a value that looks like a key, are fine. */
+        CHECK(CHECK_KEYS("{\"a\":{\"a\":{\"a\":1}},\"b\":[{\"a\":1},{\"a\":2}],\"c\":\"a\"}", &e) == 0);
+        CHECK(CHECK_KEYS("{\"a\":\"b\",\"b\":\"a\"}", &e) == 0);
+        CHECK(CHECK_KEYS("{}", &e) == 0);
+        CHECK(CHECK_KEYS("\"x\"", &e) == 0);
+        tap_case_end("a key given twice in one object is refused, at any depth and in any spelling");
+}
+
 int main(void) {
         test_null_optional();
         test_nul_in_string();
+        test_nul_in_key();
+        test_duplicate_key();
         return tap_finish();
 }
