@@ -235,9 +235,10 @@ static void txn_log_committed(Manager *m, const Transaction *t) {
         const char *guest = t->spec.intent.kind == JOURNAL_MDEV ? t->spec.intent.guest : NULL;
         const char *mdev = t->spec.intent.kind == JOURNAL_MDEV && t->spec.kernel ? t->spec.intent.uuid : NULL;
         unsigned long long generation = m->desired.generation;
-        uint64_t now = 0, all, kernel;
+        uint64_t now = monotonic_usec(), all, kernel;
 
-        if (!t->spec.kernel || !t->job || sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0 || now < t->began_usec) {
+        /* now, not sd_event_now(): this iteration also wrote the state file and emptied the journal slot. */
+        if (!t->spec.kernel || !t->job || now < t->began_usec) {
                 log_full(LOG_INFO, 0, APCTLD_MESSAGE_TXN_COMMITTED, guest, NULL, mdev,
                          "%s committed (state generation %llu)", t->spec.intent.method, generation);
                 return;

@@ -7,19 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kernel-plan.h"
 #include "macro.h"
 #include "worker.h"
-
-static uint64_t monotonic_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 /* kernel_plan_execute(), timed: the log line of a transaction tells the kernel's share apart from apctld's. */
 static int plan_execute_timed(WorkerJob *job, KernelMdevFiles *files, const KernelPlan *plan, size_t *ret_failed,

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -84,6 +85,14 @@ static inline size_t format_u64(char buf[static DECIMAL_U64_BUFSZ], uint64_t v) 
 }
 
 /* Negative errno from a libc call that sets errno; never 0 by mistake. */
+/* Now, CLOCK_MONOTONIC, in microseconds: the present, unlike sd_event_now()'s start of the iteration. */
+static inline uint64_t monotonic_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;
 }
