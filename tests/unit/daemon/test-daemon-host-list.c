@@ -208,13 +208,6 @@ static void test_z16_slow_reader(void) {
         tap_case_end("Host.List of a z16 (5,100 queues) to a slow reader, twice on one connection");
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* A bus of n_cards adapters with 85 domains each (60: a z16's maximum configuration). */
 static KernelBackend *fake_bus(unsigned n_cards) {
         KernelBackend *fake = NULL;
@@ -254,13 +247,13 @@ static void send_call(TestClient *c, const char *method) {
  * of its loop. False on EOF or when the deadline passed.
  */
 static bool read_slowly(TestEnv *env, TestClient *c, size_t step, size_t until_len, size_t *max_held) {
-        uint64_t deadline = now_usec() + TEST_DEADLINE_USEC;
+        uint64_t deadline = monotonic_usec() + TEST_DEADLINE_USEC;
         char tmp[4096];
 
         while (!(c->len > 0 && memchr(c->buf, 0, c->len)) && c->len < until_len) {
                 ssize_t n;
 
-                if (now_usec() > deadline) {
+                if (monotonic_usec() > deadline) {
                         tap_diag("Host.List reply incomplete after %llu ms (%zu bytes)",
                                  TEST_DEADLINE_USEC / 1000ULL, c->len);
                         return false;
@@ -493,9 +486,9 @@ static void test_stream_order(void) {
 }
 
 static bool wait_clients(TestEnv *env, unsigned n) {
-        uint64_t deadline = now_usec() + TEST_DEADLINE_USEC;
+        uint64_t deadline = monotonic_usec() + TEST_DEADLINE_USEC;
 
-        while (server_n_clients(env->m->server) != n && now_usec() < deadline)
+        while (server_n_clients(env->m->server) != n && monotonic_usec() < deadline)
                 (void) sd_event_run(env->event, 20 * 1000);
         return server_n_clients(env->m->server) == n;
 }
@@ -593,10 +586,10 @@ static void test_stream_reader_not_idle(void) {
         while (sd_event_run(env.event, 0) > 0)
                 ;
         /* The deadline only ends a hang (apctld no longer refilling the socket) with a failure. */
-        for (uint64_t deadline = now_usec() + TEST_DEADLINE_USEC;
+        for (uint64_t deadline = monotonic_usec() + TEST_DEADLINE_USEC;
              !(c.len > 0 && memchr(c.buf, 0, c.len)) && server_n_clients(env.m->server) == 1;) {
                 bool output_waits = server_output_unsent(env.m->server) > 0;
-                uint64_t before = now_usec();
+                uint64_t before = monotonic_usec();
 
                 if (!CHECK(before < deadline)) {
                         tap_diag("the reply did not complete within %llu ms (%zu bytes in)",

@@ -647,13 +647,6 @@ static void tweak_short_idle(ManagerConfig *c) {
         c->idle_timeout_usec = 400 * 1000;
 }
 
-static uint64_t monotonic_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*
  * The idle timer is not moved on every message (apctld only records the
  * time): a client calling now and then for several timeouts must still be

@@ -168,20 +168,13 @@ static void subscriber_handle(Subscriber *s, json_object *msg) {
                 s->stopped++;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*
  * Run the loop until every client has all its replies and the subscriber
  * (if any) has as many start and stop events as there were successful
  * calls; false on a failed check or at the deadline, saying who waits.
  */
 static bool stress_drive(TestEnv *env, StressClient *cl, size_t n, Subscriber *sub, void (*tick)(TestEnv *env)) {
-        uint64_t deadline = now_usec() + STRESS_DEADLINE_USEC;
+        uint64_t deadline = monotonic_usec() + STRESS_DEADLINE_USEC;
 
         for (size_t i = 0; i < n; i++)
                 if (!client_send_group(&cl[i]))
@@ -219,7 +212,7 @@ static bool stress_drive(TestEnv *env, StressClient *cl, size_t n, Subscriber *s
                 }
                 if (done)
                         return true;
-                if (now_usec() > deadline) {
+                if (monotonic_usec() > deadline) {
                         for (size_t i = 0; i < n; i++)
                                 if (cl[i].received < client_total(&cl[i]))
                                         tap_diag("client for '%s': %zu of %zu replies, waiting for %s", cl[i].guest,
@@ -407,9 +400,9 @@ static const Step hung_cycle[] = {
 };
 
 static bool run_until_unstuck(TestEnv *env) {
-        uint64_t deadline = now_usec() + STRESS_DEADLINE_USEC;
+        uint64_t deadline = monotonic_usec() + STRESS_DEADLINE_USEC;
 
-        while (env->m->n_stuck > 0 && now_usec() < deadline)
+        while (env->m->n_stuck > 0 && monotonic_usec() < deadline)
                 (void) sd_event_run(env->event, 20 * 1000);
         return env->m->n_stuck == 0;
 }
