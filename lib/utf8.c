@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Strict UTF-8 validation. */
+/* Strict UTF-8 validation and cutting at character boundaries. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "utf8.h"
 
@@ -58,4 +59,39 @@ size_t utf8_find_invalid(const char *s, size_t len) {
                 i += n + 1;
         }
         return len;
+}
+
+size_t utf8_truncate(const char *s, size_t len) {
+        const uint8_t *p = (const uint8_t *) s;
+
+        /* A sequence is at most 4 bytes: its lead byte is among the last 4 or it is complete. */
+        for (size_t back = 1; back <= 4 && back <= len; back++) {
+                size_t lead = len - back;
+                unsigned n;
+                uint8_t lo, hi;
+
+                if (p[lead] < 0x80)
+                        return len;             /* ASCII: whatever follows it is not a cut sequence */
+                if ((p[lead] & 0xc0) == 0x80)
+                        continue;               /* continuation byte: look further back */
+                if (utf8_lead(p[lead], &n, &lo, &hi) && back <= n)
+                        return lead;            /* needs n continuation bytes, has back - 1 */
+                return len;
+        }
+        return len;
+}
+
+void utf8_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap) {
+        int r = vsnprintf(buf, size, fmt, ap);
+
+        if (r >= 0 && (size_t) r >= size)
+                buf[utf8_truncate(buf, size - 1)] = 0;
+}
+
+void utf8_snprintf(char *buf, size_t size, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        utf8_vsnprintf(buf, size, fmt, ap);
+        va_end(ap);
 }

@@ -2,7 +2,7 @@
 /*
  * Strict UTF-8: every boundary of Unicode table 3-7, overlong forms,
  * surrogates, code points above U+10FFFF and sequences cut short, and the
- * offset reported for each.
+ * offset reported for each; cutting text back to a character boundary.
  */
 #include <string.h>
 
@@ -78,9 +78,59 @@ static void test_len_bounds_the_scan(void) {
         tap_case_end("only s[0..len) is looked at");
 }
 
+/* One character of each length, twice over, and the offsets where characters begin. */
+static const char mixed[] = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91" "b\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91";
+static const size_t mixed_boundaries[] = { 0, 1, 3, 6, 10, 11, 13, 16, 20 };
+
+static size_t boundary_at_or_before(size_t len) {
+        size_t b = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(mixed_boundaries); i++)
+                if (mixed_boundaries[i] <= len)
+                        b = mixed_boundaries[i];
+        return b;
+}
+
+static void test_truncate_every_boundary(void) {
+        for (size_t len = 0; len <= sizeof(mixed) - 1; len++) {
+                size_t got = utf8_truncate(mixed, len);
+
+                if (!CHECK(got == boundary_at_or_before(len)))
+                        tap_diag("len %zu: cut to %zu, expected %zu", len, got, boundary_at_or_before(len));
+                CHECK(utf8_find_invalid(mixed, got) == got);
+        }
+        tap_case_end("a cut inside a 2-, 3- or 4-byte character backs up to its start, a cut between characters stays");
+}
+
+static void test_truncate_leaves_other_bytes(void) {
+        /* Not a cut sequence: a stray continuation run, an invalid lead, a complete sequence. */
+        CHECK(utf8_truncate("\x80\x80\x80\x80\x80", 5) == 5);
+        CHECK(utf8_truncate("ab\xff", 3) == 3);
+        CHECK(utf8_truncate("ab\xc3\xa9\xa9", 5) == 5);
+        CHECK(utf8_truncate("", 0) == 0);
+        tap_case_end("only a multi-byte sequence cut short at the end is removed");
+}
+
+static void test_snprintf_every_size(void) {
+        for (size_t size = 1; size <= sizeof(mixed) + 4; size++) {
+                char buf[64];
+                size_t len;
+
+                utf8_snprintf(buf, size, "%s", mixed);
+                len = strlen(buf);
+                if (!CHECK(len == boundary_at_or_before(size - 1)))
+                        tap_diag("size %zu: %zu bytes kept, expected %zu", size, len, boundary_at_or_before(size - 1));
+                CHECK(memcmp(buf, mixed, len) == 0);
+        }
+        tap_case_end("utf8_snprintf() keeps the longest prefix that fits and ends at a character boundary");
+}
+
 int main(void) {
         test_valid();
         test_invalid();
         test_len_bounds_the_scan();
+        test_truncate_every_boundary();
+        test_truncate_leaves_other_bytes();
+        test_snprintf_every_size();
         return tap_finish();
 }
