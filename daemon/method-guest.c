@@ -11,6 +11,7 @@
 #include "mdevctl.h"
 #include "methods.h"
 #include "transaction-spec.h"
+#include "utf8.h"
 #include "validate.h"
 #include "varlink-protocol.h"
 
@@ -436,7 +437,7 @@ _printf_(3, 4) static int import_path_error(Call *c, int err, const char *fmt, .
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(text, sizeof(text), fmt, ap);
+        utf8_vsnprintf(text, sizeof(text), fmt, ap);
         va_end(ap);
         if (p)
                 (void) json_add_string(p, "parameter", "path");

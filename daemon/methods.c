@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "json-util.h"
+#include "utf8.h"
 #include "methods.h"
 #include "transaction.h"
 #include "varlink-protocol.h"
@@ -147,7 +148,7 @@ int call_error_parameter(Call *c, const char *parameter, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(text, sizeof(text), fmt, ap);
+        utf8_vsnprintf(text, sizeof(text), fmt, ap);
         va_end(ap);
         if (p)
                 (void) json_add_string(p, "parameter", parameter);

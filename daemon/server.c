@@ -13,6 +13,7 @@
 
 #include "fileio.h"
 #include "json-util.h"
+#include "utf8.h"
 #include "log.h"
 #include "methods.h"
 #include "server.h"
@@ -350,7 +351,7 @@ static int call_verror(Call *c, const char *name, int err, json_object *paramete
         char text[512];
         int r = 0;
 
-        vsnprintf(text, sizeof(text), fmt, ap);
+        utf8_vsnprintf(text, sizeof(text), fmt, ap);       /* may quote the caller's text */
         if (!call_is_orphaned(c) && !c->oneway) {
                 msg = varlink_error_new(name, err, text, parameters);
                 parameters = NULL;

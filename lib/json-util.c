@@ -14,9 +14,10 @@ void json_error_set(JsonError *e, const char *field, const char *fmt, ...) {
 
         if (!e)
                 return;
-        snprintf(e->field, sizeof(e->field), "%s", field ?: "");
+        /* Both may quote a peer's key: cut at a character, or the reply would not be UTF-8. */
+        utf8_snprintf(e->field, sizeof(e->field), "%s", field ?: "");
         va_start(ap, fmt);
-        vsnprintf(e->message, sizeof(e->message), fmt, ap);
+        utf8_vsnprintf(e->message, sizeof(e->message), fmt, ap);
         va_end(ap);
 }
 
@@ -106,7 +107,7 @@ int json_check_keys(const char *text, size_t len, json_object *parsed, JsonError
                 if (nul != SIZE_MAX) {
                         char key[49];
 
-                        snprintf(key, sizeof(key), "%.*s", (int) (nul - start < 48 ? nul - start : 48), text + start);
+                        utf8_snprintf(key, sizeof(key), "%.*s", (int) (nul - start), text + start);
                         json_error_set(e, key, "object key '%s\\u0000...' contains a NUL character", key);
                         return -EINVAL;
                 }

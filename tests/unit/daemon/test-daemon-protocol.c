@@ -16,6 +16,7 @@
 
 #include "daemon-test.h"
 #include "server.h"
+#include "utf8.h"
 #include "varlink-protocol.h"
 
 #define ADMIN 4242
@@ -191,6 +192,76 @@ static void test_nul_in_strings(void) {
         test_client_close(&c);
         test_env_done(&env);
         tap_case_end("a string or key with an embedded NUL, or a key given twice, is refused, not read cut short");
+}
+
+/* Every string of an error reply (message, parameter), as the client decoded it, is UTF-8. */
+static bool reply_strings_are_utf8(json_object *r) {
+        json_object *v;
+
+        if (!r || !reply_message(r))
+                return false;
+        if (utf8_find_invalid(reply_message(r), strlen(reply_message(r))) != strlen(reply_message(r)))
+                return false;
+        if (json_object_object_get_ex(reply_params(r), "parameter", &v)) {
+                const char *p = json_object_get_string(v);
+                if (utf8_find_invalid(p, strlen(p)) != strlen(p))
+                        return false;
+        }
+        return true;
+}
+
+/*
+ * An error that quotes a long non-ASCII key or method name is cut to fit
+ * its buffer at a character boundary: cut in the middle of "é", the reply
+ * was not UTF-8 and clients could not read it.
+ */
+static void test_long_non_ascii_quoted_in_errors(void) {
+        TestEnv env;
+        TestClient c;
+        unsigned bad = 0, calls = 0;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        for (size_t n = 1; n <= 300; n++) {
+                _cleanup_free_ char *key = malloc(2 * n + 2), *msg = NULL;
+                static const struct {
+                        const char *before, *after;
+                } kinds[] = {
+                        { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"", "\":1}}" },       /* unknown field */
+                        { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"", "\\u0000\":1}}" }, /* key with a NUL */
+                        { "{\"method\":\"io.apctl.", "\"}" },                                         /* no such method */
+                };
+
+                if (!CHECK(key))
+                        break;
+                for (size_t i = 0; i < n; i++)
+                        memcpy(key + 2 * i, "\xc3\xa9", 2);
+                strcpy(key + 2 * n, "a");
+                for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                        json_object *r;
+
+                        free(msg);
+                        if (!CHECK(asprintf(&msg, "%s%s%s", kinds[k].before, key, kinds[k].after) >= 0)) {
+                                msg = NULL;
+                                break;
+                        }
+                        CHECK(test_client_send_raw(&c, msg, strlen(msg) + 1) >= 0);
+                        r = test_client_receive(&env, &c);
+                        calls++;
+                        if (!reply_error(r) || !reply_strings_are_utf8(r)) {
+                                if (bad++ < 5)
+                                        tap_diag("n=%zu, kind %zu: %s", n, k,
+                                                 r ? json_object_to_json_string(r) : "no reply");
+                        }
+                        json_object_put(r);
+                }
+        }
+        CHECK(bad == 0);
+        if (bad)
+                tap_diag("%u of %u replies not UTF-8", bad, calls);
+        test_client_close(&c);
+        test_env_done(&env);
+        tap_case_end("an error quoting a long non-ASCII key or method name is cut at a character, and stays UTF-8");
 }
 
 static void test_size_and_depth(void) {
@@ -722,6 +793,7 @@ int main(void) {
         test_malformed();
         test_null_optional_fields();
         test_nul_in_strings();
+        test_long_non_ascii_quoted_in_errors();
         test_size_and_depth();
         test_pipelining();
         test_oneway_more_refused();
