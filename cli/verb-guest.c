@@ -156,9 +156,53 @@ static int guest_params(const GuestArgs *a, json_object **ret) {
         return 0;
 }
 
+/*
+ * An attach or detach that changed nothing: one line naming what was given,
+ * "g2: nothing to detach (domain 7 is not in it)", in place of the
+ * unchanged configuration, so that a mistyped id does not read as done.
+ */
+static int guest_print_unchanged(Cli *cli, const GuestArgs *a, bool attach) {
+        const struct {
+                bool set;
+                const ApMask *mask;
+                const char *one, *many;
+        } sets[] = {
+                { a->res.adapters_set, &a->res.adapters, "adapter", "adapters" },
+                { a->res.domains_set, &a->res.domains, "domain", "domains" },
+                { a->res.control_domains_set, &a->res.control_domains, "control domain", "control domains" },
+        };
+        _cleanup_free_ char *line = NULL;
+        size_t line_size = 0;
+        unsigned n_ids = 0;
+        FILE *f = open_memstream(&line, &line_size);
+
+        if (!f)
+                return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
+        for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
+                _cleanup_free_ char *ids = NULL;
+                unsigned n = sets[i].set ? ap_mask_count(sets[i].mask) : 0;
+
+                if (n == 0)
+                        continue;
+                ids = ap_list_format(sets[i].mask, AP_LIST_DECIMAL);
+                if (!ids) {
+                        fclose(f);
+                        return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
+                }
+                fprintf(f, "%s%s %s", n_ids > 0 ? ", " : "", n == 1 ? sets[i].one : sets[i].many, ids);
+                n_ids += n;
+        }
+        if (fclose(f) != 0)
+                return cli_fail(cli, CLI_EXIT_FAILURE, "out of memory");
+        printf("%s: nothing to %s (%s %s %s it)\n", a->name, attach ? "attach" : "detach", line,
+               n_ids == 1 ? "is" : "are", attach ? "already in" : "not in");
+        return CLI_EXIT_OK;
+}
+
 /* Parse, call, and print the resulting guest in one line (or its JSON). */
 static int guest_change(Cli *cli, int argc, char **argv, unsigned allowed, const char *method, const char *done) {
         _cleanup_json_ json_object *params = NULL, *reply = NULL;
+        json_object *changed; /* borrowed from reply */
         GuestArgs a;
         int r;
 
@@ -179,6 +223,8 @@ static int guest_change(Cli *cli, int argc, char **argv, unsigned allowed, const
                 printf("Guest %s %s.\n", a.name, done);
                 return CLI_EXIT_OK;
         }
+        if (json_object_object_get_ex(reply, "changed", &changed) && !json_object_get_boolean(changed))
+                return guest_print_unchanged(cli, &a, streq(done, "attached"));
         return guest_print_summary(cli, reply, done);
 }
 

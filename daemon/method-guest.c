@@ -101,8 +101,15 @@ static json_object *guest_to_json_full(const Manager *m, const GuestDef *g) {
         return TAKE_PTR(o);
 }
 
+/* Whether a guest change's reply says if the definition changed: only Attach and Detach do. */
+typedef enum GuestReplyChanged {
+        GUEST_REPLY_CHANGED_OMIT,
+        GUEST_REPLY_CHANGED_TRUE,
+        GUEST_REPLY_CHANGED_FALSE,
+} GuestReplyChanged;
+
 /* A guest change's reply: the definition and whether the guest runs, as text (server.h). */
-static int guest_reply(TransactionSpec *spec, const GuestDef *g, bool running) {
+static int guest_reply(TransactionSpec *spec, const GuestDef *g, bool running, GuestReplyChanged changed) {
         _cleanup_(json_writer_done) JsonWriter w = {};
         int r;
 
@@ -112,6 +119,8 @@ static int guest_reply(TransactionSpec *spec, const GuestDef *g, bool running) {
         reply_text_begin(&w);
         guest_def_write_members(&w, g);
         json_writer_member_bool(&w, "running", running);
+        if (changed != GUEST_REPLY_CHANGED_OMIT)
+                json_writer_member_bool(&w, "changed", changed == GUEST_REPLY_CHANGED_TRUE);
         return reply_text_end(&w, &spec->reply, &spec->reply_len);
 }
 
@@ -132,7 +141,8 @@ static bool config_equal(const ApConfig *a, const ApConfig *b) {
  * definition, persist it, and, if the guest runs and live is set, bring its
  * mdev along (hot plug/unplug) in the same transaction.
  */
-static int guest_commit(Manager *m, Call *c, const GuestDef *new, bool live, const char *event_type) {
+static int guest_commit_reply(Manager *m, Call *c, const GuestDef *new, bool live, const char *event_type,
+                              GuestReplyChanged changed) {
         const GuestDef *old = desired_state_find_guest(&m->desired, new->name);
         ValidationError ve = {};
         TransactionSpec spec;
@@ -154,13 +164,17 @@ static int guest_commit(Manager *m, Call *c, const GuestDef *new, bool live, con
         snprintf(spec.intent.guest, sizeof(spec.intent.guest), "%s", new->name);
         if (old && live && manager_guest_running(m, old) && !config_equal(&old->config, &new->config))
                 spec_set_mdev(m, &spec, new, true, &new->config);
-        r = guest_reply(&spec, new, manager_guest_running(m, new));
+        r = guest_reply(&spec, new, manager_guest_running(m, new), changed);
         if (r < 0) {
                 transaction_spec_done(&spec);
                 return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
         }
         spec_set_guest_event(&spec, event_type, new);
         return transaction_commit(m, c, &spec);
+}
+
+static int guest_commit(Manager *m, Call *c, const GuestDef *new, bool live, const char *event_type) {
+        return guest_commit_reply(m, c, new, live, event_type, GUEST_REPLY_CHANGED_OMIT);
 }
 
 int method_guest_define(Manager *m, Call *c) {
@@ -220,54 +234,13 @@ int method_guest_modify(Manager *m, Call *c) {
         return guest_commit(m, c, &g, !p.live.set || p.live.value, "guest-modified");
 }
 
-static const struct {
-        const char *parameter, *one, *many;
-} plug_field_names[3] = {
-        { "adapters", "adapter", "adapters" },
-        { "domains", "domain", "domains" },
-        { "control_domains", "control domain", "control domains" },
-};
-
-/*
- * Guest.Attach or Guest.Detach that would change nothing (every id given is
- * already in the guest, or none is): refused, naming them, so that a typo
- * is not reported as done. Ends the call; returns -EINVAL.
- */
-static int guest_plug_refuse_no_change(Call *c, const char *guest, bool attach, const OptMask *const given[3]) {
-        char list[1024] = "";
-        size_t len = 0;
-        unsigned n_ids = 0;
-        const char *first = NULL;
-
-        for (size_t i = 0; i < 3; i++) {
-                _cleanup_free_ char *ids = NULL;
-                unsigned n = ap_mask_count(&given[i]->mask);
-
-                if (n == 0)
-                        continue;
-                ids = ap_list_format(&given[i]->mask, AP_LIST_DECIMAL);
-                if (!ids) {
-                        call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
-                        return -ENOMEM;
-                }
-                len += snprintf(list + len, sizeof(list) - len, "%s%s %s", first ? ", " : "",
-                                n == 1 ? plug_field_names[i].one : plug_field_names[i].many, ids);
-                /* The message is cut at 512 bytes anyway (call_error()). */
-                if (len >= sizeof(list))
-                        len = sizeof(list) - 1;
-                first = first ?: plug_field_names[i].parameter;
-                n_ids += n;
-        }
-        return call_error_parameter(c, first, "nothing to %s: %s %s %s guest '%s'", attach ? "attach" : "detach", list,
-                                    n_ids == 1 ? "is" : "are", attach ? "already in" : "not in", guest);
-}
-
 static int guest_plug(Manager *m, Call *c, bool attach) {
         _cleanup_(guest_params_done) GuestParams p = {};
         _cleanup_(guest_def_done) GuestDef g = {};
         const GuestDef *old;
         ApMask *fields[3];
         const OptMask *const given[3] = { &p.adapters, &p.domains, &p.control_domains };
+        static const char *const given_names[3] = { "adapters", "domains", "control_domains" };
         const char *first_given = NULL;
         bool any_id = false;
 
@@ -276,7 +249,7 @@ static int guest_plug(Manager *m, Call *c, bool attach) {
         for (size_t i = 0; i < 3; i++) {
                 if (!given[i]->set)
                         continue;
-                first_given = first_given ?: plug_field_names[i].parameter;
+                first_given = first_given ?: given_names[i];
                 if (!ap_mask_is_empty(&given[i]->mask))
                         any_id = true;
         }
@@ -301,9 +274,14 @@ static int guest_plug(Manager *m, Call *c, bool attach) {
                 else
                         ap_mask_andnot(fields[i], fields[i], &given[i]->mask);
         }
-        if (config_equal(&old->config, &g.config))
-                return guest_plug_refuse_no_change(c, old->name, attach, given);
-        return guest_commit(m, c, &g, true, attach ? "guest-attached" : "guest-detached");
+        /*
+         * Ids already in (attach) or not in (detach) the definition: a
+         * success that says so, as Host.Reserve/Release of ids already held
+         * or free, so that "make sure adapter 5 is attached" can be run again.
+         */
+        return guest_commit_reply(m, c, &g, true, attach ? "guest-attached" : "guest-detached",
+                                  config_equal(&old->config, &g.config) ? GUEST_REPLY_CHANGED_FALSE
+                                                                        : GUEST_REPLY_CHANGED_TRUE);
 }
 
 int method_guest_attach(Manager *m, Call *c) {
@@ -369,7 +347,7 @@ static int guest_run_change(Manager *m, Call *c, bool start) {
         if (r < 0)
                 return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
         spec_set_mdev(m, &spec, g, start, &g->config);
-        r = guest_reply(&spec, g, start);
+        r = guest_reply(&spec, g, start, GUEST_REPLY_CHANGED_OMIT);
         if (r < 0) {
                 transaction_spec_done(&spec);
                 return call_error(c, APCTL_ERROR_INTERNAL, -r, "out of memory");
