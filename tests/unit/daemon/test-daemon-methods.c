@@ -19,6 +19,7 @@
 #include "policy-adapter.h"
 #include "policy.h"
 #include "server.h"
+#include "utf8.h"
 
 #define ADMIN 4242
 #define USER 1000
@@ -825,6 +826,36 @@ static void test_import_path_only_regular_files_for_root(void) {
         tap_case_end("Guest.Import's path: root only, regular files only, never a blocking open(), errors name 'path'");
 }
 
+/* A missing path of "é"×n (after an "a" for odd n) is quoted in the error, cut to fit at a character: the reply stays UTF-8. */
+static void test_import_path_error_stays_utf8(void) {
+        TestEnv env;
+        TestClient root;
+        unsigned bad = 0;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        CHECK(test_client_connect(&env, 0, &root) >= 0);
+        for (size_t n = 180; n <= 220; n++) {
+                char path[2 * 220 + 3] = "/a";
+                size_t start = 1 + n % 2;       /* odd n: "/a", so the cut falls at either byte of a character */
+                json_object *reply;
+                const char *msg;
+
+                for (size_t i = 0; i < n; i++)
+                        memcpy(path + start + 2 * i, "\xc3\xa9", 2);
+                path[start + 2 * n] = 0;
+                reply = import_path(&env, &root, "long", path);
+                msg = reply_message(reply) ?: "";
+                CHECK(str_field(reply_params(reply), "parameter") && streq(str_field(reply_params(reply), "parameter"), "path"));
+                if (utf8_find_invalid(msg, strlen(msg)) != strlen(msg) && bad++ == 0)
+                        tap_diag("n=%zu: the message is not UTF-8", n);
+                json_object_put(reply);
+        }
+        CHECK(bad == 0);
+        test_client_close(&root);
+        test_env_done(&env);
+        tap_case_end("Guest.Import's path error quoting a long non-ASCII path is cut at a character");
+}
+
 static void test_status_events_reconcile(void) {
         TestEnv env;
         TestClient c, sub;
@@ -1435,6 +1466,7 @@ int main(void) {
         test_bad_autostart_file_ignored();
         test_mdevctl_import_export();
         test_import_path_only_regular_files_for_root();
+        test_import_path_error_stays_utf8();
         test_status_events_reconcile();
         test_start_stop_update_model_in_place();
         test_transaction_events();
