@@ -434,6 +434,7 @@ _printf_(3, 4) static int import_path_error(Call *c, int err, const char *fmt, .
 static int import_read_path(Call *c, const char *path, json_object **ret) {
         _cleanup_close_ int path_fd = -EBADF, fd = -EBADF;
         _cleanup_free_ char *text = NULL;
+        _cleanup_json_ json_object *o = NULL;
         JsonError e = {};
         struct stat st;
         size_t len;
@@ -465,8 +466,12 @@ static int import_read_path(Call *c, const char *path, json_object **ret) {
         if (r < 0)
                 return import_path_error(c, -r, "cannot read %s: %s", path,
                                          r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
-        if (json_parse_limited(text, len, 8, ret, &e) < 0)
+        if (json_parse_limited(text, len, 8, &o, &e) < 0)
                 return import_path_error(c, EINVAL, "%s is not JSON: %s", path, e.message);
+        /* As for a definition sent inline: json-c would silently drop a key given twice, or cut one at a NUL. */
+        if (json_check_keys(text, len, o, &e) < 0)
+                return import_path_error(c, EINVAL, "%s: %s", path, e.message);
+        *ret = TAKE_PTR(o);
         return 0;
 }
 

@@ -826,6 +826,51 @@ static void test_import_path_only_regular_files_for_root(void) {
         tap_case_end("Guest.Import's path: root only, regular files only, never a blocking open(), errors name 'path'");
 }
 
+/*
+ * A definition file Guest.Import reads gets the key checks of a definition
+ * sent inline: json-c would keep the last of two "attrs" and cut a key at
+ * a NUL, so apctld would define something other than what the file says.
+ */
+static void test_import_path_checks_keys(void) {
+        static const struct {
+                const char *file, *text, *what;
+        } cases[] = {
+                { "twice", "{\"mdev_type\":\"vfio_ap-passthrough\",\"start\":\"manual\","
+                           "\"attrs\":[{\"assign_adapter\":\"5\"},{\"assign_domain\":\"3\"}],"
+                           "\"attrs\":[{\"assign_adapter\":\"5\"},{\"assign_domain\":\"4\"}]}", "same key twice" },
+                { "nul", "{\"mdev_type\":\"vfio_ap-passthrough\",\"start\":\"manual\","
+                         "\"attrs\":[{\"assign_adapter\":\"5\"},{\"assign_domain\\u0000x\":\"3\"}]}", "NUL character" },
+        };
+        TestEnv env;
+        TestClient root;
+        json_object *reply = NULL;
+        char dir[96], path[160];
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        snprintf(dir, sizeof(dir), "%s/defs", env.dir);
+        CHECK(mkdir_p(dir, 0755) >= 0);
+        CHECK(test_client_connect(&env, 0, &root) >= 0);
+        reply = test_call(&env, &root, "io.apctl.Host.Release", "{\"adapters\":[5]}");
+        CHECK_OK(reply);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                CHECK(write_file_atomic(dir, cases[i].file, cases[i].text, strlen(cases[i].text), 0644) >= 0);
+                snprintf(path, sizeof(path), "%s/%s", dir, cases[i].file);
+                json_object_put(reply);
+                reply = import_path(&env, &root, cases[i].file, path);
+                check_bad_path(reply, EINVAL, path);
+                if (!CHECK(strstr(reply_message(reply) ?: "", cases[i].what) != NULL))
+                        tap_diag("  %s: %s", cases[i].file, reply_message(reply) ?: "(none)");
+        }
+        json_object_put(reply);
+        reply = test_call(&env, &root, "io.apctl.Guest.List", NULL);
+        CHECK(strstr(json_object_to_json_string(reply_params(reply)), "\"twice\"") == NULL);
+        CHECK(strstr(json_object_to_json_string(reply_params(reply)), "\"nul\"") == NULL);
+        json_object_put(reply);
+        test_client_close(&root);
+        test_env_done(&env);
+        tap_case_end("Guest.Import's path: a file with a key given twice or holding a NUL is refused, naming the file");
+}
+
 /* A missing path of "é"×n (after an "a" for odd n) is quoted in the error, cut to fit at a character: the reply stays UTF-8. */
 static void test_import_path_error_stays_utf8(void) {
         TestEnv env;
@@ -1466,6 +1511,7 @@ int main(void) {
         test_bad_autostart_file_ignored();
         test_mdevctl_import_export();
         test_import_path_only_regular_files_for_root();
+        test_import_path_checks_keys();
         test_import_path_error_stays_utf8();
         test_status_events_reconcile();
         test_start_stop_update_model_in_place();
