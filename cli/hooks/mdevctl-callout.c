@@ -92,6 +92,9 @@ static int read_config(Callout *c, json_object **ret) {
         if (json_parse_limited(text, len, 8, &o, &e) < 0 || !json_object_is_type(o, json_type_object))
                 return callout_fail(c, "the configuration on stdin is not a JSON object: %s",
                                     e.message[0] ? e.message : "wrong type"), -EBADMSG;
+        /* As apctld checks a definition sent inline: json-c drops a key given twice, cuts one at a NUL. */
+        if (json_check_keys(text, len, o, &e) < 0)
+                return callout_fail(c, "the configuration on stdin: %s", e.message), -EINVAL;
         if (!out)
                 return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {

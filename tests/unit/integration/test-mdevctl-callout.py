@@ -73,6 +73,15 @@ def test_checks(d):
 
     rc, out, err = callout(s, "pre", "start", NEW, "{not json")
     t.check(rc == 1 and "not a JSON object" in err, "a configuration that is not JSON is refused, named", err)
+    # json-c keeps the last of two "attrs" (here the free APQN) and cuts a key at a NUL: refused as inline.
+    twice = config(["5"], ["2"])[:-1] + ',"attrs":[{"assign_adapter":"5"},{"assign_domain":"3"}]}'
+    rc, out, err = callout(s, "pre", "define", NEW, twice)
+    t.check(rc == 1 and "on stdin" in err and "same key twice" in err,
+            "a configuration with a key given twice is refused, not read as its last one", err)
+    nul = config(["5"], ["3"]).replace('"assign_domain"', '"assign_domain\\u0000x"')
+    rc, out, err = callout(s, "pre", "define", NEW, nul)
+    t.check(rc == 1 and "on stdin" in err and "NUL character" in err,
+            "a configuration with a key holding a NUL is refused", err)
     rc, out, err = callout(s, "pre", "start", NEW, config(["5"], ["3"], mdev_type="nvidia-35"))
     t.check(rc == 1 and "nvidia-35" in err, "a configuration of another mdev_type is refused, named", err)
 
