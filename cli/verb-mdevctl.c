@@ -142,6 +142,9 @@ int verb_import_mdevctl(Cli *cli, int argc, char **argv) {
                                 r == -EFBIG ? "larger than 1 MiB" : r == -EISDIR ? "not a regular file" : strerror(-r));
         if (json_parse_limited(text, len, 8, &def, &e) < 0)
                 return cli_fail(cli, CLI_EXIT_USAGE, "%s is not JSON: %s", a.path, e.message);
+        /* apctld would refuse this inline; parsed here, json-c would drop a key given twice unseen. */
+        if (json_check_keys(text, len, def, &e) < 0)
+                return cli_fail(cli, CLI_EXIT_USAGE, "%s: %s", a.path, e.message);
         params = json_object_new_object();
         if (!params || json_add_string(params, "uuid", a.uuid) < 0 ||
             (a.name && json_add_string(params, "name", a.name) < 0) || json_add(params, "mdevctl", TAKE_PTR(def)) < 0)

@@ -218,6 +218,16 @@ def test_parameters(d, sock):
         rc, _, err = run(sock, "import-mdevctl", other)
         check(rc == 2 and "give --uuid" in err and not d.calls, "import-mdevctl wants --uuid when the file name is not one",
               err)
+        # json-c would keep the last "attrs" and cut a key at its NUL: apctld refuses both inline, so must apctl.
+        with open(target) as f:
+            exported = f.read().rstrip().rstrip("}")
+        for what, text in (("same key twice", exported + ',"attrs":[]}'),
+                           ("NUL character", exported + ',"x\\u0000y":1}')):
+            with open(other, "w") as f:
+                f.write(text)
+            rc, _, err = run(sock, "import-mdevctl", other, "--uuid", fx.DB_UUID)
+            check(rc == 2 and other in err and what in err and not d.calls,
+                  f"import-mdevctl refuses a file whose keys json-c would change ({what}), naming it", f"{rc} {err}")
         with open(other, "w") as f:
             f.write("{not json")
         rc, _, err = run(sock, "import-mdevctl", other, "--uuid", fx.DB_UUID)
