@@ -13,6 +13,7 @@
 #include "nss-lookup.h"
 #include "policy-adapter.h"
 #include "policy.h"
+#include "utf8.h"
 
 struct PolicyAdapter {
         Policy *policy;         /* owned */
@@ -45,7 +46,7 @@ static int adapter_may_call(void *userdata, const PeerCredentials *peer, const c
                 return r;
         if (!d.allowed) {
                 /* The rule first: a caller's buffer that cuts the text still names it. */
-                snprintf(reason, size, "%s: %s", d.where, d.reason);
+                utf8_snprintf(reason, size, "%s: %s", d.where, d.reason);
                 return -EACCES;
         }
         return 0;
@@ -101,7 +102,7 @@ static int adapter_may_assign(void *userdata, const PeerCredentials *peer, const
         if (r < 0)
                 return r;
         if (!d.allowed) {
-                snprintf(reason, size, "%s: %s", d.where, d.reason);
+                utf8_snprintf(reason, size, "%s: %s", d.where, d.reason);
                 return -EACCES;
         }
         return 0;
@@ -136,7 +137,7 @@ static int adapter_reload(void *userdata, char *reason, size_t size) {
 
         r = adapter_load(a, &fresh, &builtin, &error);
         if (r < 0) {
-                snprintf(reason, size, "%s", error.text[0] ? error.text : strerror(-r));
+                utf8_snprintf(reason, size, "%s", error.text[0] ? error.text : strerror(-r));
                 return r;
         }
         policy_free(a->policy);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "macro.h"
+#include "utf8.h"
 #include "validate.h"
 #include "varlink-protocol.h"
 
@@ -15,7 +16,7 @@ static int fail(ValidationError *ret, const char *error, int err, const char *fm
         ret->error = error;
         ret->err = err;
         va_start(ap, fmt);
-        vsnprintf(ret->message, sizeof(ret->message), fmt, ap);
+        utf8_vsnprintf(ret->message, sizeof(ret->message), fmt, ap);
         va_end(ap);
         return err;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "policy-internal.h"
+#include "utf8.h"
 
 static const char *const error_code_names[_POLICY_ERROR_MAX] = {
         [POLICY_ERROR_NONE] = "none",
@@ -71,17 +72,17 @@ int policy_error_set(PolicyError *error, int err, const char *file, unsigned lin
                 return err;
 
         *error = (PolicyError) { .code = code, .line = line };
-        snprintf(error->file, sizeof(error->file), "%s", file ?: "");
+        utf8_snprintf(error->file, sizeof(error->file), "%s", file ?: "");
 
         va_start(ap, format);
-        vsnprintf(error->message, sizeof(error->message), format, ap);
+        utf8_vsnprintf(error->message, sizeof(error->message), format, ap);
         va_end(ap);
 
         if (file && line > 0)
-                snprintf(error->text, sizeof(error->text), "%s:%u: %s", file, line, error->message);
+                utf8_snprintf(error->text, sizeof(error->text), "%s:%u: %s", file, line, error->message);
         else if (file)
-                snprintf(error->text, sizeof(error->text), "%s: %s", file, error->message);
+                utf8_snprintf(error->text, sizeof(error->text), "%s: %s", file, error->message);
         else
-                snprintf(error->text, sizeof(error->text), "%s", error->message);
+                utf8_snprintf(error->text, sizeof(error->text), "%s", error->message);
         return err;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "policy-internal.h"
+#include "utf8.h"
 
 bool policy_pattern_matches(const char *pattern, const char *guest) {
         return fnmatch(pattern, guest, 0) == 0;
@@ -60,6 +61,6 @@ void policy_decision_set(PolicyDecision *d, bool allowed, PolicyOrigin origin, c
         d->allowed = allowed;
         policy_origin_format(origin, d->where, sizeof(d->where));
         va_start(ap, format);
-        vsnprintf(d->reason, sizeof(d->reason), format, ap);
+        utf8_vsnprintf(d->reason, sizeof(d->reason), format, ap);
         va_end(ap);
 }

@@ -12,13 +12,14 @@
 #include <string.h>
 
 #include "policy-parser.h"
+#include "utf8.h"
 
 int parser_error(Parser *ps, PolicyErrorCode code, const char *format, ...) {
         char message[sizeof(((PolicyError *) NULL)->message)];
         va_list ap;
 
         va_start(ap, format);
-        vsnprintf(message, sizeof(message), format, ap);
+        utf8_vsnprintf(message, sizeof(message), format, ap);
         va_end(ap);
         return policy_error_set(ps->error, -EINVAL, ps->file, ps->line, code, "%s", message);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "policy-test.h"
+#include "utf8.h"
 
 /* The swap apctld performs on SIGHUP or the Reload method, as policy.h shows it. */
 static int reload(Policy **current, const char *dir, const PolicyLoadOptions *o, PolicyError *error) {
@@ -163,11 +164,46 @@ static void test_show_default(void) {
                     "unlisted-guests = allow\n");
 }
 
+/*
+ * An error quoting a long non-ASCII value from a policy file is cut to its
+ * buffer at a character boundary: Policy.Reload sends it in a reply, which
+ * must be UTF-8.
+ */
+static void test_error_quoting_non_ascii_is_utf8(void) {
+        PolicyLoadOptions o = test_options_own();
+        _cleanup_free_ char *dir = test_scratch_dir(), *conf = test_path(dir, "10-long.conf");
+        unsigned bad = 0;
+
+        for (size_t n = 200; n <= 300; n++) {
+                _cleanup_(policy_freep) Policy *p = NULL;
+                char text[64 + 2 * 300] = "[access long]\nusers = x";
+                size_t len = strlen(text) - (n % 2);    /* "x" for odd n: the cut falls on both bytes of "é" */
+                PolicyError error = {};
+
+                for (size_t i = 0; i < n; i++, len += 2)
+                        memcpy(text + len, "\xc3\xa9", 2);
+                memcpy(text + len, "\nallow = read\n", sizeof("\nallow = read\n"));
+                test_write_file(conf, 0644, text, strlen(text));
+                if (!CHECK(policy_load_directory(dir, &o, &p, &error) < 0))
+                        continue;
+                if (n == 200 && !CHECK(strlen(error.message) + 1 >= sizeof(error.message) / 2))
+                        fprintf(stderr, "  the message does not quote the value: %s\n", error.message);
+                if (utf8_find_invalid(error.message, strlen(error.message)) != strlen(error.message) ||
+                    utf8_find_invalid(error.text, strlen(error.text)) != strlen(error.text))
+                        bad++;
+        }
+        CHECK(bad == 0);
+        if (bad)
+                fprintf(stderr, "  %u of 101 errors are not UTF-8\n", bad);
+        test_rm_rf(dir);
+}
+
 int main(int argc, char **argv) {
         REQUIRE(argc == 2);
 
         test_reload_keeps_old_policy_on_error();
         test_show_merged(argv[1]);
         test_show_default();
+        test_error_quoting_non_ascii_is_utf8();
         return test_exit("test-policy-reload");
 }
