@@ -520,7 +520,13 @@ static int client_handle_message(Client *c, const char *text, size_t len) {
                 if (p && e.field[0])
                         (void) json_add_string(p, "parameter", e.field);
                 err_reply = varlink_error_new(VARLINK_ERROR_INVALID_PARAMETER, EINVAL, e.message, p);
-                return client_send(c, err_reply);
+                (void) client_send(c, err_reply);
+                /*
+                 * Whether the call was oneway cannot be trusted either (a "oneway" twice, or
+                 * under a key cut at a NUL): a client that expects no reply would take this
+                 * error for its next call's, so the connection closes after it, as above.
+                 */
+                return -EBADMSG;
         }
         if (!json_object_is_type(msg, json_type_object) || !json_object_object_get_ex(msg, "method", &method) ||
             !json_object_is_type(method, json_type_string)) {

@@ -60,8 +60,13 @@ static void test_malformed(void) {
                 { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"\xe0\x80\xaf\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
                 { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"name\":\"x\xe2\x82\"}}", VARLINK_ERROR_INVALID_PARAMETER, true },
                 /* json-c would keep the last of two equal keys; the call is refused instead. */
-                { "{\"method\":\"io.apctl.Guest.Show\",\"method\":\"io.apctl.Status\"}", VARLINK_ERROR_INVALID_PARAMETER, false },
-                { "{\"method\":\"io.apctl.Status\",\"parameters\":{},\"parameters\":{}}", VARLINK_ERROR_INVALID_PARAMETER, false },
+                /*
+                 * Which of the keys holds "oneway" cannot be trusted: a client that sent a oneway call
+                 * would take the error for its next call's reply, so the connection closes after it.
+                 */
+                { "{\"method\":\"io.apctl.Guest.Show\",\"method\":\"io.apctl.Status\"}", VARLINK_ERROR_INVALID_PARAMETER, true },
+                { "{\"method\":\"io.apctl.Status\",\"parameters\":{},\"parameters\":{}}", VARLINK_ERROR_INVALID_PARAMETER, true },
+                { "{\"method\":\"io.apctl.Status\",\"oneway\":true,\"oneway\":true}", VARLINK_ERROR_INVALID_PARAMETER, true },
                 { "{\"method\":\"io.apctl.Host.Release\",\"parameters\":{\"adapters\":[1.5]}}", VARLINK_ERROR_INVALID_PARAMETER, false },
                 { "{\"method\":\"io.apctl.Host.Release\",\"parameters\":{\"adapters\":\"010\"}}", VARLINK_ERROR_INVALID_PARAMETER, false },
         };
@@ -170,28 +175,32 @@ static void test_nul_in_strings(void) {
         CHECK_OK(r);
         json_object_put(r);
 
-        /* A key json-c would cut at the NUL: refused naming it, and the connection stays. */
+        /* A key json-c would cut at the NUL: refused naming it, then the connection closes. */
         CHECK(test_client_send_raw(&c, key_nul, sizeof(key_nul)) >= 0);
         r = test_client_receive(&env, &c);
         CHECK(r && reply_error(r) && strcmp(reply_error(r), VARLINK_ERROR_INVALID_PARAMETER) == 0);
         CHECK(r && json_object_object_get_ex(reply_params(r), "parameter", &v) &&
               strcmp(json_object_get_string(v), "name") == 0);
         json_object_put(r);
-        r = test_call(&env, &c, "io.apctl.Status", NULL);
-        CHECK_OK(r);
-        json_object_put(r);
+        CHECK(test_client_wait_closed(&env, &c));
+        test_client_close(&c);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
 
-        /* A parameter given twice: refused, and neither guest defined. */
+        /* A parameter given twice: refused, the connection closed, and neither guest defined. */
         CHECK(test_client_send_raw(&c, param_twice, sizeof(param_twice)) >= 0);
         r = test_client_receive(&env, &c);
         CHECK(r && reply_error(r) && strcmp(reply_error(r), VARLINK_ERROR_INVALID_PARAMETER) == 0);
         json_object_put(r);
+        CHECK(test_client_wait_closed(&env, &c));
+        test_client_close(&c);
+        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
         r = test_call(&env, &c, "io.apctl.Guest.Show", "{\"name\":\"web05\"}");
         CHECK(r && reply_error(r));
         json_object_put(r);
         test_client_close(&c);
         test_env_done(&env);
-        tap_case_end("a string or key with an embedded NUL, or a key given twice, is refused, not read cut short");
+        tap_case_end("a string or key with an embedded NUL, or a key given twice, is refused, not read cut short; "
+                     "a bad key closes the connection");
 }
 
 /* Every string of an error reply (message, parameter), as the client decoded it, is UTF-8. */
@@ -228,7 +237,7 @@ static void test_long_non_ascii_quoted_in_errors(void) {
                         const char *before, *after;
                 } kinds[] = {
                         { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"", "\":1}}" },       /* unknown field */
-                        { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"", "\\u0000\":1}}" }, /* key with a NUL */
+                        { "{\"method\":\"io.apctl.Guest.Show\",\"parameters\":{\"", "\\u0000\":1}}" }, /* key with a NUL: closes */
                         { "{\"method\":\"io.apctl.", "\"}" },                                         /* no such method */
                 };
 
@@ -254,6 +263,12 @@ static void test_long_non_ascii_quoted_in_errors(void) {
                                                  r ? json_object_to_json_string(r) : "no reply");
                         }
                         json_object_put(r);
+                        if (k == 1) {
+                                /* A key holding a NUL closes the connection after its error. */
+                                CHECK(test_client_wait_closed(&env, &c));
+                                test_client_close(&c);
+                                CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+                        }
                 }
         }
         CHECK(bad == 0);
