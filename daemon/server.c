@@ -25,6 +25,8 @@
  * most one piece however big the reply is.
  */
 #define REPLY_PIECE_SIZE (32u * 1024u)
+/* After EMFILE/ENFILE, accept again this much later at the latest. */
+#define SERVER_ACCEPT_RETRY_USEC (1000u * 1000u)
 
 typedef struct ReplyStream {
         Call *call;                     /* owned: the call answered (its client's current); NULL: no stream */
@@ -60,6 +62,9 @@ struct Server {
         bool bound_path;                /* we created the socket file and remove it on exit */
         char *path;                     /* owned */
         sd_event_source *listen_source; /* ref held */
+        sd_event_source *accept_retry;  /* ref held: re-enables listen_source after EMFILE/ENFILE, or NULL */
+        bool accept_paused;             /* listen_source is off: out of file descriptors */
+        bool accept_pause_logged;       /* said so since the last connection accepted */
         int client_epoll;               /* every connected client's fd, edge-triggered */
         sd_event_source *clients_source; /* ref held: client_epoll in the event loop */
         Client *clients;                /* owned list (one reference each) */
@@ -69,6 +74,7 @@ struct Server {
 };
 
 static void client_disconnect(Client *c, const char *why);
+static void server_accept_resume(Server *s);
 static void client_arm_idle(Client *c);
 
 static void client_watch(Client *c, uint32_t events) {
@@ -449,6 +455,7 @@ static void client_disconnect(Client *c, const char *why) {
                         c->next->prev = c->prev;
                 s->n_clients--;
                 c->server = NULL;
+                server_accept_resume(s);
                 c->next = c->prev = NULL;
         }
         client_unref(c);
@@ -809,6 +816,40 @@ int server_add_client(Server *s, int fd, const PeerCredentials *peer) {
         return 0;
 }
 
+/* Listen again: a client left, or the retry timer fired, so a descriptor may be free. */
+static void server_accept_resume(Server *s) {
+        if (!s->accept_paused)
+                return;
+        s->accept_paused = false;
+        s->accept_retry = sd_event_source_disable_unref(s->accept_retry);
+        (void) sd_event_source_set_enabled(s->listen_source, SD_EVENT_ON);
+}
+
+static int server_accept_retry(sd_event_source *src, uint64_t usec, void *userdata) {
+        server_accept_resume(userdata);
+        return 0;
+}
+
+/*
+ * Out of file descriptors: the pending connection stays in the backlog and
+ * the listening socket readable, so accepting again at once would spin the
+ * loop at full CPU. Stop listening until a client leaves, or a second has
+ * passed (the descriptors may be held by something else).
+ */
+static void server_accept_pause(Server *s, int error) {
+        if (!s->accept_pause_logged)
+                log_full(LOG_WARNING, -error, NULL, NULL, NULL, NULL,
+                         "Cannot accept connections, out of file descriptors (%u clients): waiting for one to "
+                         "close", s->n_clients);
+        s->accept_pause_logged = true;
+        s->accept_paused = true;
+        (void) sd_event_source_set_enabled(s->listen_source, SD_EVENT_OFF);
+        s->accept_retry = sd_event_source_disable_unref(s->accept_retry);
+        /* Without the timer (itself short of a descriptor), a client leaving still resumes. */
+        (void) sd_event_add_time_relative(s->manager->event, &s->accept_retry, CLOCK_MONOTONIC,
+                                          SERVER_ACCEPT_RETRY_USEC, 0, server_accept_retry, s);
+}
+
 static int server_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
         Server *s = userdata;
         struct ucred cred;
@@ -821,8 +862,12 @@ static int server_accept(sd_event_source *src, int fd, uint32_t revents, void *u
         int cfd, r;
 
         cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (cfd < 0)
+        if (cfd < 0) {
+                if (errno == EMFILE || errno == ENFILE)
+                        server_accept_pause(s, errno);
                 return 0;
+        }
+        s->accept_pause_logged = false;
         if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
                 safe_close(cfd);
                 return 0;
@@ -878,6 +923,7 @@ Server *server_free(Server *s) {
         free(s->subscriptions);
         sd_event_source_disable_unref(s->clients_source);
         safe_close(s->client_epoll);
+        sd_event_source_disable_unref(s->accept_retry);
         sd_event_source_disable_unref(s->listen_source);
         safe_close(s->listen_fd);
         if (s->bound_path && s->path)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -804,6 +805,51 @@ static void test_trickle_is_idle(void) {
         tap_case_end("bytes of an unfinished call are not activity: only complete calls move the idle deadline");
 }
 
+/*
+ * Out of file descriptors, accept4() fails with EMFILE and the connection
+ * stays in the backlog: apctld accepted again at once, forever, at full CPU.
+ * It must stop listening (the loop goes quiet) and serve the waiting client
+ * once another leaves.
+ */
+static void test_out_of_fds_does_not_spin(void) {
+        struct rlimit saved, low;
+        TestEnv env;
+        TestClient waiting = { .fd = -1 };
+        json_object *r;
+        int first, lowest_free, quiet = 0;
+
+        CHECK(test_env_start(&env, NULL, NULL) >= 0);
+        first = connect_socket(&env);
+        CHECK(first >= 0);
+        CHECK(wait_n_clients(&env, 1));
+        test_env_settle(&env);
+
+        /* Room for the waiting client's socket only: apctld's accept4() gets EMFILE. */
+        CHECK(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+        lowest_free = dup(0);
+        CHECK(lowest_free >= 0);
+        close(lowest_free);
+        low = (struct rlimit) { .rlim_cur = lowest_free + 1, .rlim_max = saved.rlim_max };
+        CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+        waiting.fd = connect_socket(&env);
+        CHECK(waiting.fd >= 0);
+        for (int i = 0; i < 20 && quiet < 3; i++)
+                quiet = sd_event_run(env.event, 0) > 0 ? 0 : quiet + 1;
+        if (!CHECK(quiet >= 3))
+                tap_diag("the loop kept dispatching with a connection it cannot accept");
+        CHECK(server_n_clients(env.m->server) == 1);
+        CHECK(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+
+        /* A client leaves: the waiting one is accepted and served. */
+        close(first);
+        r = test_call(&env, &waiting, "io.apctl.Status", NULL);
+        CHECK_OK(r);
+        json_object_put(r);
+        test_client_close(&waiting);
+        test_env_done(&env);
+        tap_case_end("out of file descriptors, apctld stops accepting instead of spinning, and resumes");
+}
+
 int main(void) {
         test_malformed();
         test_null_optional_fields();
@@ -814,6 +860,7 @@ int main(void) {
         test_oneway_more_refused();
         test_pipelining_many();
         test_limits();
+        test_out_of_fds_does_not_spin();
         test_clients_per_uid();
         test_dropped_within_one_wakeup();
         test_too_much_while_in_flight();
