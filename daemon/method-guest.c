@@ -409,19 +409,7 @@ int method_guest_list(Manager *m, Call *c) {
 #define IMPORT_FILE_MAX (1U << 20)
 
 /* InvalidParameter naming 'path', for a file Guest.Import cannot use; ends the call and returns -err. */
-_printf_(3, 4) static int import_path_error(Call *c, int err, const char *fmt, ...) {
-        json_object *p = json_object_new_object();
-        char text[400];
-        va_list ap;
-
-        va_start(ap, fmt);
-        utf8_vsnprintf(text, sizeof(text), fmt, ap);
-        va_end(ap);
-        if (p)
-                (void) json_add_string(p, "parameter", "path");
-        (void) call_error_with(c, VARLINK_ERROR_INVALID_PARAMETER, err, p, "path: %s", text);
-        return -err;
-}
+#define import_path_error(c, err, fmt, ...) call_error_parameter_errno((c), (err), "path", "path: " fmt, __VA_ARGS__)
 
 /*
  * The definition in the file a root caller named (*ret: its JSON). Opened

@@ -142,7 +142,7 @@ int call_dispatch_parameters(Call *c, const JsonField *table, void *base) {
         return r;
 }
 
-int call_error_parameter(Call *c, const char *parameter, const char *fmt, ...) {
+int call_error_parameter_errno(Call *c, int err, const char *parameter, const char *fmt, ...) {
         json_object *p = json_object_new_object();
         char text[512];
         va_list ap;
@@ -152,8 +152,8 @@ int call_error_parameter(Call *c, const char *parameter, const char *fmt, ...) {
         va_end(ap);
         if (p)
                 (void) json_add_string(p, "parameter", parameter);
-        (void) call_error_with(c, VARLINK_ERROR_INVALID_PARAMETER, EINVAL, p, "%s", text);
-        return -EINVAL;
+        (void) call_error_with(c, VARLINK_ERROR_INVALID_PARAMETER, err, p, "%s", text);
+        return -err;
 }
 
 int method_get_info(Manager *m, Call *c) {

@@ -74,6 +74,8 @@ unsigned long method_status_cache_hits(void);
 int call_dispatch_parameters(Call *c, const JsonField *table, void *base);
 /*
  * End c with InvalidParameter naming the offending field in the error's
- * "parameter" (as a field table's failure does); returns -EINVAL.
+ * "parameter" (as a field table's failure does), with errno err; returns -err.
  */
-int call_error_parameter(Call *c, const char *parameter, const char *fmt, ...) _printf_(3, 4);
+int call_error_parameter_errno(Call *c, int err, const char *parameter, const char *fmt, ...) _printf_(4, 5);
+/* The same with EINVAL. */
+#define call_error_parameter(c, parameter, ...) call_error_parameter_errno((c), EINVAL, (parameter), __VA_ARGS__)
