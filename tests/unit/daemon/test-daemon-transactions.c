@@ -818,6 +818,23 @@ static void test_commit_by_removal_fails(void) {
 }
 
 /*
+ * The same daemon again over a spy backend (which counts reads and fails
+ * chosen writes) on its fake kernel; c is reconnected. *ret_spy is the
+ * caller's to free after test_env_done().
+ */
+static bool restart_over_spy(TestEnv *env, TestClient *c, KernelBackend **ret_spy) {
+        KernelBackend *inner, *spy;
+
+        test_client_close(c);
+        test_env_stop_manager(env);
+        if (kernel_fake_share(env->fake, &inner) < 0 || test_spy_new(inner, NULL, &spy) < 0)
+                return false;
+        *ret_spy = spy;
+        return test_env_start_manager(env, kernel_backend_ref(spy), NULL) >= 0 &&
+               test_client_connect(env, ADMIN, c) >= 0;
+}
+
+/*
  * The job starts before its journal entry is written (it reads and plans
  * meanwhile): when the entry cannot be written, it writes nothing to the
  * kernel, the caller is told, and the next transaction runs normally.
@@ -825,18 +842,13 @@ static void test_commit_by_removal_fails(void) {
 static void test_journal_unwritable_writes_nothing(void) {
         TestEnv env;
         TestClient c;
-        KernelBackend *inner, *spy = NULL;
+        KernelBackend *spy = NULL;
         json_object *r;
         Snapshot before, after;
 
         CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
         /* The same daemon again, over a spy that counts its reads of the kernel. */
-        test_client_close(&c);
-        test_env_stop_manager(&env);
-        CHECK(kernel_fake_share(env.fake, &inner) >= 0);
-        CHECK(test_spy_new(inner, NULL, &spy) >= 0);
-        CHECK(test_env_start_manager(&env, kernel_backend_ref(spy), NULL) >= 0);
-        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(restart_over_spy(&env, &c, &spy));
         snapshot(&env, &before);
         /* Its slot read-only: the entry's write fails with EBADF. */
         CHECK(journal_slots_set_writable(&env, false) > 0);
@@ -877,18 +889,13 @@ static void test_journal_unwritable_writes_nothing(void) {
 static void test_rollback_read_fails(void) {
         TestEnv env;
         TestClient c;
-        KernelBackend *inner, *spy = NULL;
+        KernelBackend *spy = NULL;
         json_object *r;
         Snapshot before, after;
         const char *msg;
 
         CHECK(scenario_setup(&env, &c, &scenarios[0], NULL, NULL));
-        test_client_close(&c);
-        test_env_stop_manager(&env);
-        CHECK(kernel_fake_share(env.fake, &inner) >= 0);
-        CHECK(test_spy_new(inner, NULL, &spy) >= 0);
-        CHECK(test_env_start_manager(&env, kernel_backend_ref(spy), NULL) >= 0);
-        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(restart_over_spy(&env, &c, &spy));
         snapshot(&env, &before);
 
         test_spy_fail_next_write(spy, EBUSY, EIO);
@@ -924,18 +931,13 @@ static void test_rollback_read_fails(void) {
 static void test_read_fails_before_any_write(void) {
         TestEnv env;
         TestClient c, sub;
-        KernelBackend *inner, *spy = NULL;
+        KernelBackend *spy = NULL;
         json_object *r, *ev, *e, *failed = NULL;
         Snapshot before, after;
         const char *msg;
 
         CHECK(scenario_setup(&env, &c, &scenarios[6], NULL, NULL));
-        test_client_close(&c);
-        test_env_stop_manager(&env);
-        CHECK(kernel_fake_share(env.fake, &inner) >= 0);
-        CHECK(test_spy_new(inner, NULL, &spy) >= 0);
-        CHECK(test_env_start_manager(&env, kernel_backend_ref(spy), NULL) >= 0);
-        CHECK(test_client_connect(&env, ADMIN, &c) >= 0);
+        CHECK(restart_over_spy(&env, &c, &spy));
         CHECK(test_client_connect(&env, ADMIN, &sub) >= 0);
         test_client_send_raw(&sub, SUBSCRIBE, sizeof(SUBSCRIBE));
         json_object_put(test_client_receive(&env, &sub));
