@@ -386,27 +386,32 @@ static void apply_mdev_reread(Manager *m, WorkerJob *job) {
                 manager_schedule_resync(m);
 }
 
-void manager_resync_then_reconcile(Manager *m, Call *c) {
+int manager_queue_call(Manager *m, Call ***queue, size_t *n, Call *c, const char *what) {
         Call **p;
 
+        if (*n >= m->config.max_queued_calls) {
+                call_error(c, APCTL_ERROR_LIMIT, ENOBUFS, "too many %s waiting (%zu); try again later", what, *n);
+                return -ENOBUFS;
+        }
+        p = realloc(*queue, (*n + 1) * sizeof(Call *));
+        if (!p) {
+                call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
+                return -ENOMEM;
+        }
+        *queue = p;
+        (*queue)[(*n)++] = c;
+        return 0;
+}
+
+void manager_resync_then_reconcile(Manager *m, Call *c) {
         /* It would wait behind the hung read (start_load() queues the next one after it), with no answer. */
         if (m->load_timed_out) {
                 call_error(c, APCTL_ERROR_BUSY, EBUSY, "a kernel read of the AP state has not returned; reconciling "
                            "stays blocked until the kernel answers");
                 return;
         }
-        if (m->n_load_waiters >= m->config.max_queued_calls) {
-                call_error(c, APCTL_ERROR_LIMIT, ENOBUFS, "too many Reconcile calls waiting (%zu); try again later",
-                           m->n_load_waiters);
+        if (manager_queue_call(m, &m->load_waiters, &m->n_load_waiters, c, "Reconcile calls") < 0)
                 return;
-        }
-        p = realloc(m->load_waiters, (m->n_load_waiters + 1) * sizeof(Call *));
-        if (!p) {
-                call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
-                return;
-        }
-        m->load_waiters = p;
-        m->load_waiters[m->n_load_waiters++] = c;
         /* A load already out may predate the caller's call: start_load() then asks for another. */
         start_load(m);
 }

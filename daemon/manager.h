@@ -154,6 +154,12 @@ void manager_schedule_resync(Manager *m);
 void manager_schedule_mdev_reread(Manager *m, const char *uuid);
 /* Re-read off the loop, then reconcile and reply to c (an io.apctl.Reconcile call; taken). */
 void manager_resync_then_reconcile(Manager *m, Call *c);
+/*
+ * Append c (owned from now on) to an owned array of waiting calls, at most
+ * config.max_queued_calls long; over it, or out of memory, c is answered
+ * with the error ("too many WHAT waiting") and a negative errno returned.
+ */
+int manager_queue_call(Manager *m, Call ***queue, size_t *n, Call *c, const char *what);
 /* The loop's handling of a finished LOAD or RESCAN job (taken). */
 void manager_worker_job_done(Manager *m, WorkerJob *job);
 /* A kernel write job reported back (before its transaction takes its result): what a load out now missed. */

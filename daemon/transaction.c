@@ -57,7 +57,6 @@ static const char *txn_subject(const Transaction *t) {
 
 void transaction_enqueue(Manager *m, Call *c) {
         Transaction *t = m->txn;
-        Call **p;
 
         /* Only when no more hung transactions can be set aside does the one in flight hold everything. */
         if (t && t->timed_out) {
@@ -66,18 +65,7 @@ void transaction_enqueue(Manager *m, Call *c) {
                            "answers", txn_subject(t), t->spec.intent.method);
                 return;
         }
-        if (m->n_queued >= m->config.max_queued_calls) {
-                call_error(c, APCTL_ERROR_LIMIT, ENOBUFS, "too many changes waiting (%zu); try again later",
-                           m->n_queued);
-                return;
-        }
-        p = realloc(m->queued, (m->n_queued + 1) * sizeof(Call *));
-        if (!p) {
-                call_error(c, APCTL_ERROR_INTERNAL, ENOMEM, "out of memory");
-                return;
-        }
-        m->queued = p;
-        m->queued[m->n_queued++] = c;
+        (void) manager_queue_call(m, &m->queued, &m->n_queued, c, "changes");
 }
 
 static void fail_queued_busy(Manager *m, const Transaction *t) {
