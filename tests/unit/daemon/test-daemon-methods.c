@@ -729,6 +729,17 @@ static void fifo_open_blocked(int sig) {
         _exit(1);
 }
 
+/* env's policy directory (its path into dir) holding text as 50-test.conf, loaded into apctld. */
+static void load_test_policy(TestEnv *env, const char *text, char *dir, size_t size, PolicyAdapter **ret) {
+        _cleanup_free_ char *why = NULL;
+
+        snprintf(dir, size, "%s/policy.d", env->dir);
+        CHECK(mkdir_p(dir, 0755) >= 0);
+        CHECK(write_file_atomic(dir, "50-test.conf", text, strlen(text), 0644) >= 0);
+        if (!CHECK(policy_adapter_new(env->m, dir, POLICY_OWNER_ANY, ret, &why) >= 0))
+                tap_diag("policy refused: %s", why ?: "?");
+}
+
 /*
  * Guest.Import's path: apctld reads it as root, on its event loop. Only
  * root may name one; what is not a regular file (a FIFO would block the
@@ -738,7 +749,6 @@ static void fifo_open_blocked(int sig) {
 static void test_import_path_only_regular_files_for_root(void) {
         static const char policy_text[] = "[access nb]\nusers = 1000\nallow = read, guest-change\nguests = nb-*\n";
         _cleanup_(policy_adapter_freep) PolicyAdapter *adapter = NULL;
-        _cleanup_free_ char *why = NULL;
         TestEnv env;
         TestClient root, admin, user;
         json_object *reply = NULL;
@@ -754,11 +764,7 @@ static void test_import_path_only_regular_files_for_root(void) {
         CHECK(write_file_atomic(dir, UUID_IMPORT, IMPORT_DEF, strlen(IMPORT_DEF), 0644) >= 0);
         CHECK(symlink(def, link) == 0);
         CHECK(mkfifo(fifo, 0600) == 0);
-        snprintf(policy_dir, sizeof(policy_dir), "%s/policy.d", env.dir);
-        CHECK(mkdir_p(policy_dir, 0755) >= 0);
-        CHECK(write_file_atomic(policy_dir, "50-test.conf", policy_text, strlen(policy_text), 0644) >= 0);
-        if (!CHECK(policy_adapter_new(env.m, policy_dir, POLICY_OWNER_ANY, &adapter, &why) >= 0))
-                tap_diag("policy refused: %s", why ?: "?");
+        load_test_policy(&env, policy_text, policy_dir, sizeof(policy_dir), &adapter);
         CHECK(test_client_connect(&env, 0, &root) >= 0);
         CHECK(test_client_connect(&env, ADMIN, &admin) >= 0);
         CHECK(test_client_connect(&env, USER, &user) >= 0);
@@ -1255,18 +1261,13 @@ static void test_policy_library(void) {
                 "adapters = 5\n"
                 "usage-domains = 0-7\n";
         _cleanup_(policy_adapter_freep) PolicyAdapter *adapter = NULL;
-        _cleanup_free_ char *why = NULL;
         TestEnv env;
         TestClient root, user, other;
         json_object *reply = NULL;
         char dir[128];
 
         CHECK(test_env_start(&env, NULL, NULL) >= 0);
-        snprintf(dir, sizeof(dir), "%s/policy.d", env.dir);
-        CHECK(mkdir_p(dir, 0755) >= 0);
-        CHECK(write_file_atomic(dir, "50-test.conf", policy_text, strlen(policy_text), 0644) >= 0);
-        if (!CHECK(policy_adapter_new(env.m, dir, POLICY_OWNER_ANY, &adapter, &why) >= 0))
-                tap_diag("policy refused: %s", why ?: "?");
+        load_test_policy(&env, policy_text, dir, sizeof(dir), &adapter);
         CHECK(test_client_connect(&env, 0, &root) >= 0);
         CHECK(test_client_connect(&env, 1000, &user) >= 0);
         CHECK(test_client_connect(&env, 1001, &other) >= 0);
